@@ -1,0 +1,367 @@
+//! The command line: clap definitions and `run`, which turns arguments into a scan or a patterns
+//! command and returns the exit status. Exit status: 0 clean, 1 (or `--exit-code`) findings, 2 an
+//! error that stopped the work.
+
+use crate::engine::Engine;
+use crate::pattern::{self, selftest, Pattern};
+use crate::report::{self, human::sanitize, Format, Style};
+use crate::scan::{self, Outcome, ScanRequest};
+use crate::source::{fs::WalkOptions, Notice};
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keysweep",
+    version,
+    about = "Find leaked credentials (API keys, tokens, private keys) in files."
+)]
+#[command(args_override_self = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan folders, files or standard input for secrets.
+    #[command(
+        after_help = "Examples:\n  keysweep scan .\n  keysweep scan --format json -o report.json src config\n  git diff | keysweep scan -"
+    )]
+    Scan(ScanArgs),
+    /// List or test the patterns keysweep knows.
+    #[command(subcommand)]
+    Patterns(PatternsCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Folders and files to scan; `-` reads standard input.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE (created with mode 0600) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Shorten secrets to their first 4 characters in json and jsonl too.
+    #[arg(long)]
+    pub redact: bool,
+    /// Print whole secrets in the human format (shortened by default: CI logs are often public).
+    #[arg(long)]
+    pub show_secrets: bool,
+    #[command(flatten)]
+    pub patterns: PatternArgs,
+    /// Exit status when findings remain.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub exit_code: u8,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Scan files that .gitignore, .ignore or .keysweepignore exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Skip (and count) files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PatternArgs {
+    /// Extra pattern files, or folders of *.toml pattern files (repeatable).
+    #[arg(long = "patterns", value_name = "PATH")]
+    pub extra: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatternsCommand {
+    /// List every pattern: id, provider, severity, confidence, keywords.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+        #[command(flatten)]
+        patterns: PatternArgs,
+    },
+    /// Check each pattern's examples and negative examples; exit 1 on any failure.
+    #[command(
+        after_help = "Examples:\n  keysweep patterns test\n  keysweep patterns test my-patterns/"
+    )]
+    Test {
+        /// Pattern files or folders to test (default: the built-in patterns).
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+/// Runs a parsed command line and returns the process exit status.
+///
+/// # Errors
+/// Anything that stops the work (bad pattern, missing path, unwritable output): exit status 2.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Patterns(PatternsCommand::List { format, patterns }) => {
+            let engine = load_engine(&patterns.extra)?;
+            list_patterns(engine.patterns(), format)?;
+            Ok(0)
+        }
+        Command::Patterns(PatternsCommand::Test { paths }) => test_patterns(&paths),
+    }
+}
+
+/// Built-in patterns plus `extra`, checked for duplicate ids and for their own examples.
+fn load_engine(extra: &[PathBuf]) -> anyhow::Result<Engine> {
+    let mut patterns = pattern::builtin()?;
+    patterns.extend(pattern::load_paths(extra)?);
+    pattern::check_unique(&patterns)?;
+    let engine = Engine::new(patterns).map_err(anyhow::Error::msg)?;
+    if let Some(failure) = selftest::run(&engine, false).into_iter().next() {
+        bail!("{failure}");
+    }
+    Ok(engine)
+}
+
+fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
+    let engine = load_engine(&args.patterns.extra)?;
+    let threads = args
+        .threads
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let request = ScanRequest {
+        paths: args.paths.clone(),
+        walk: WalkOptions {
+            threads,
+            no_ignore: args.no_ignore,
+            follow_symlinks: args.follow_symlinks,
+            max_file_size: args.max_file_size,
+        },
+    };
+    let notify = |notice: &Notice| match notice {
+        Notice::Skipped { path, reason } => eprintln!("keysweep: {}: {reason}", sanitize(path)),
+        Notice::Error { path, message } => {
+            eprintln!("keysweep: error: {}: {}", sanitize(path), sanitize(message))
+        }
+    };
+    let outcome = scan::run(&engine, &request, &notify)?;
+
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let style = Style {
+        redact: args.redact,
+        show_secrets: args.show_secrets,
+        color: args.format == Format::Human
+            && to_terminal
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    write_output(args.output.as_deref(), |out| {
+        report::write(args.format, &outcome.findings, &outcome.stats, style, out)
+    })?;
+    eprintln!("{}", summary(&outcome));
+    Ok(if outcome.findings.is_empty() {
+        0
+    } else {
+        args.exit_code
+    })
+}
+
+/// Writes to FILE (mode 0600: reports hold secrets) or standard output.
+fn write_output(
+    path: Option<&Path>,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match path {
+        Some(path) => {
+            let file = private_file(path)
+                .with_context(|| format!("{}: cannot write the report", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            render(&mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("{}: cannot write the report", path.display()))
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            match render(&mut out).and_then(|()| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(e).context("cannot write to standard output")
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        // An existing file keeps its mode on open: tighten it.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    options.open(path)
+}
+
+/// The one-line summary printed on stderr after every scan.
+fn summary(outcome: &Outcome) -> String {
+    let findings = &outcome.findings;
+    let stats = &outcome.stats;
+    let mut by_severity = [0usize; 4];
+    for f in findings {
+        by_severity[f.severity as usize] += 1;
+    }
+    let mut files: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+    files.dedup();
+    let severities: Vec<String> = ["low", "medium", "high", "critical"]
+        .iter()
+        .zip(by_severity)
+        .rev()
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, n)| format!("{n} {name}"))
+        .collect();
+    let mut line = match findings.len() {
+        0 => "keysweep: no findings".to_string(),
+        n => format!(
+            "keysweep: {n} finding{} ({}) in {} file{}",
+            plural(n),
+            severities.join(", "),
+            files.len(),
+            plural(files.len())
+        ),
+    };
+    line.push_str(&format!(
+        "; scanned {} file{}, {} in {} ms",
+        stats.blobs_scanned,
+        plural(stats.blobs_scanned as usize),
+        human_bytes(stats.bytes_scanned),
+        stats.duration_ms
+    ));
+    if stats.skipped > 0 {
+        line.push_str(&format!("; {} skipped", stats.skipped));
+        if outcome.symlinks_skipped > 0 {
+            line.push_str(&format!(
+                " ({} symlink{} not followed: --follow-symlinks)",
+                outcome.symlinks_skipped,
+                plural(outcome.symlinks_skipped as usize)
+            ));
+        }
+    }
+    if stats.errors > 0 {
+        line.push_str(&format!(
+            "; {} error{} (see above)",
+            stats.errors,
+            plural(stats.errors as usize)
+        ));
+    }
+    line
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+fn list_patterns(patterns: &[Pattern], format: ListFormat) -> anyhow::Result<()> {
+    write_output(None, |out| match format {
+        ListFormat::Json => {
+            let rows: Vec<_> = patterns
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "id": p.id, "name": p.name, "provider": p.provider,
+                        "severity": p.severity, "confidence": p.confidence,
+                        "keywords": p.keywords, "source": p.source,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &rows)?;
+            writeln!(out)
+        }
+        ListFormat::Human => {
+            for p in patterns {
+                writeln!(
+                    out,
+                    "{:<32} {:<9} {:<7} {}",
+                    p.id,
+                    p.severity.as_str(),
+                    p.confidence.as_str(),
+                    p.name
+                )?;
+            }
+            Ok(())
+        }
+    })
+}
+
+fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<u8> {
+    let patterns = if paths.is_empty() {
+        pattern::builtin()?
+    } else {
+        pattern::load_paths(paths)?
+    };
+    pattern::check_unique(&patterns)?;
+    let count = patterns.len();
+    let engine = Engine::new(patterns).map_err(anyhow::Error::msg)?;
+    let failures = selftest::run(&engine, true);
+    for failure in &failures {
+        println!("FAIL {failure}");
+    }
+    let examples: usize = engine
+        .patterns()
+        .iter()
+        .map(|p| p.spec.examples.len() + p.spec.negative_examples.len())
+        .sum();
+    println!(
+        "{} patterns, {examples} examples: {} passed, {} failed",
+        count,
+        count - failing_patterns(&failures),
+        failing_patterns(&failures)
+    );
+    Ok(if failures.is_empty() { 0 } else { 1 })
+}
+
+fn failing_patterns(failures: &[selftest::ExampleFailure]) -> usize {
+    let mut ids: Vec<&str> = failures.iter().map(|f| f.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    ids.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

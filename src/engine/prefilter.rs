@@ -1,0 +1,116 @@
+//! The first stage: one Aho-Corasick pass over the bytes for every pattern's keywords, turned into
+//! a few windows per pattern where its regex is worth running.
+
+use crate::pattern::Pattern;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::ops::Range;
+
+/// Keywords of all patterns in one automaton, and which patterns each keyword wakes up.
+#[derive(Debug)]
+pub(crate) struct Prefilter {
+    automaton: AhoCorasick,
+    /// For each keyword (automaton pattern id), the patterns that listed it.
+    owners: Vec<Vec<usize>>,
+    /// Patterns without keywords: they run over every whole blob.
+    always: Vec<usize>,
+}
+
+/// A range of the haystack where one pattern's regex must run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub pattern: usize,
+    pub range: Range<usize>,
+}
+
+impl Prefilter {
+    /// # Errors
+    /// Fails only if the automaton would be too large to build.
+    pub fn build(patterns: &[Pattern]) -> Result<Self, String> {
+        let mut words: Vec<&str> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (index, pattern) in patterns.iter().enumerate() {
+            if pattern.keywords.is_empty() {
+                always.push(index);
+            }
+            for word in &pattern.keywords {
+                match words.iter().position(|w| w == word) {
+                    Some(k) => owners[k].push(index),
+                    None => {
+                        words.push(word);
+                        owners.push(vec![index]);
+                    }
+                }
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&words)
+            .map_err(|e| format!("cannot build the keyword prefilter: {e}"))?;
+        Ok(Prefilter {
+            automaton,
+            owners,
+            always,
+        })
+    }
+
+    /// The windows of `hay` each pattern must search, sorted by pattern then start, merged where
+    /// they overlap so no byte is searched twice by one pattern.
+    pub fn windows(&self, patterns: &[Pattern], hay: &[u8]) -> Vec<Window> {
+        let mut windows: Vec<Window> = self
+            .always
+            .iter()
+            .map(|&pattern| Window {
+                pattern,
+                range: 0..hay.len(),
+            })
+            .collect();
+        if !self.owners.is_empty() {
+            for hit in self.automaton.find_overlapping_iter(hay) {
+                for &pattern in &self.owners[hit.pattern().as_usize()] {
+                    let reach = patterns[pattern].window;
+                    let start = hit.start().saturating_sub(reach);
+                    let end = hit.end().saturating_add(reach).min(hay.len());
+                    windows.push(Window {
+                        pattern,
+                        range: start..end,
+                    });
+                }
+            }
+        }
+        merge(windows)
+    }
+}
+
+fn merge(mut windows: Vec<Window>) -> Vec<Window> {
+    windows.sort_unstable_by_key(|w| (w.pattern, w.range.start));
+    let mut merged: Vec<Window> = Vec::with_capacity(windows.len());
+    for w in windows {
+        match merged.last_mut() {
+            Some(last) if last.pattern == w.pattern && w.range.start <= last.range.end => {
+                last.range.end = last.range.end.max(w.range.end);
+            }
+            _ => merged.push(w),
+        }
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_overlapping_windows_of_one_pattern_only() {
+        let w = |pattern, range| Window { pattern, range };
+        let merged = merge(vec![
+            w(1, 5..10),
+            w(0, 0..4),
+            w(0, 3..8),
+            w(0, 9..12),
+            w(1, 10..11),
+        ]);
+        assert_eq!(merged, vec![w(0, 0..8), w(0, 9..12), w(1, 5..11)]);
+    }
+}

@@ -1,0 +1,129 @@
+//! Findings: a matched secret with its rule, its place (line and column) and its fingerprint.
+
+use crate::pattern::{Pattern, Severity};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The identity of a secret wherever it appears: `sha256(rule_id + ":" + secret)`, lowercase hex.
+pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(rule_id.as_bytes());
+    hasher.update(b":");
+    hasher.update(secret);
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// One secret at one place. Field order is the JSON contract (ARCHITECTURE.md §4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub severity: Severity,
+    /// The whole secret; reports shorten it where they must (see `report::redact`).
+    pub secret: String,
+    pub fingerprint: String,
+    /// Relative to the scanned root, `/`-separated; `<stdin>` for standard input.
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub commit: Option<serde_json::Value>,
+    pub blob_id: Option<String>,
+}
+
+impl Finding {
+    /// A finding of `pattern` for the secret at `secret` in `hay`.
+    pub fn new(
+        pattern: &Pattern,
+        hay: &[u8],
+        secret: std::ops::Range<usize>,
+        lines: &LineIndex,
+        path: &str,
+    ) -> Self {
+        let bytes = &hay[secret.clone()];
+        let (line, column) = lines.position(hay, secret.start);
+        let (end_line, end_column) = lines.position(hay, secret.end);
+        Finding {
+            rule_id: pattern.id.clone(),
+            rule_name: pattern.name.clone(),
+            severity: pattern.severity,
+            secret: String::from_utf8_lossy(bytes).into_owned(),
+            fingerprint: fingerprint(&pattern.id, bytes),
+            path: path.to_string(),
+            line,
+            column,
+            end_line,
+            end_column,
+            commit: None,
+            blob_id: None,
+        }
+    }
+
+    /// The order reports list findings in, independent of thread scheduling.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
+        (&self.path, self.line, self.column, &self.rule_id)
+    }
+}
+
+/// Where each line of a blob starts, built only for blobs that have matches.
+#[derive(Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(hay: &[u8]) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            hay.iter()
+                .enumerate()
+                .filter(|(_, &b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// 1-based line and column of byte `offset`; the column counts Unicode characters (UTF-8
+    /// lead bytes), so a stray invalid byte counts as one character.
+    pub fn position(&self, hay: &[u8], offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        let column = hay[start..offset]
+            .iter()
+            .filter(|&&b| b & 0xC0 != 0x80)
+            .count()
+            + 1;
+        (line, column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_is_sha256_of_rule_colon_secret() {
+        // printf 'scaleway.access_key:SCW0123456789ABCDEFGH' | sha256sum
+        assert_eq!(
+            fingerprint("scaleway.access_key", b"SCW0123456789ABCDEFGH"),
+            "c7abbf90cd6e69e06c95d5a2279ec4a8e1c651c5ac751e854836f73692142eb5"
+        );
+    }
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let hay = "ab\r\nçé KEY\nx".as_bytes();
+        let lines = LineIndex::new(hay);
+        assert_eq!(lines.position(hay, 0), (1, 1));
+        assert_eq!(lines.position(hay, 4), (2, 1));
+        let key = hay.windows(3).position(|w| w == b"KEY").unwrap();
+        assert_eq!(lines.position(hay, key), (2, 4));
+        assert_eq!(lines.position(hay, key + 3), (2, 7));
+        assert_eq!(lines.position(hay, hay.len()), (3, 2));
+    }
+}

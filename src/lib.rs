@@ -1,0 +1,14 @@
+//! keysweep finds leaked credentials in files and git history.
+//!
+//! Data flow: a **source** yields blobs (bytes plus where they came from); the **engine** runs a
+//! keyword prefilter, then each woken pattern's regex on small windows, then boundary and
+//! post-checks; matches become **findings** (rule, secret, location, fingerprint); **reports**
+//! render findings as human text, JSON or JSONL.
+
+pub mod cli;
+pub mod engine;
+pub mod finding;
+pub mod pattern;
+pub mod report;
+pub mod scan;
+pub mod source;

@@ -1,0 +1,15 @@
+//! The `keysweep` binary: parse, run, map the outcome to an exit status.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = keysweep::cli::Cli::parse();
+    match keysweep::cli::run(cli) {
+        Ok(status) => ExitCode::from(status),
+        Err(err) => {
+            eprintln!("keysweep: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Turns a [`PatternSpec`] into a [`Pattern`] the engine can run: one regex
+//! `(?:before)(?P<ks_secret>secret)(?:after)`, the post-checks, the prefilter keywords and the
+//! window around a keyword hit that is large enough to hold any match.
+
+use super::spec::{Confidence, PatternSpec, Severity, DEFAULT_AFTER, DEFAULT_BEFORE};
+use regex_automata::meta;
+use regex_automata::util::syntax;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::Hir;
+
+/// The capture group that holds the secret inside the combined regex.
+pub(crate) const SECRET_GROUP: &str = "ks_secret";
+/// Compiled size limit per regex: a pattern that would blow up is rejected at load time.
+const REGEX_SIZE_LIMIT: usize = 16 << 20;
+/// The window for patterns whose longest match is unbounded.
+const UNBOUNDED_WINDOW: usize = 16 << 10;
+/// The largest window, however long a bounded pattern can match.
+const MAX_WINDOW: usize = 64 << 10;
+/// Shortest derived keyword worth a prefilter entry; shorter literals hit everywhere.
+const MIN_KEYWORD_LEN: usize = 3;
+/// More derived keywords than this means the prefix is not a literal worth filtering on.
+const MAX_DERIVED_KEYWORDS: usize = 32;
+const DEFAULT_CONTEXT_WINDOW: usize = 256;
+
+/// A pattern ready to run. Built once, shared read-only by every thread.
+#[derive(Debug)]
+pub struct Pattern {
+    pub id: String,
+    pub name: String,
+    /// The part of the id before the first dot.
+    pub provider: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// The file the pattern came from (`patterns/scaleway.toml` for built-ins).
+    pub source: String,
+    /// Lowercase prefilter literals; empty means the pattern runs on every whole blob.
+    pub keywords: Vec<String>,
+    /// Whether `keywords` were derived from the regex rather than written in the file.
+    pub keywords_derived: bool,
+    /// Bytes searched either side of a keyword hit.
+    pub(crate) window: usize,
+    pub(crate) regex: meta::Regex,
+    pub(crate) secret_group: usize,
+    pub(crate) must_match: Vec<regex::bytes::Regex>,
+    pub(crate) must_not_match: Vec<regex::bytes::Regex>,
+    pub(crate) min_entropy: f64,
+    pub(crate) context: Option<(regex::bytes::Regex, usize)>,
+    pub spec: PatternSpec,
+}
+
+/// Compiles one pattern. The error is a message about the pattern (the caller adds file and id).
+pub(crate) fn compile(spec: PatternSpec, source: &str) -> Result<Pattern, String> {
+    check_id(&spec.id)?;
+    if spec.name.trim().is_empty() {
+        return Err("field `name` is empty".into());
+    }
+    if spec.secret.contains(SECRET_GROUP) {
+        return Err(format!("the group name `{SECRET_GROUP}` is reserved"));
+    }
+    let secret_hir = parse("secret", &spec.secret)?;
+    if secret_hir.properties().minimum_len() == Some(0) {
+        return Err("field `secret` can match the empty string".into());
+    }
+    let before = spec.before.as_deref().unwrap_or(DEFAULT_BEFORE);
+    let after = spec.after.as_deref().unwrap_or(DEFAULT_AFTER);
+    parse("before", before)?;
+    parse("after", after)?;
+    let combined = format!("(?:{before})(?P<{SECRET_GROUP}>{})(?:{after})", spec.secret);
+    let combined_hir = parse("secret", &combined)?;
+    let regex = meta::Builder::new()
+        .syntax(syntax_config())
+        .configure(meta::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
+        .build(&combined)
+        .map_err(|e| format!("regex does not compile: {e}"))?;
+    let secret_group = regex
+        .group_info()
+        .to_index(regex_automata::PatternID::ZERO, SECRET_GROUP)
+        .expect("the combined regex should name the secret group");
+    let window = match combined_hir.properties().maximum_len() {
+        Some(n) => n.min(MAX_WINDOW),
+        None => UNBOUNDED_WINDOW,
+    };
+
+    let (keywords, keywords_derived) = match &spec.keywords {
+        Some(words) => {
+            if let Some(w) = words.iter().find(|w| w.is_empty()) {
+                return Err(format!("keyword {w:?} is empty"));
+            }
+            (lowercase_unique(words.iter().cloned()), false)
+        }
+        None => (derive_keywords(&secret_hir), true),
+    };
+    let must_match = compile_all("must_match", &spec.must_match)?;
+    let must_not_match = compile_all("must_not_match", &spec.must_not_match)?;
+    if !(0.0..=8.0).contains(&spec.min_entropy) {
+        return Err(format!(
+            "min_entropy {} is outside 0..=8 bits per byte",
+            spec.min_entropy
+        ));
+    }
+    let context = match &spec.context {
+        Some(re) => Some((
+            compile_one("context", re)?,
+            spec.context_window.unwrap_or(DEFAULT_CONTEXT_WINDOW),
+        )),
+        None if spec.context_window.is_some() => {
+            return Err("`context_window` is set but `context` is not".into())
+        }
+        None => None,
+    };
+    Ok(Pattern {
+        provider: spec.id.split('.').next().unwrap_or_default().to_string(),
+        id: spec.id.clone(),
+        name: spec.name.clone(),
+        severity: spec.severity,
+        confidence: spec.confidence,
+        source: source.to_string(),
+        keywords,
+        keywords_derived,
+        window,
+        regex,
+        secret_group,
+        must_match,
+        must_not_match,
+        min_entropy: spec.min_entropy,
+        context,
+        spec,
+    })
+}
+
+/// Ids look like `provider.kind` (lowercase letters, digits, `_` and `-`, dot-separated).
+fn check_id(id: &str) -> Result<(), String> {
+    let part_ok = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    };
+    let parts: Vec<&str> = id.split('.').collect();
+    if parts.len() < 2 || !parts.iter().all(|p| part_ok(p)) || id.len() > 64 {
+        return Err(format!(
+            "id {id:?} is not of the form `provider.kind` (lowercase letters, digits, `_`, `-`; at most 64 characters)"
+        ));
+    }
+    Ok(())
+}
+
+/// Patterns match bytes: `.` and classes cover any byte, case folding is ASCII-only unless a
+/// pattern opts into Unicode with `(?u)`. This keeps boundaries right on binary data.
+fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+fn parse(field: &str, re: &str) -> Result<Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(re)
+        .map_err(|e| format!("field `{field}`: bad regex: {}", one_line(&e.to_string())))
+}
+
+fn compile_one(field: &str, re: &str) -> Result<regex::bytes::Regex, String> {
+    regex::bytes::RegexBuilder::new(re)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| {
+            format!(
+                "field `{field}`: bad regex {re:?}: {}",
+                one_line(&e.to_string())
+            )
+        })
+}
+
+fn compile_all(field: &str, res: &[String]) -> Result<Vec<regex::bytes::Regex>, String> {
+    res.iter().map(|re| compile_one(field, re)).collect()
+}
+
+/// regex error messages span several lines with a caret diagram; keep the last, telling line.
+fn one_line(msg: &str) -> String {
+    msg.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(msg)
+        .trim()
+        .trim_start_matches("error: ")
+        .to_string()
+}
+
+/// Literal prefixes of the secret that every match starts with, when they are few and long
+/// enough to be selective; otherwise none (the pattern then runs on whole blobs).
+fn derive_keywords(hir: &Hir) -> Vec<String> {
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
+    let Some(lits) = seq.literals() else {
+        return Vec::new();
+    };
+    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().len() < MIN_KEYWORD_LEN) {
+        return Vec::new();
+    }
+    let words = lowercase_unique(
+        lits.iter()
+            .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned()),
+    );
+    if words.len() > MAX_DERIVED_KEYWORDS {
+        return Vec::new();
+    }
+    words
+}
+
+fn lowercase_unique(words: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = words.map(|w| w.to_ascii_lowercase()).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(secret: &str) -> PatternSpec {
+        toml::from_str(&format!(
+            "id = 'test.one'\nname = 'Test'\nseverity = 'high'\nsecret = '''{secret}'''"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn derives_keywords_from_literal_prefixes() {
+        let p = compile(spec("(?:ghp|gho)_[A-Za-z0-9]{36}"), "t").unwrap();
+        assert_eq!(p.keywords, vec!["gho_", "ghp_"]);
+        assert!(p.keywords_derived);
+    }
+
+    #[test]
+    fn no_keywords_when_prefix_is_not_selective() {
+        let p = compile(spec("[0-9a-f]{32}"), "t").unwrap();
+        assert!(p.keywords.is_empty());
+    }
+
+    #[test]
+    fn case_insensitive_prefix_collapses_to_one_keyword() {
+        let p = compile(spec("(?i)abcd[0-9]{4}"), "t").unwrap();
+        assert_eq!(p.keywords, vec!["abcd"]);
+    }
+
+    #[test]
+    fn window_covers_the_longest_match() {
+        let p = compile(spec("SCW[A-Z0-9]{17}"), "t").unwrap();
+        assert_eq!(p.window, 1 + 20 + 1);
+        let p = compile(spec("eyJ[a-z]*"), "t").unwrap();
+        assert_eq!(p.window, UNBOUNDED_WINDOW);
+    }
+
+    #[test]
+    fn rejects_bad_input_with_the_field_named() {
+        let err = compile(spec("(unclosed"), "t").unwrap_err();
+        assert!(err.contains("field `secret`"), "{err}");
+        let err = compile(spec("a*"), "t").unwrap_err();
+        assert!(err.contains("empty string"), "{err}");
+        let mut s = spec("abc");
+        s.id = "NoDot".into();
+        assert!(compile(s, "t").unwrap_err().contains("provider.kind"));
+    }
+
+    #[test]
+    fn rejects_a_regex_that_would_blow_up() {
+        let err = compile(spec(r"(?:\w{1000}){1000}abc"), "t").unwrap_err();
+        assert!(
+            err.contains("does not compile") || err.contains("size"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! Patterns: the file format ([`spec`]), compilation ([`compile`]), loading from the built-in set
+//! and from user paths, and the self-test of every pattern's own examples ([`selftest`]).
+
+mod compile;
+pub mod selftest;
+pub mod spec;
+
+pub use compile::Pattern;
+pub use spec::{Confidence, PatternFile, PatternSpec, Severity};
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_patterns.rs"));
+
+/// A pattern that cannot be loaded, with the file and (when known) the pattern id at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError {
+    pub file: String,
+    pub id: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.id {
+            Some(id) => write!(f, "{}: pattern `{}`: {}", self.file, id, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for PatternError {}
+
+/// The built-in patterns, compiled into the binary.
+///
+/// # Errors
+/// Only if a built-in file is broken, which `cargo test` rules out.
+pub fn builtin() -> Result<Vec<Pattern>, PatternError> {
+    let mut out = Vec::new();
+    for (file, text) in BUILTIN_FILES {
+        out.extend(parse_file(file, text)?);
+    }
+    Ok(out)
+}
+
+/// Patterns from user paths: each a `.toml` file, or a folder whose `*.toml` files are read in
+/// name order.
+///
+/// # Errors
+/// An unreadable path, a folder with no pattern file, or any pattern error.
+pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Pattern>, PatternError> {
+    let mut out = Vec::new();
+    for path in paths {
+        for file in pattern_files(path)? {
+            let text = std::fs::read_to_string(&file).map_err(|e| PatternError {
+                file: file.display().to_string(),
+                id: None,
+                message: format!("cannot read: {e}"),
+            })?;
+            out.extend(parse_file(&file.display().to_string(), &text)?);
+        }
+    }
+    Ok(out)
+}
+
+fn pattern_files(path: &Path) -> Result<Vec<PathBuf>, PatternError> {
+    let err = |message: String| PatternError {
+        file: path.display().to_string(),
+        id: None,
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| err(format!("cannot read folder: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    if files.is_empty() {
+        return Err(err("folder holds no *.toml pattern file".into()));
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Parses and compiles one file's `[[patterns]]`.
+///
+/// # Errors
+/// TOML syntax, an unknown field, or a pattern that does not compile.
+pub fn parse_file(file: &str, text: &str) -> Result<Vec<Pattern>, PatternError> {
+    let parsed: PatternFile = toml::from_str(text).map_err(|e| PatternError {
+        file: file.to_string(),
+        id: None,
+        message: toml_error(text, &e),
+    })?;
+    compile_specs(file, parsed.patterns)
+}
+
+/// Compiles specs that came from `file` (a pattern file or a config file).
+///
+/// # Errors
+/// The first pattern that does not compile.
+pub fn compile_specs(file: &str, specs: Vec<PatternSpec>) -> Result<Vec<Pattern>, PatternError> {
+    specs
+        .into_iter()
+        .map(|spec| {
+            let id = spec.id.clone();
+            compile::compile(spec, file).map_err(|message| PatternError {
+                file: file.to_string(),
+                id: Some(id),
+                message,
+            })
+        })
+        .collect()
+}
+
+/// `line L, column C: message` from a TOML error, on one line.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// Rejects two patterns with one id, naming both files.
+///
+/// # Errors
+/// The first duplicate found.
+pub fn check_unique(patterns: &[Pattern]) -> Result<(), PatternError> {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for p in patterns {
+        if let Some(first) = seen.insert(&p.id, &p.source) {
+            return Err(PatternError {
+                file: p.source.clone(),
+                id: Some(p.id.clone()),
+                message: format!("duplicate id: already defined in {first}"),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_errors_name_line_and_column() {
+        let err = match parse_file("x.toml", "[[patterns]]\nid = 'a.b'\nnmae = 'x'\n") {
+            Err(e) => e,
+            Ok(_) => panic!("an unknown field should be rejected"),
+        };
+        let text = err.to_string();
+        assert!(
+            text.starts_with("x.toml: line 3, column 1: unknown field `nmae`"),
+            "{text}"
+        );
+        assert!(!text.contains('\n'), "{text}");
+    }
+
+    #[test]
+    fn duplicate_ids_name_both_files() {
+        let one =
+            "[[patterns]]\nid = 'a.b'\nname = 'A'\nseverity = 'low'\nsecret = 'abc[0-9]{4}'\n";
+        let mut all = parse_file("one.toml", one).unwrap();
+        all.extend(parse_file("two.toml", one).unwrap());
+        let err = check_unique(&all).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "two.toml: pattern `a.b`: duplicate id: already defined in one.toml"
+        );
+    }
+
+    #[test]
+    fn builtin_patterns_load_with_unique_ids() {
+        let all = builtin().unwrap();
+        assert!(all.len() >= 13, "only {} built-in patterns", all.len());
+        check_unique(&all).unwrap();
+    }
+}

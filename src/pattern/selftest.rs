@@ -1,0 +1,76 @@
+//! Runs every pattern's own examples through the whole engine (prefilter, regex, boundaries,
+//! post-checks), so a misspelt keyword or an over-strict entropy threshold fails as surely as a
+//! wrong regex.
+
+use crate::engine::Engine;
+use std::fmt;
+
+/// One way a pattern's examples disagree with what the engine finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleFailure {
+    pub file: String,
+    pub id: String,
+    pub problem: Problem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Positive example number N (1-based) produced no finding of this pattern.
+    Missed(usize),
+    /// Negative example number N (1-based) produced a finding of this pattern.
+    FalseAlarm(usize),
+    /// The pattern has no positive example.
+    NoExamples,
+    /// The pattern has no negative example.
+    NoNegativeExamples,
+}
+
+impl fmt::Display for ExampleFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: pattern `{}`: ", self.file, self.id)?;
+        match self.problem {
+            Problem::Missed(n) => write!(f, "example {n} produces no finding of this pattern"),
+            Problem::FalseAlarm(n) => {
+                write!(f, "negative example {n} produces a finding of this pattern")
+            }
+            Problem::NoExamples => write!(f, "has no `examples`"),
+            Problem::NoNegativeExamples => write!(f, "has no `negative_examples`"),
+        }
+    }
+}
+
+/// Checks the examples of every pattern in `engine`. With `require_examples`, a pattern without
+/// positive or negative examples is a failure too.
+pub fn run(engine: &Engine, require_examples: bool) -> Vec<ExampleFailure> {
+    let mut failures = Vec::new();
+    for (index, pattern) in engine.patterns().iter().enumerate() {
+        let fail = |problem| ExampleFailure {
+            file: pattern.source.clone(),
+            id: pattern.id.clone(),
+            problem,
+        };
+        let finds = |text: &String| {
+            engine
+                .scan(text.as_bytes())
+                .iter()
+                .any(|m| m.pattern == index)
+        };
+        if require_examples && pattern.spec.examples.is_empty() {
+            failures.push(fail(Problem::NoExamples));
+        }
+        if require_examples && pattern.spec.negative_examples.is_empty() {
+            failures.push(fail(Problem::NoNegativeExamples));
+        }
+        for (n, text) in pattern.spec.examples.iter().enumerate() {
+            if !finds(text) {
+                failures.push(fail(Problem::Missed(n + 1)));
+            }
+        }
+        for (n, text) in pattern.spec.negative_examples.iter().enumerate() {
+            if finds(text) {
+                failures.push(fail(Problem::FalseAlarm(n + 1)));
+            }
+        }
+    }
+    failures
+}

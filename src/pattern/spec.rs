@@ -1,0 +1,118 @@
+//! The pattern file format as written by people (`patterns/*.toml`, `--patterns` files and the
+//! `[[patterns]]` of a config file). Unknown fields are errors so that a typo never silently
+//! turns a check off.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The boundary a secret must have on its left unless the pattern says otherwise (GitHub's default).
+pub const DEFAULT_BEFORE: &str = r"\A|[^0-9A-Za-z]";
+/// The boundary a secret must have on its right unless the pattern says otherwise.
+pub const DEFAULT_AFTER: &str = r"\z|[^0-9A-Za-z]";
+
+/// One file of patterns.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternFile {
+    #[serde(default)]
+    pub patterns: Vec<PatternSpec>,
+}
+
+/// One pattern, exactly as written in TOML.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternSpec {
+    /// `provider.kind`, lowercase, unique across all loaded patterns.
+    pub id: String,
+    pub name: String,
+    pub severity: Severity,
+    /// How sure a match is a real secret: `high` for a distinctive prefix or checksum, `low` when it
+    /// leans on context.
+    #[serde(default)]
+    pub confidence: Confidence,
+    /// The secret itself (regex syntax; matched against bytes, Unicode classes off unless `(?u)`).
+    pub secret: String,
+    /// Text that must end right where the secret starts. Default: [`DEFAULT_BEFORE`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    /// Text that must start right where the secret ends. Default: [`DEFAULT_AFTER`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Literals for the prefilter, matched ASCII-case-insensitively. Derived from the secret's
+    /// literal prefixes when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keywords: Option<Vec<String>>,
+    /// Regexes that must each match somewhere in the secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub must_match: Vec<String>,
+    /// Regexes none of which may match the secret (placeholders, documented sample values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub must_not_match: Vec<String>,
+    /// Minimum Shannon entropy of the secret, in bits per byte.
+    #[serde(default)]
+    pub min_entropy: f64,
+    /// A regex that must match within `context_window` bytes of the secret (either side).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// How far `context` may be from the secret, in bytes. Default 256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Where the token format is documented.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// Texts each of which must produce a finding of this pattern.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Texts none of which may produce a finding of this pattern.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+/// How bad a leak of this secret is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How likely a match is to be a real secret.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    #[default]
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Reports: render findings as human text, JSON or JSONL. Only [`redact`] shortens a secret, so
+//! every format shortens it the same way.
+
+pub mod human;
+pub mod json;
+
+use crate::finding::Finding;
+use crate::scan::Stats;
+
+/// The output formats of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One block per finding, for people; secrets shortened unless --show-secrets.
+    Human,
+    /// One JSON object with tool, findings and stats.
+    Json,
+    /// One JSON finding per line.
+    Jsonl,
+}
+
+/// How to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// Shorten secrets in json/jsonl (`--redact`).
+    pub redact: bool,
+    /// Whole secrets in the human format (`--show-secrets`).
+    pub show_secrets: bool,
+    /// ANSI colours (human format on a terminal, NO_COLOR unset).
+    pub color: bool,
+}
+
+/// The first 4 characters of a secret and `…`; fewer for short secrets, so that at least half
+/// of a secret is always hidden.
+pub fn redact(secret: &str) -> String {
+    let count = secret.chars().count();
+    let keep = 4.min(count / 2);
+    let mut out: String = secret.chars().take(keep).collect();
+    out.push('…');
+    out
+}
+
+/// Writes findings in `format`.
+///
+/// # Errors
+/// Only write errors of `out`.
+pub fn write(
+    format: Format,
+    findings: &[Finding],
+    stats: &Stats,
+    style: Style,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => human::write(findings, style, out),
+        Format::Json => json::write_json(findings, stats, style, out),
+        Format::Jsonl => json::write_jsonl(findings, style, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_keeps_four_characters_and_never_more_than_half() {
+        assert_eq!(redact("SCW0123456789ABCDEFGH"), "SCW0…");
+        assert_eq!(redact("abcdef"), "abc…");
+        assert_eq!(redact("éèàç12345"), "éèàç…");
+        assert_eq!(redact(""), "…");
+    }
+}

@@ -1,0 +1,190 @@
+//! The folder walk: parallel, honouring .gitignore, .ignore and .keysweepignore, scanning hidden
+//! files (`.env`, `.npmrc`) but never descending into `.git`. Every path it does not scan is told
+//! to the caller as a [`Notice`].
+
+use super::{display_path, Blob, Item, Notice, Skip};
+use ignore::{DirEntry, WalkBuilder, WalkState};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The ignore file of keysweep's own, same syntax as .gitignore.
+pub const IGNORE_FILE: &str = ".keysweepignore";
+
+/// How to walk.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    pub threads: usize,
+    pub no_ignore: bool,
+    pub follow_symlinks: bool,
+    pub max_file_size: u64,
+}
+
+/// Walks `root` (a folder or a file) and hands every item to `visit`, from several threads.
+pub fn walk(root: &Path, options: &WalkOptions, visit: &(dyn Fn(Item) + Sync)) {
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .threads(options.threads)
+        .hidden(false)
+        .follow_links(options.follow_symlinks)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git");
+    if options.no_ignore {
+        builder.standard_filters(false).hidden(false);
+    } else {
+        builder.add_custom_ignore_filename(IGNORE_FILE);
+    }
+    let root_is_dir = root.is_dir();
+    builder.build_parallel().run(|| {
+        Box::new(move |entry| {
+            match entry {
+                Ok(entry) => visit_entry(&entry, root, root_is_dir, options, visit),
+                Err(err) => visit(Item::Notice(walk_error(root, &err))),
+            }
+            WalkState::Continue
+        })
+    });
+}
+
+fn visit_entry(
+    entry: &DirEntry,
+    root: &Path,
+    root_is_dir: bool,
+    options: &WalkOptions,
+    visit: &(dyn Fn(Item) + Sync),
+) {
+    let Some(kind) = entry.file_type() else {
+        return; // stdin entries; the walker never yields them for paths
+    };
+    if kind.is_dir() {
+        return;
+    }
+    let path = report_path(entry.path(), root, root_is_dir);
+    if kind.is_symlink() {
+        // Not following: say whether the link is broken or merely not followed.
+        let notice = match std::fs::metadata(entry.path()) {
+            Err(e) => Notice::Error {
+                path,
+                message: format!("broken symlink: {e}"),
+            },
+            Ok(_) => Notice::Skipped {
+                path,
+                reason: Skip::Symlink,
+            },
+        };
+        return visit(Item::Notice(notice));
+    }
+    if !kind.is_file() {
+        return visit(Item::Notice(Notice::Skipped {
+            path,
+            reason: Skip::NotRegular(special_kind(&kind)),
+        }));
+    }
+    visit(read_file(entry.path(), path, options.max_file_size));
+}
+
+/// Reads a regular file whole, unless it is over `limit` (checked before and while reading, as a
+/// file may grow between the two).
+pub fn read_file(fs_path: &Path, path: String, limit: u64) -> Item {
+    let error = |path, e: std::io::Error| {
+        Item::Notice(Notice::Error {
+            path,
+            message: format!("cannot read: {e}"),
+        })
+    };
+    let mut file = match File::open(fs_path) {
+        Ok(f) => f,
+        Err(e) => return error(path, e),
+    };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > limit {
+        return Item::Notice(Notice::Skipped {
+            path,
+            reason: Skip::TooLarge { size, limit },
+        });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    match file.by_ref().take(limit + 1).read_to_end(&mut bytes) {
+        Err(e) => error(path, e),
+        Ok(n) if n as u64 > limit => Item::Notice(Notice::Skipped {
+            path,
+            reason: Skip::TooLarge {
+                size: n as u64,
+                limit,
+            },
+        }),
+        Ok(_) => Item::Blob(Blob { bytes, path }),
+    }
+}
+
+/// Report paths are relative to a folder root; a file root keeps the path it was given as.
+fn report_path(path: &Path, root: &Path, root_is_dir: bool) -> String {
+    if root_is_dir {
+        if let Ok(rel) = path.strip_prefix(root) {
+            if !rel.as_os_str().is_empty() {
+                return display_path(rel);
+            }
+        }
+    }
+    display_path(path)
+}
+
+fn walk_error(root: &Path, err: &ignore::Error) -> Notice {
+    let path = error_path(err).map(|p| report_path(&p, root, root.is_dir()));
+    let message = one_line(err);
+    Notice::Error {
+        path: path.unwrap_or_else(|| display_path(root)),
+        message,
+    }
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        ignore::Error::Partial(errs) => errs.first().and_then(error_path),
+        _ => None,
+    }
+}
+
+/// The walker's message without the path it also carries (we print the path ourselves).
+fn one_line(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } => one_line(err),
+        ignore::Error::WithDepth { err, .. } => one_line(err),
+        ignore::Error::Loop { ancestor, .. } => {
+            format!(
+                "symlink loop: points to its ancestor {}",
+                display_path(ancestor)
+            )
+        }
+        ignore::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            format!("broken symlink or vanished file: {e}")
+        }
+        other => other.to_string().replace('\n', " "),
+    }
+}
+
+#[cfg(unix)]
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "fifo"
+    } else if kind.is_socket() {
+        "socket"
+    } else if kind.is_block_device() {
+        "block device"
+    } else if kind.is_char_device() {
+        "character device"
+    } else {
+        "special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "special file"
+}
