@@ -88,17 +88,16 @@ impl LineIndex {
         LineIndex { starts }
     }
 
-    /// 1-based line and column of byte `offset`; the column counts Unicode characters (UTF-8
-    /// lead bytes), so a stray invalid byte counts as one character.
+    /// 1-based line and column of byte `offset`. The column counts Unicode characters as a
+    /// lossy UTF-8 decoder sees them: each invalid sequence is one replacement character.
     pub fn position(&self, hay: &[u8], offset: usize) -> (usize, usize) {
         let line = self.starts.partition_point(|&s| s <= offset);
         let start = self.starts[line - 1];
-        let column = hay[start..offset]
-            .iter()
-            .filter(|&&b| b & 0xC0 != 0x80)
-            .count()
-            + 1;
-        (line, column)
+        let column: usize = hay[start..offset]
+            .utf8_chunks()
+            .map(|chunk| chunk.valid().chars().count() + usize::from(!chunk.invalid().is_empty()))
+            .sum();
+        (line, column + 1)
     }
 }
 
@@ -125,5 +124,10 @@ mod tests {
         assert_eq!(lines.position(hay, key), (2, 4));
         assert_eq!(lines.position(hay, key + 3), (2, 7));
         assert_eq!(lines.position(hay, hay.len()), (3, 2));
+        // Three stray continuation bytes are three replacement characters; a cut sequence is one.
+        let bin = b"\x00\x9f\x92\x96\x00\xffK \xe2\x82K";
+        let lines = LineIndex::new(bin);
+        assert_eq!(lines.position(bin, 6), (1, 7));
+        assert_eq!(lines.position(bin, 10), (1, 10));
     }
 }

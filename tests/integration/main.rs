@@ -1,0 +1,10 @@
+//! Integration tests: run the built `keysweep` binary on real files in temp folders.
+//! One test binary (modules below) so the suite links once.
+
+mod util;
+
+mod boundaries;
+mod output;
+mod patterns_cmd;
+mod providers;
+mod scan_fs;
