@@ -151,6 +151,7 @@ fn syntax_config() -> syntax::Config {
 }
 
 fn parse(field: &str, re: &str) -> Result<Hir, String> {
+    check_verbose_class_space(field, re)?;
     regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
@@ -160,6 +161,7 @@ fn parse(field: &str, re: &str) -> Result<Hir, String> {
 }
 
 fn compile_one(field: &str, re: &str) -> Result<regex::bytes::Regex, String> {
+    check_verbose_class_space(field, re)?;
     regex::bytes::RegexBuilder::new(re)
         .unicode(false)
         .size_limit(REGEX_SIZE_LIMIT)
@@ -174,6 +176,34 @@ fn compile_one(field: &str, re: &str) -> Result<regex::bytes::Regex, String> {
 
 fn compile_all(field: &str, res: &[String]) -> Result<Vec<regex::bytes::Regex>, String> {
     res.iter().map(|re| compile_one(field, re)).collect()
+}
+
+/// In verbose mode (`x` flag) the regex crate ignores whitespace even inside `[...]`, so
+/// `[ \t]` silently means `[\t]`. Reject that instead of matching less than the author meant.
+fn check_verbose_class_space(field: &str, re: &str) -> Result<(), String> {
+    let verbose = re.match_indices("(?").any(|(i, _)| {
+        let flags: String = re[i + 2..].chars().take_while(|c| c.is_ascii_alphabetic() || *c == '-').collect();
+        flags.split('-').next().is_some_and(|on| on.contains('x'))
+    });
+    if !verbose {
+        return Ok(());
+    }
+    let (mut in_class, mut escaped) = (false, false);
+    for c in re.chars() {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '[') => in_class = true,
+            (false, ']') => in_class = false,
+            (false, ' ') if in_class => {
+                return Err(format!(
+                    "field `{field}`: a space inside [...] is ignored in verbose mode (x flag); write \\x20"
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// regex error messages span several lines with a caret diagram; keep the last, telling line.
@@ -261,6 +291,18 @@ mod tests {
         let mut s = spec("abc");
         s.id = "NoDot".into();
         assert!(compile(s, "t").unwrap_err().contains("provider.kind"));
+    }
+
+    #[test]
+    fn rejects_a_space_in_a_class_in_verbose_mode() {
+        let mut s = spec("abc[0-9]{4}");
+        s.before = Some(r"(?xi) key [ \t]* = ".into());
+        let err = compile(s.clone(), "t").unwrap_err();
+        assert!(err.contains("field `before`") && err.contains("verbose mode"), "{err}");
+        s.before = Some(r"(?xi) key [\x20\t]* = ".into());
+        compile(s.clone(), "t").unwrap();
+        s.before = Some(r"key[ \t]*= ".into());
+        compile(s, "t").expect("without the x flag a space in a class is a space");
     }
 
     #[test]
