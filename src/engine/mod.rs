@@ -83,3 +83,68 @@ fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> bool {
             re.is_match(&hay[start..end])
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern::parse_file;
+
+    fn engine(toml: &str) -> Engine {
+        Engine::new(parse_file("t.toml", toml).unwrap()).unwrap()
+    }
+
+    const KEY: &str =
+        "[[patterns]]\nid = 't.key'\nname = 'K'\nseverity = 'low'\nsecret = 'tk_[a-z0-9]{8}'\n";
+
+    fn secrets(e: &Engine, hay: &[u8]) -> Vec<String> {
+        e.scan(hay)
+            .iter()
+            .map(|m| String::from_utf8_lossy(&hay[m.secret.clone()]).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_keyword_repeated_a_million_times_yields_one_window_and_the_real_secret() {
+        let e = engine(KEY);
+        let mut hay = "tk_".repeat(1_000_000).into_bytes();
+        hay.extend_from_slice(b" tk_a1b2c3d4 ");
+        let windows = e.prefilter.windows(e.patterns(), &hay);
+        assert_eq!(windows.len(), 1);
+        assert_eq!(secrets(&e, &hay), vec!["tk_a1b2c3d4"]);
+    }
+
+    #[test]
+    fn secrets_at_the_very_start_and_end_of_input() {
+        let e = engine(KEY);
+        assert_eq!(secrets(&e, b"tk_a1b2c3d4"), vec!["tk_a1b2c3d4"]);
+        assert_eq!(
+            secrets(&e, b"tk_a1b2c3d4,tk_e5f6g7h8"),
+            vec!["tk_a1b2c3d4", "tk_e5f6g7h8"]
+        );
+        assert_eq!(secrets(&e, b"tk_a1b2c3d4tk_e5f6g7h8"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_pattern_without_keywords_runs_on_the_whole_blob() {
+        let e = engine(
+            "[[patterns]]\nid = 't.hex'\nname = 'H'\nseverity = 'low'\nsecret = '[0-9a-f]{12}'\n",
+        );
+        assert!(e.patterns()[0].keywords.is_empty());
+        assert_eq!(secrets(&e, b"x = 'a1b2c3d4e5f6'"), vec!["a1b2c3d4e5f6"]);
+    }
+
+    #[test]
+    fn post_checks_reject_placeholders_and_require_context() {
+        let e = engine(&format!(
+            "{KEY}min_entropy = 2.0\nmust_not_match = ['0000']\ncontext = 'acme'\ncontext_window = 20\n"
+        ));
+        assert_eq!(secrets(&e, b"acme tk_a1b2c3d4"), vec!["tk_a1b2c3d4"]);
+        assert!(secrets(&e, b"acme tk_aaaaaaaa").is_empty(), "low entropy");
+        assert!(
+            secrets(&e, b"acme tk_0000a1b2").is_empty(),
+            "must_not_match"
+        );
+        let far = format!("acme{}tk_a1b2c3d4", " ".repeat(40));
+        assert!(secrets(&e, far.as_bytes()).is_empty(), "context too far");
+    }
+}

@@ -57,8 +57,11 @@ impl Prefilter {
 
     /// The windows of `hay` each pattern must search, sorted by pattern then start, merged where
     /// they overlap so no byte is searched twice by one pattern.
+    ///
+    /// Hits arrive in order of their end, so each pattern's windows are merged as they come: a
+    /// file that repeats a keyword a million times still yields a few windows, not a million.
     pub fn windows(&self, patterns: &[Pattern], hay: &[u8]) -> Vec<Window> {
-        let mut windows: Vec<Window> = self
+        let mut done: Vec<Window> = self
             .always
             .iter()
             .map(|&pattern| Window {
@@ -66,23 +69,37 @@ impl Prefilter {
                 range: 0..hay.len(),
             })
             .collect();
+        let mut open: Vec<Option<Range<usize>>> = Vec::new();
         if !self.owners.is_empty() {
             for hit in self.automaton.find_overlapping_iter(hay) {
                 for &pattern in &self.owners[hit.pattern().as_usize()] {
                     let reach = patterns[pattern].window;
                     let start = hit.start().saturating_sub(reach);
                     let end = hit.end().saturating_add(reach).min(hay.len());
-                    windows.push(Window {
-                        pattern,
-                        range: start..end,
-                    });
+                    if open.len() <= pattern {
+                        open.resize(pattern + 1, None);
+                    }
+                    match &mut open[pattern] {
+                        Some(last) if start <= last.end => {
+                            last.start = last.start.min(start);
+                            last.end = last.end.max(end);
+                        }
+                        slot => {
+                            if let Some(range) = slot.replace(start..end) {
+                                done.push(Window { pattern, range });
+                            }
+                        }
+                    }
                 }
             }
         }
-        merge(windows)
+        let still_open = open.into_iter().enumerate();
+        done.extend(still_open.filter_map(|(pattern, r)| r.map(|range| Window { pattern, range })));
+        merge(done)
     }
 }
 
+/// Sorts windows by pattern and start, and merges any that still overlap.
 fn merge(mut windows: Vec<Window>) -> Vec<Window> {
     windows.sort_unstable_by_key(|w| (w.pattern, w.range.start));
     let mut merged: Vec<Window> = Vec::with_capacity(windows.len());

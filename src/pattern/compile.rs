@@ -182,7 +182,10 @@ fn compile_all(field: &str, res: &[String]) -> Result<Vec<regex::bytes::Regex>, 
 /// `[ \t]` silently means `[\t]`. Reject that instead of matching less than the author meant.
 fn check_verbose_class_space(field: &str, re: &str) -> Result<(), String> {
     let verbose = re.match_indices("(?").any(|(i, _)| {
-        let flags: String = re[i + 2..].chars().take_while(|c| c.is_ascii_alphabetic() || *c == '-').collect();
+        let flags: String = re[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+            .collect();
         flags.split('-').next().is_some_and(|on| on.contains('x'))
     });
     if !verbose {
@@ -298,7 +301,10 @@ mod tests {
         let mut s = spec("abc[0-9]{4}");
         s.before = Some(r"(?xi) key [ \t]* = ".into());
         let err = compile(s.clone(), "t").unwrap_err();
-        assert!(err.contains("field `before`") && err.contains("verbose mode"), "{err}");
+        assert!(
+            err.contains("field `before`") && err.contains("verbose mode"),
+            "{err}"
+        );
         s.before = Some(r"(?xi) key [\x20\t]* = ".into());
         compile(s.clone(), "t").unwrap();
         s.before = Some(r"key[ \t]*= ".into());

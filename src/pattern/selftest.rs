@@ -86,7 +86,10 @@ mod tests {
 
     #[test]
     fn every_builtin_pattern_passes_its_own_examples() {
-        let failures: Vec<String> = run(&builtin_engine(), true).iter().map(|f| f.to_string()).collect();
+        let failures: Vec<String> = run(&builtin_engine(), true)
+            .iter()
+            .map(|f| f.to_string())
+            .collect();
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
@@ -94,11 +97,23 @@ mod tests {
     #[test]
     fn every_builtin_pattern_has_selective_keywords_found_in_its_examples() {
         for p in builtin_engine().patterns() {
-            assert!(!p.keywords.is_empty(), "{}: no keywords (derive none, or write them)", p.id);
-            assert!(p.keywords.iter().all(|k| k.len() >= 3), "{}: keyword shorter than 3", p.id);
+            assert!(
+                !p.keywords.is_empty(),
+                "{}: no keywords (derive none, or write them)",
+                p.id
+            );
+            assert!(
+                p.keywords.iter().all(|k| k.len() >= 3),
+                "{}: keyword shorter than 3",
+                p.id
+            );
             for example in &p.spec.examples {
                 let lower = example.to_ascii_lowercase();
-                assert!(p.keywords.iter().any(|k| lower.contains(k.as_str())), "{}: no keyword in {example:?}", p.id);
+                assert!(
+                    p.keywords.iter().any(|k| lower.contains(k.as_str())),
+                    "{}: no keyword in {example:?}",
+                    p.id
+                );
             }
         }
     }

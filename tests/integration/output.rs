@@ -211,3 +211,26 @@ fn exit_codes_follow_the_contract() {
         "0 would hide findings"
     );
 }
+
+/// Colour on a terminal (a pseudo-terminal from util-linux `script`), none with NO_COLOR.
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let (t, _) = one_secret();
+    let command = format!("{} scan .", crate::util::bin().display());
+    let on_tty = |no_color: Option<&str>| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &command, "/dev/null"])
+            .current_dir(t.path())
+            .env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        crate::util::run_command(cmd, None).stdout
+    };
+    let coloured = on_tty(None);
+    assert!(
+        coloured.contains("\x1b[1mconfig/prod.env:3:16\x1b[0m"),
+        "{coloured:?}"
+    );
+    assert!(!on_tty(Some("1")).contains('\x1b'));
+}

@@ -164,11 +164,18 @@ fn a_missing_pattern_path_is_an_error() {
 /// The pattern example in README.md must load and pass its own examples.
 #[test]
 fn readme_pattern_example_is_valid() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme.find("```toml\n[[patterns]]").expect("README.md shows a pattern") + "```toml\n".len();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```toml\n[[patterns]]")
+        .expect("README.md shows a pattern")
+        + "```toml\n".len();
     let end = start + readme[start..].find("```").unwrap();
     let t = TestDir::new();
-    t.write("readme.toml", readme[start..end].replace("scaleway.access_key", "readme.access_key"));
+    t.write(
+        "readme.toml",
+        readme[start..end].replace("scaleway.access_key", "readme.access_key"),
+    );
     let out = t.run(&["patterns", "test", "readme.toml"]);
     assert_eq!(out.status, 0, "{}", out.stdout);
 }
