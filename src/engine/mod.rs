@@ -47,12 +47,13 @@ impl Engine {
         let mut found = Vec::new();
         for window in self.prefilter.windows(&self.patterns, hay) {
             let pattern = &self.patterns[window.pattern];
-            let mut caps = pattern.regex.create_captures();
+            let confirm = pattern.confirm();
+            let mut caps = confirm.regex.create_captures();
             let mut at = window.range.start;
             while at < window.range.end {
                 let input = Input::new(hay).range(at..window.range.end);
-                pattern.regex.search_captures(&input, &mut caps);
-                let Some(span) = caps.get_group(pattern.secret_group) else {
+                confirm.regex.search_captures(&input, &mut caps);
+                let Some(span) = caps.get_group(confirm.secret_group) else {
                     break;
                 };
                 if passes_checks(pattern, hay, span) {

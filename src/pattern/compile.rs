@@ -7,6 +7,7 @@ use regex_automata::meta;
 use regex_automata::util::syntax;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::Hir;
+use std::sync::OnceLock;
 
 /// The capture group that holds the secret inside the combined regex.
 pub(crate) const SECRET_GROUP: &str = "ks_secret";
@@ -39,8 +40,9 @@ pub struct Pattern {
     pub keywords_derived: bool,
     /// Bytes searched either side of a keyword hit.
     pub(crate) window: usize,
-    pub(crate) regex: meta::Regex,
-    pub(crate) secret_group: usize,
+    /// `(?:before)(?P<ks_secret>secret)(?:after)`, built on first use (see [`Pattern::confirm`]).
+    combined: String,
+    confirm: OnceLock<Confirm>,
     pub(crate) must_match: Vec<regex::bytes::Regex>,
     pub(crate) must_not_match: Vec<regex::bytes::Regex>,
     pub(crate) min_entropy: f64,
@@ -48,8 +50,57 @@ pub struct Pattern {
     pub spec: PatternSpec,
 }
 
+/// The compiled confirm-stage regex and the index of its secret group.
+#[derive(Debug)]
+pub(crate) struct Confirm {
+    pub regex: meta::Regex,
+    pub secret_group: usize,
+}
+
+impl Pattern {
+    /// The confirm-stage regex, compiled the first time a keyword wakes the pattern: a scan pays
+    /// only for the patterns its files mention. Every pattern was parsed and checked at load, and
+    /// patterns from user files were also compiled there, so this cannot fail for them; built-in
+    /// patterns are all compiled by `cargo test`.
+    pub(crate) fn confirm(&self) -> &Confirm {
+        self.confirm.get_or_init(|| {
+            build_confirm(&self.combined).unwrap_or_else(|e| {
+                panic!(
+                    "pattern {} should compile (it is checked at load): {e}",
+                    self.id
+                )
+            })
+        })
+    }
+}
+
+fn build_confirm(combined: &str) -> Result<Confirm, String> {
+    let regex = meta::Builder::new()
+        .syntax(syntax_config())
+        .configure(meta::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
+        .build(combined)
+        .map_err(|e| format!("regex does not compile: {e}"))?;
+    let secret_group = regex
+        .group_info()
+        .to_index(regex_automata::PatternID::ZERO, SECRET_GROUP)
+        .expect("the combined regex should name the secret group");
+    Ok(Confirm {
+        regex,
+        secret_group,
+    })
+}
+
+/// When a pattern's confirm regex is compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Build {
+    /// At load, so a regex over the size limit is an error naming the pattern (user files).
+    Now,
+    /// On first use (built-in patterns, all compiled by `cargo test`).
+    OnFirstUse,
+}
+
 /// Compiles one pattern. The error is a message about the pattern (the caller adds file and id).
-pub(crate) fn compile(spec: PatternSpec, source: &str) -> Result<Pattern, String> {
+pub(crate) fn compile(spec: PatternSpec, source: &str, build: Build) -> Result<Pattern, String> {
     check_id(&spec.id)?;
     if spec.name.trim().is_empty() {
         return Err("field `name` is empty".into());
@@ -67,15 +118,12 @@ pub(crate) fn compile(spec: PatternSpec, source: &str) -> Result<Pattern, String
     parse("after", after)?;
     let combined = format!("(?:{before})(?P<{SECRET_GROUP}>{})(?:{after})", spec.secret);
     let combined_hir = parse("secret", &combined)?;
-    let regex = meta::Builder::new()
-        .syntax(syntax_config())
-        .configure(meta::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
-        .build(&combined)
-        .map_err(|e| format!("regex does not compile: {e}"))?;
-    let secret_group = regex
-        .group_info()
-        .to_index(regex_automata::PatternID::ZERO, SECRET_GROUP)
-        .expect("the combined regex should name the secret group");
+    let confirm = OnceLock::new();
+    if build == Build::Now {
+        confirm
+            .set(build_confirm(&combined)?)
+            .expect("a new OnceLock should be empty");
+    }
     let window = match combined_hir.properties().maximum_len() {
         Some(n) => n.min(MAX_WINDOW),
         None => UNBOUNDED_WINDOW,
@@ -118,8 +166,8 @@ pub(crate) fn compile(spec: PatternSpec, source: &str) -> Result<Pattern, String
         keywords,
         keywords_derived,
         window,
-        regex,
-        secret_group,
+        combined,
+        confirm,
         must_match,
         must_not_match,
         min_entropy: spec.min_entropy,
@@ -251,6 +299,10 @@ fn lowercase_unique(words: impl Iterator<Item = String>) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn compile_now(spec: PatternSpec, source: &str) -> Result<Pattern, String> {
+        compile(spec, source, Build::Now)
+    }
+
     fn spec(secret: &str) -> PatternSpec {
         toml::from_str(&format!(
             "id = 'test.one'\nname = 'Test'\nseverity = 'high'\nsecret = '''{secret}'''"
@@ -260,60 +312,60 @@ mod tests {
 
     #[test]
     fn derives_keywords_from_literal_prefixes() {
-        let p = compile(spec("(?:ghp|gho)_[A-Za-z0-9]{36}"), "t").unwrap();
+        let p = compile_now(spec("(?:ghp|gho)_[A-Za-z0-9]{36}"), "t").unwrap();
         assert_eq!(p.keywords, vec!["gho_", "ghp_"]);
         assert!(p.keywords_derived);
     }
 
     #[test]
     fn no_keywords_when_prefix_is_not_selective() {
-        let p = compile(spec("[0-9a-f]{32}"), "t").unwrap();
+        let p = compile_now(spec("[0-9a-f]{32}"), "t").unwrap();
         assert!(p.keywords.is_empty());
     }
 
     #[test]
     fn case_insensitive_prefix_collapses_to_one_keyword() {
-        let p = compile(spec("(?i)abcd[0-9]{4}"), "t").unwrap();
+        let p = compile_now(spec("(?i)abcd[0-9]{4}"), "t").unwrap();
         assert_eq!(p.keywords, vec!["abcd"]);
     }
 
     #[test]
     fn window_covers_the_longest_match() {
-        let p = compile(spec("SCW[A-Z0-9]{17}"), "t").unwrap();
+        let p = compile_now(spec("SCW[A-Z0-9]{17}"), "t").unwrap();
         assert_eq!(p.window, 1 + 20 + 1);
-        let p = compile(spec("eyJ[a-z]*"), "t").unwrap();
+        let p = compile_now(spec("eyJ[a-z]*"), "t").unwrap();
         assert_eq!(p.window, UNBOUNDED_WINDOW);
     }
 
     #[test]
     fn rejects_bad_input_with_the_field_named() {
-        let err = compile(spec("(unclosed"), "t").unwrap_err();
+        let err = compile_now(spec("(unclosed"), "t").unwrap_err();
         assert!(err.contains("field `secret`"), "{err}");
-        let err = compile(spec("a*"), "t").unwrap_err();
+        let err = compile_now(spec("a*"), "t").unwrap_err();
         assert!(err.contains("empty string"), "{err}");
         let mut s = spec("abc");
         s.id = "NoDot".into();
-        assert!(compile(s, "t").unwrap_err().contains("provider.kind"));
+        assert!(compile_now(s, "t").unwrap_err().contains("provider.kind"));
     }
 
     #[test]
     fn rejects_a_space_in_a_class_in_verbose_mode() {
         let mut s = spec("abc[0-9]{4}");
         s.before = Some(r"(?xi) key [ \t]* = ".into());
-        let err = compile(s.clone(), "t").unwrap_err();
+        let err = compile_now(s.clone(), "t").unwrap_err();
         assert!(
             err.contains("field `before`") && err.contains("verbose mode"),
             "{err}"
         );
         s.before = Some(r"(?xi) key [\x20\t]* = ".into());
-        compile(s.clone(), "t").unwrap();
+        compile_now(s.clone(), "t").unwrap();
         s.before = Some(r"key[ \t]*= ".into());
-        compile(s, "t").expect("without the x flag a space in a class is a space");
+        compile_now(s, "t").expect("without the x flag a space in a class is a space");
     }
 
     #[test]
     fn rejects_a_regex_that_would_blow_up() {
-        let err = compile(spec(r"(?:\w{1000}){1000}abc"), "t").unwrap_err();
+        let err = compile_now(spec(r"(?:\w{1000}){1000}abc"), "t").unwrap_err();
         assert!(
             err.contains("does not compile") || err.contains("size"),
             "{err}"

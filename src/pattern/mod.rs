@@ -5,6 +5,7 @@ mod compile;
 pub mod selftest;
 pub mod spec;
 
+use compile::Build;
 pub use compile::Pattern;
 pub use spec::{Confidence, PatternFile, PatternSpec, Severity};
 
@@ -40,7 +41,7 @@ impl std::error::Error for PatternError {}
 pub fn builtin() -> Result<Vec<Pattern>, PatternError> {
     let mut out = Vec::new();
     for (file, text) in BUILTIN_FILES {
-        out.extend(parse_file(file, text)?);
+        out.extend(parse(file, text, Build::OnFirstUse)?);
     }
     Ok(out)
 }
@@ -92,12 +93,16 @@ fn pattern_files(path: &Path) -> Result<Vec<PathBuf>, PatternError> {
 /// # Errors
 /// TOML syntax, an unknown field, or a pattern that does not compile.
 pub fn parse_file(file: &str, text: &str) -> Result<Vec<Pattern>, PatternError> {
+    parse(file, text, Build::Now)
+}
+
+fn parse(file: &str, text: &str, build: Build) -> Result<Vec<Pattern>, PatternError> {
     let parsed: PatternFile = toml::from_str(text).map_err(|e| PatternError {
         file: file.to_string(),
         id: None,
         message: toml_error(text, &e),
     })?;
-    compile_specs(file, parsed.patterns)
+    compile_all(file, parsed.patterns, build)
 }
 
 /// Compiles specs that came from `file` (a pattern file or a config file).
@@ -105,11 +110,19 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Pattern>, PatternError> 
 /// # Errors
 /// The first pattern that does not compile.
 pub fn compile_specs(file: &str, specs: Vec<PatternSpec>) -> Result<Vec<Pattern>, PatternError> {
+    compile_all(file, specs, Build::Now)
+}
+
+fn compile_all(
+    file: &str,
+    specs: Vec<PatternSpec>,
+    build: Build,
+) -> Result<Vec<Pattern>, PatternError> {
     specs
         .into_iter()
         .map(|spec| {
             let id = spec.id.clone();
-            compile::compile(spec, file).map_err(|message| PatternError {
+            compile::compile(spec, file, build).map_err(|message| PatternError {
                 file: file.to_string(),
                 id: Some(id),
                 message,

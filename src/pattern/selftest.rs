@@ -39,11 +39,12 @@ impl fmt::Display for ExampleFailure {
     }
 }
 
-/// Checks the examples of every pattern in `engine`. With `require_examples`, a pattern without
-/// positive or negative examples is a failure too.
-pub fn run(engine: &Engine, require_examples: bool) -> Vec<ExampleFailure> {
+/// Checks the examples of the patterns of `engine` from index `first` on (the whole engine
+/// still runs, so keywords and boundaries are tested as in a scan). With `require_examples`, a
+/// pattern without positive or negative examples is a failure too.
+pub fn run(engine: &Engine, first: usize, require_examples: bool) -> Vec<ExampleFailure> {
     let mut failures = Vec::new();
-    for (index, pattern) in engine.patterns().iter().enumerate() {
+    for (index, pattern) in engine.patterns().iter().enumerate().skip(first) {
         let fail = |problem| ExampleFailure {
             file: pattern.source.clone(),
             id: pattern.id.clone(),
@@ -86,7 +87,7 @@ mod tests {
 
     #[test]
     fn every_builtin_pattern_passes_its_own_examples() {
-        let failures: Vec<String> = run(&builtin_engine(), true)
+        let failures: Vec<String> = run(&builtin_engine(), 0, true)
             .iter()
             .map(|f| f.to_string())
             .collect();
