@@ -7,4 +7,5 @@ mod boundaries;
 mod output;
 mod patterns_cmd;
 mod providers;
+mod readme;
 mod scan_fs;
