@@ -146,12 +146,7 @@ fn human_format_shortens_secrets_unless_show_secrets() {
         !out.stdout.contains("\x1b["),
         "no colour when stdout is not a terminal"
     );
-    assert!(
-        out.stderr
-            .contains("keysweep: 1 finding (1 medium) in 1 file; scanned 1 file"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("keysweep: 1 finding (1 medium) in 1 file; scanned 1 file");
     let shown = t.run(&["scan", ".", "--show-secrets"]);
     assert!(shown.stdout.contains(&key));
 }
@@ -188,12 +183,7 @@ fn output_file_is_private_and_stdout_stays_empty() {
     assert!(text.contains(&key));
     let out = t.run(&["scan", ".", "-o", "/no/such/dir/r.json"]);
     assert_eq!(out.status, 2);
-    assert!(
-        out.stderr
-            .contains("/no/such/dir/r.json: cannot write the report"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("/no/such/dir/r.json: cannot write the report");
 }
 
 #[test]

@@ -98,21 +98,11 @@ fn duplicate_ids_are_rejected_with_both_files() {
     t.write("p/two.toml", GOOD);
     let out = t.run(&["scan", "p", "--patterns", "p"]);
     assert_eq!(out.status, 2);
-    assert!(
-        out.stderr
-            .contains("two.toml: pattern `acme.api_key`: duplicate id: already defined in "),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("two.toml: pattern `acme.api_key`: duplicate id: already defined in ");
     let clash = GOOD.replace("acme.api_key", "scalr.token");
     t.write("q/clash.toml", clash);
     let out = t.run(&["scan", "p/one.toml", "--patterns", "q"]);
-    assert!(
-        out.stderr
-            .contains("duplicate id: already defined in patterns/scalr.toml"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("duplicate id: already defined in patterns/scalr.toml");
 }
 
 #[test]
@@ -154,11 +144,7 @@ fn a_missing_pattern_path_is_an_error() {
     let t = TestDir::new();
     let out = t.run(&["scan", ".", "--patterns", "nope.toml"]);
     assert_eq!(out.status, 2);
-    assert!(
-        out.stderr.contains("nope.toml: cannot read"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("nope.toml: cannot read");
 }
 
 /// The pattern example in README.md must load and pass its own examples.

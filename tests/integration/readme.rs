@@ -6,13 +6,24 @@ const END: &str = "<!-- patterns:end -->";
 
 fn pattern_table() -> String {
     let patterns = keysweep::pattern::builtin().expect("built-in patterns should load");
-    let mut out = String::from("| id | name | severity | confidence |\n| --- | --- | --- | --- |\n");
+    let mut out =
+        String::from("| id | name | severity | confidence |\n| --- | --- | --- | --- |\n");
     for p in &patterns {
-        out.push_str(&format!("| `{}` | {} | {} | {} |\n", p.id, p.name, p.severity, p.confidence.as_str()));
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            p.id,
+            p.name,
+            p.severity,
+            p.confidence.as_str()
+        ));
     }
     let mut providers: Vec<&str> = patterns.iter().map(|p| p.provider.as_str()).collect();
     providers.dedup();
-    out.push_str(&format!("\n{} patterns for {} providers.\n", patterns.len(), providers.len()));
+    out.push_str(&format!(
+        "\n{} patterns for {} providers.\n",
+        patterns.len(),
+        providers.len()
+    ));
     out
 }
 
@@ -20,14 +31,25 @@ fn pattern_table() -> String {
 fn readme_lists_every_builtin_pattern() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
     let readme = std::fs::read_to_string(path).unwrap();
-    let start = readme.find(START).expect("README.md has the patterns:start marker") + START.len();
-    let end = readme.find(END).expect("README.md has the patterns:end marker");
+    let start = readme
+        .find(START)
+        .expect("README.md has the patterns:start marker")
+        + START.len();
+    let end = readme
+        .find(END)
+        .expect("README.md has the patterns:end marker");
     let expected = pattern_table();
     if readme[start..end] != expected {
         if std::env::var_os("KEYSWEEP_UPDATE_README").is_some() {
-            std::fs::write(path, format!("{}{expected}{}", &readme[..start], &readme[end..])).unwrap();
+            std::fs::write(
+                path,
+                format!("{}{expected}{}", &readme[..start], &readme[end..]),
+            )
+            .unwrap();
         } else {
-            panic!("README.md's pattern list is stale: run KEYSWEEP_UPDATE_README=1 cargo test readme");
+            panic!(
+                "README.md's pattern list is stale: run KEYSWEEP_UPDATE_README=1 cargo test readme"
+            );
         }
     }
 }

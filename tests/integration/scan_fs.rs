@@ -113,12 +113,7 @@ fn files_over_the_size_limit_are_skipped_counted_and_said() {
     assert_eq!(out.status, 0);
     assert_eq!(out.stat("skipped"), 1);
     assert_eq!(out.stat("blobs_scanned"), 1);
-    assert!(
-        out.stderr
-            .contains("big.txt: skipped: 2021 bytes is over the size limit of 1000 bytes"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("big.txt: skipped: 2021 bytes is over the size limit of 1000 bytes");
     let out = t.run(&["scan", ".", "--format", "json", "--max-file-size", "3000"]);
     assert_eq!(out.status, 1);
 }
@@ -149,12 +144,7 @@ fn unreadable_files_are_errors_that_do_not_stop_the_scan() {
     );
     assert_eq!(out.stat("errors"), 1);
     assert_eq!(out.findings().len(), 1);
-    assert!(
-        out.stderr
-            .contains("keysweep: error: locked/secret.env: cannot read: Permission denied"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("keysweep: error: locked/secret.env: cannot read: Permission denied");
 }
 
 fn is_root() -> bool {
@@ -181,27 +171,14 @@ fn symlinks_broken_skipped_and_looping() {
         out.findings()
     );
     assert_eq!(out.stat("errors"), 1, "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("keysweep: error: broken: broken symlink"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("keysweep: error: broken: broken symlink");
     assert_eq!(out.stat("skipped"), 2, "two valid links not followed");
-    assert!(
-        out.stderr.contains("2 symlinks not followed"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("2 symlinks not followed");
 
     let out = t.run(&["scan", ".", "--format", "json", "--follow-symlinks"]);
     let paths: Vec<String> = out.findings().into_iter().map(|f| f.1).collect();
     assert_eq!(paths, vec!["link.env", "real/key.env"]);
-    assert!(
-        out.stderr.contains("real/loop: symlink loop"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("real/loop: symlink loop");
     assert_eq!(
         out.stat("errors"),
         2,
@@ -223,21 +200,11 @@ fn fifos_and_devices_are_skipped_without_hanging() {
     let out = t.run(&["scan", ".", "--format", "json"]);
     assert_eq!(out.findings().len(), 1);
     assert_eq!(out.stat("skipped"), 1);
-    assert!(
-        out.stderr
-            .contains("pipe: skipped: not a regular file (fifo)"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("pipe: skipped: not a regular file (fifo)");
 
     let out = t.run(&["scan", "/dev/null", "pipe", "--format", "json"]);
     assert_eq!(out.stat("skipped"), 2);
-    assert!(
-        out.stderr
-            .contains("/dev/null: skipped: not a regular file (character device)"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("/dev/null: skipped: not a regular file (character device)");
 }
 
 #[test]
@@ -255,7 +222,7 @@ fn stdin_is_scanned_with_dash() {
     );
     assert_eq!(out.status, 0);
     assert_eq!(out.stat("skipped"), 1);
-    assert!(out.stderr.contains("<stdin>: skipped:"), "{}", out.stderr);
+    out.assert_stderr_has("<stdin>: skipped:");
 }
 
 #[test]

@@ -94,6 +94,16 @@ impl Output {
         self.findings().into_iter().map(|f| f.0).collect()
     }
 
+    /// Fails, showing all of stderr, unless stderr contains `text`.
+    #[track_caller]
+    pub fn assert_stderr_has(&self, text: &str) {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}:\n{}",
+            self.stderr
+        );
+    }
+
     pub fn stat(&self, name: &str) -> u64 {
         self.json()["stats"][name]
             .as_u64()
