@@ -216,8 +216,11 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         options.mode(0o600);
         let file = options.open(path)?;
-        // An existing file keeps its mode on open: tighten it.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        // An existing regular file keeps its mode on open: tighten it. Leave anything else alone:
+        // `-o /dev/null` must not turn the device private.
+        if file.metadata()?.is_file() {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
         Ok(file)
     }
     #[cfg(not(unix))]

@@ -77,14 +77,11 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
-    pub fn new(hay: &[u8]) -> Self {
+    /// Line starts of `hay` up to byte `upto` (the end of the last match): the rest of a large
+    /// file is never walked.
+    pub fn new(hay: &[u8], upto: usize) -> Self {
         let mut starts = vec![0];
-        starts.extend(
-            hay.iter()
-                .enumerate()
-                .filter(|(_, &b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
+        starts.extend(memchr::memchr_iter(b'\n', &hay[..upto.min(hay.len())]).map(|i| i + 1));
         LineIndex { starts }
     }
 
@@ -117,7 +114,7 @@ mod tests {
     #[test]
     fn positions_count_lines_and_characters() {
         let hay = "ab\r\nçé KEY\nx".as_bytes();
-        let lines = LineIndex::new(hay);
+        let lines = LineIndex::new(hay, hay.len());
         assert_eq!(lines.position(hay, 0), (1, 1));
         assert_eq!(lines.position(hay, 4), (2, 1));
         let key = hay.windows(3).position(|w| w == b"KEY").unwrap();
@@ -126,7 +123,7 @@ mod tests {
         assert_eq!(lines.position(hay, hay.len()), (3, 2));
         // Three stray continuation bytes are three replacement characters; a cut sequence is one.
         let bin = b"\x00\x9f\x92\x96\x00\xffK \xe2\x82K";
-        let lines = LineIndex::new(bin);
+        let lines = LineIndex::new(bin, bin.len());
         assert_eq!(lines.position(bin, 6), (1, 7));
         assert_eq!(lines.position(bin, 10), (1, 10));
     }

@@ -127,7 +127,8 @@ pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
     if matches.is_empty() {
         return Vec::new();
     }
-    let lines = LineIndex::new(&blob.bytes);
+    let last_end = matches.iter().map(|m| m.secret.end).max().unwrap_or(0);
+    let lines = LineIndex::new(&blob.bytes, last_end);
     matches
         .into_iter()
         .map(|m| {

@@ -181,6 +181,13 @@ fn output_file_is_private_and_stdout_stays_empty() {
     assert_eq!(mode, 0o600);
     let text = std::fs::read_to_string(&report).unwrap();
     assert!(text.contains(&key));
+    // A device stays as it is: `-o /dev/null` is a common way to keep only the exit status.
+    let null_mode = std::fs::metadata("/dev/null").unwrap().permissions().mode();
+    assert_eq!(t.run(&["scan", ".", "-o", "/dev/null"]).status, 1);
+    assert_eq!(
+        std::fs::metadata("/dev/null").unwrap().permissions().mode(),
+        null_mode
+    );
     let out = t.run(&["scan", ".", "-o", "/no/such/dir/r.json"]);
     assert_eq!(out.status, 2);
     out.assert_stderr_has("/no/such/dir/r.json: cannot write the report");
