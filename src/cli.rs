@@ -5,7 +5,7 @@
 use crate::engine::Engine;
 use crate::pattern::{self, selftest, Pattern};
 use crate::report::{self, human::sanitize, Format, Style};
-use crate::scan::{self, Outcome, ScanRequest};
+use crate::scan::{self, human_bytes, Mode, Outcome, ScanRequest};
 use crate::source::{fs::WalkOptions, Notice};
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -40,9 +40,20 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Folders and files to scan; `-` reads standard input.
+    /// Folders and files to scan; `-` reads standard input. With --history, --staged or --range:
+    /// the repository (default: the one containing the current folder).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// Scan every blob reachable from every ref (branches, tags, remotes, stash) and HEAD, each
+    /// distinct blob once, with the commit that introduced it.
+    #[arg(long, conflicts_with_all = ["staged", "range"])]
+    pub history: bool,
+    /// Scan what `git commit` would record now: the index against HEAD, added lines only.
+    #[arg(long, conflicts_with = "range")]
+    pub staged: bool,
+    /// Scan what the commits of A..B add (a pull request, a push), added lines only.
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -147,7 +158,8 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let request = ScanRequest {
-        paths: args.paths.clone(),
+        mode: scan_mode(&args)?,
+        progress: std::io::stderr().is_terminal(),
         walk: WalkOptions {
             threads,
             no_ignore: args.no_ignore,
@@ -156,6 +168,13 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         },
     };
     let notify = |notice: &Notice| match notice {
+        Notice::Warning { path, message } => {
+            eprintln!(
+                "keysweep: warning: {}: {}",
+                sanitize(path),
+                sanitize(message)
+            )
+        }
         Notice::Skipped { path, reason } => eprintln!("keysweep: {}: {reason}", sanitize(path)),
         Notice::Error { path, message } => {
             eprintln!("keysweep: error: {}: {}", sanitize(path), sanitize(message))
@@ -179,6 +198,29 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         0
     } else {
         args.exit_code
+    })
+}
+
+/// Folders and files, or one repository for the git modes.
+fn scan_mode(args: &ScanArgs) -> anyhow::Result<Mode> {
+    let git = args.history || args.staged || args.range.is_some();
+    if !git {
+        return Ok(Mode::Paths(args.paths.clone()));
+    }
+    let [repo] = args.paths.as_slice() else {
+        bail!(
+            "--history, --staged and --range take one repository, not {} paths",
+            args.paths.len()
+        );
+    };
+    let repo = repo.clone();
+    Ok(match &args.range {
+        Some(range) => Mode::Range {
+            repo,
+            range: range.clone(),
+        },
+        None if args.staged => Mode::Staged(repo),
+        None => Mode::History(repo),
     })
 }
 
@@ -286,15 +328,6 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
-    }
-}
-
-fn human_bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
-        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
-        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
-        n => format!("{n} B"),
     }
 }
 

@@ -1,8 +1,10 @@
 //! Findings: a matched secret with its rule, its place (line and column) and its fingerprint.
 
 use crate::pattern::{Pattern, Severity};
+use crate::source::{CommitInfo, Provenance, SourceKind};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// The identity of a secret wherever it appears: `sha256(rule_id + ":" + secret)`, lowercase hex.
 pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
@@ -32,8 +34,11 @@ pub struct Finding {
     pub column: usize,
     pub end_line: usize,
     pub end_column: usize,
-    pub commit: Option<serde_json::Value>,
+    pub commit: Option<Arc<CommitInfo>>,
     pub blob_id: Option<String>,
+    /// file, stdin, commit or staged: not in the JSON contract, but what a webhook is told.
+    #[serde(skip)]
+    pub source: SourceKind,
 }
 
 impl Finding {
@@ -44,6 +49,7 @@ impl Finding {
         secret: std::ops::Range<usize>,
         lines: &LineIndex,
         path: &str,
+        provenance: &Provenance,
     ) -> Self {
         let bytes = &hay[secret.clone()];
         let (line, column) = lines.position(hay, secret.start);
@@ -59,8 +65,9 @@ impl Finding {
             column,
             end_line,
             end_column,
-            commit: None,
-            blob_id: None,
+            commit: provenance.commit.clone(),
+            blob_id: provenance.blob_id.clone(),
+            source: provenance.kind,
         }
     }
 

@@ -3,18 +3,34 @@
 
 use crate::engine::Engine;
 use crate::finding::{Finding, LineIndex};
-use crate::source::{fs, stdin, Blob, Item, Notice, Skip};
+use crate::source::{fs, git, stdin, Blob, Item, Notice, Skip};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// What to scan: folders and files, `-` for standard input.
+/// What to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Folders and files; `-` for standard input.
+    Paths(Vec<PathBuf>),
+    /// Every blob reachable from every ref of the repository.
+    History(PathBuf),
+    /// What `git commit` would record now: the index against HEAD, added lines only.
+    Staged(PathBuf),
+    /// Blobs added by the commits of `A..B`, added lines only.
+    Range { repo: PathBuf, range: String },
+}
+
+/// What to scan and how.
 #[derive(Debug, Clone)]
 pub struct ScanRequest {
-    pub paths: Vec<PathBuf>,
+    pub mode: Mode,
     pub walk: fs::WalkOptions,
+    /// Draw a progress line on stderr (only ever on a terminal).
+    pub progress: bool,
 }
 
 /// The counters of the JSON contract's `stats`.
@@ -45,30 +61,36 @@ struct Counters {
     symlinks: AtomicU64,
 }
 
-/// Scans every requested path. `notify` receives each notice as it happens (from several
+/// Scans what `request` names. `notify` receives each notice as it happens (from several
 /// threads); symlinks not followed are only counted.
 ///
 /// # Errors
-/// A requested path that does not exist: nothing is scanned then.
+/// A requested path that does not exist, or a git source that cannot start (not a repository,
+/// a range end that does not exist): nothing is scanned then.
 pub fn run(
     engine: &Engine,
     request: &ScanRequest,
     notify: &(dyn Fn(&Notice) + Sync),
 ) -> anyhow::Result<Outcome> {
-    for path in &request.paths {
-        if path.as_os_str() != "-" && std::fs::symlink_metadata(path).is_err() {
-            anyhow::bail!("{}: no such file or folder", path.display());
+    if let Mode::Paths(paths) = &request.mode {
+        for path in paths {
+            if path.as_os_str() != "-" && std::fs::symlink_metadata(path).is_err() {
+                anyhow::bail!("{}: no such file or folder", path.display());
+            }
         }
     }
     let started = Instant::now();
+    let progress = Progress::new(request.progress, started);
     let counters = Counters::default();
     let findings = Mutex::new(Vec::new());
     let visit = |item: Item| match item {
         Item::Blob(blob) => {
-            counters.blobs.fetch_add(1, Ordering::Relaxed);
-            counters
+            let blobs = counters.blobs.fetch_add(1, Ordering::Relaxed) + 1;
+            let bytes = counters
                 .bytes
-                .fetch_add(blob.bytes.len() as u64, Ordering::Relaxed);
+                .fetch_add(blob.bytes.len() as u64, Ordering::Relaxed)
+                + blob.bytes.len() as u64;
+            progress.update(blobs, bytes);
             let found = scan_blob(engine, &blob);
             if !found.is_empty() {
                 findings
@@ -89,20 +111,29 @@ pub fn run(
                 }
                 Notice::Skipped { .. } => counters.skipped.fetch_add(1, Ordering::Relaxed),
                 Notice::Error { .. } => counters.errors.fetch_add(1, Ordering::Relaxed),
+                Notice::Warning { .. } => 0,
             };
-            notify(&notice);
+            progress.bar.suspend(|| notify(&notice));
         }
     };
-    for path in &request.paths {
-        if path.as_os_str() == "-" {
-            visit(stdin::read(
-                std::io::stdin().lock(),
-                request.walk.max_file_size,
-            ));
-        } else {
-            fs::walk(path, &request.walk, &visit);
+    match &request.mode {
+        Mode::Paths(paths) => {
+            for path in paths {
+                if path.as_os_str() == "-" {
+                    visit(stdin::read(
+                        std::io::stdin().lock(),
+                        request.walk.max_file_size,
+                    ));
+                } else {
+                    fs::walk(path, &request.walk, &visit);
+                }
+            }
         }
+        Mode::History(repo) => git::history(repo, &request.walk, &visit)?,
+        Mode::Staged(repo) => git::staged(repo, &request.walk, &visit)?,
+        Mode::Range { repo, range } => git::range(repo, range, &request.walk, &visit)?,
     }
+    progress.bar.finish_and_clear();
     let mut findings = findings
         .into_inner()
         .expect("no thread should panic holding the findings");
@@ -121,7 +152,61 @@ pub fn run(
     })
 }
 
-/// The findings of one blob.
+/// A spinner with blob and byte counts on stderr, shown only on a terminal and only once a scan
+/// has run for a second: quick scans (a pre-commit hook) print nothing but their report.
+struct Progress {
+    bar: ProgressBar,
+    wanted: bool,
+    shown: AtomicBool,
+    started: Instant,
+}
+
+impl Progress {
+    const DELAY: Duration = Duration::from_secs(1);
+
+    fn new(wanted: bool, started: Instant) -> Self {
+        let bar = ProgressBar::hidden();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} scanning: {msg} ({elapsed})")
+                .expect("the progress template should be valid"),
+        );
+        Progress {
+            bar,
+            wanted,
+            shown: AtomicBool::new(false),
+            started,
+        }
+    }
+
+    fn update(&self, blobs: u64, bytes: u64) {
+        if !self.wanted {
+            return;
+        }
+        if !self.shown.load(Ordering::Relaxed)
+            && self.started.elapsed() > Self::DELAY
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.bar.enable_steady_tick(Duration::from_millis(200));
+        }
+        if self.shown.load(Ordering::Relaxed) {
+            self.bar
+                .set_message(format!("{blobs} blobs, {}", human_bytes(bytes)));
+        }
+    }
+}
+
+/// `1.5 MiB`-style sizes for people.
+pub fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+/// The findings of one blob: with `added_lines`, only those touching an added line.
 pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
     let matches = engine.scan(&blob.bytes);
     if matches.is_empty() {
@@ -138,7 +223,15 @@ pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
                 m.secret,
                 &lines,
                 &blob.path,
+                &blob.provenance,
             )
+        })
+        .filter(|f| match &blob.provenance.added_lines {
+            None => true,
+            Some(added) => {
+                let first = added.partition_point(|&l| (l as usize) < f.line);
+                added.get(first).is_some_and(|&l| l as usize <= f.end_line)
+            }
         })
         .collect()
 }

@@ -2,7 +2,7 @@
 //! files (`.env`, `.npmrc`) but never descending into `.git`. Every path it does not scan is told
 //! to the caller as a [`Notice`].
 
-use super::{display_path, Blob, Item, Notice, Skip};
+use super::{display_path, Blob, Item, Notice, Provenance, Skip};
 use ignore::{DirEntry, WalkBuilder, WalkState};
 use std::fs::File;
 use std::io::Read;
@@ -113,7 +113,11 @@ pub fn read_file(fs_path: &Path, path: String, limit: u64) -> Item {
                 limit,
             },
         }),
-        Ok(_) => Item::Blob(Blob { bytes, path }),
+        Ok(_) => Item::Blob(Blob {
+            bytes,
+            path,
+            provenance: Provenance::default(),
+        }),
     }
 }
 

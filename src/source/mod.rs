@@ -2,19 +2,62 @@
 //! that was skipped or could not be read (never silently dropped).
 
 pub mod fs;
+pub mod git;
 pub mod stdin;
+
+use serde::Serialize;
+use std::sync::Arc;
 
 /// Bytes to scan and where they came from.
 #[derive(Debug)]
 pub struct Blob {
     pub bytes: Vec<u8>,
-    /// Display path: relative to the scanned root, `/`-separated; `<stdin>` for standard input.
+    /// Display path: relative to the scanned root (or repository root), `/`-separated;
+    /// `<stdin>` for standard input.
     pub path: String,
+    pub provenance: Provenance,
+}
+
+/// Which kind of source a blob came from (the webhook's `source`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    #[default]
+    File,
+    Stdin,
+    Commit,
+    Staged,
+}
+
+/// Where a blob sits in git, and which of its lines count.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    pub kind: SourceKind,
+    /// The commit that introduced the blob (history and range scans).
+    pub commit: Option<Arc<CommitInfo>>,
+    /// The git blob id, hex.
+    pub blob_id: Option<String>,
+    /// Sorted 1-based line numbers a change added (range and staged scans): a finding counts only
+    /// if it touches one of them. `None`: every line counts.
+    pub added_lines: Option<Arc<[u32]>>,
+}
+
+/// The commit fields of the JSON contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author: String,
+    pub email: String,
+    /// RFC 3339, in the author's time zone.
+    pub date: String,
+    pub message: String,
 }
 
 /// Something a source tells the user about a path it did not scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
+    /// Worth saying, nothing skipped (a shallow clone, an empty repository).
+    Warning { path: String, message: String },
     /// Deliberately not scanned (too large, not a regular file, a symlink not followed).
     Skipped { path: String, reason: Skip },
     /// Could not be scanned (unreadable, broken symlink, loop, walk error).
@@ -24,9 +67,14 @@ pub enum Notice {
 /// Why a path was skipped; counted per kind in the summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
     NotRegular(&'static str),
     Symlink,
+    /// A git submodule: its commits live in another repository.
+    Submodule,
 }
 
 impl std::fmt::Display for Skip {
@@ -38,6 +86,7 @@ impl std::fmt::Display for Skip {
             ),
             Skip::NotRegular(kind) => write!(f, "skipped: not a regular file ({kind})"),
             Skip::Symlink => write!(f, "skipped: symlink not followed (use --follow-symlinks)"),
+            Skip::Submodule => write!(f, "skipped: submodule not followed (scan its repository on its own)"),
         }
     }
 }

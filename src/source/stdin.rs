@@ -1,6 +1,6 @@
 //! Standard input (`keysweep scan -`), read whole up to the size limit.
 
-use super::{Blob, Item, Notice, Skip};
+use super::{Blob, Item, Notice, Provenance, Skip, SourceKind};
 use std::io::Read;
 
 /// The display path of standard input in reports.
@@ -33,6 +33,10 @@ pub fn read(mut input: impl Read, limit: u64) -> Item {
         Ok(_) => Item::Blob(Blob {
             bytes,
             path: STDIN_PATH.into(),
+            provenance: Provenance {
+                kind: SourceKind::Stdin,
+                ..Provenance::default()
+            },
         }),
     }
 }

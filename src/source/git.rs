@@ -1,0 +1,538 @@
+//! Git sources: the whole history (`--history`), the commits of a range (`--range A..B`) and the
+//! index (`--staged`), read with libgit2.
+//!
+//! History: one thread walks the commits oldest first (topological order) and their trees,
+//! skipping any tree already walked, so each distinct blob is met once, at the commit and path
+//! that first introduced it. Blob ids go through a bounded channel to one worker per thread,
+//! each with its own repository handle (`git2::Repository` is not `Sync`), which inflates and
+//! scans them. Memory holds the seen tree and blob ids, not the commits.
+
+use super::{display_path, Blob, CommitInfo, Item, Notice, Provenance, Skip, SourceKind};
+use crate::source::fs::WalkOptions;
+use anyhow::{anyhow, bail, Context};
+use git2::{
+    Commit, Delta, Diff, DiffFindOptions, DiffOptions, ObjectType, Oid, Patch, Repository,
+    RepositoryOpenFlags, Sort, Tree,
+};
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
+
+/// A blob to read and scan, with where it was first seen.
+struct Job {
+    oid: Oid,
+    path: String,
+    provenance: Provenance,
+}
+
+/// Opens the repository containing `path` (searching upwards, like git).
+///
+/// # Errors
+/// `path` is not inside a git repository.
+pub fn open(path: &Path) -> anyhow::Result<Repository> {
+    Repository::open_ext(
+        path,
+        RepositoryOpenFlags::empty(),
+        std::iter::empty::<&Path>(),
+    )
+    .map_err(|e| match e.code() {
+        git2::ErrorCode::NotFound => anyhow!("{}: not a git repository", path.display()),
+        _ => anyhow!(
+            "{}: cannot open the git repository: {}",
+            path.display(),
+            e.message()
+        ),
+    })
+}
+
+/// Scans every blob reachable from every ref (branches, tags, remotes, stash) and HEAD.
+///
+/// # Errors
+/// Not a repository, or its refs cannot be listed.
+pub fn history(
+    path: &Path,
+    options: &WalkOptions,
+    visit: &(dyn Fn(Item) + Sync),
+) -> anyhow::Result<()> {
+    let repo = open(path)?;
+    let git_dir = repo.path().to_path_buf();
+    if repo.is_shallow() {
+        visit(warning(
+            path,
+            "shallow clone: commits before the shallow boundary are not scanned (run `git fetch --unshallow` to scan all history)",
+        ));
+    }
+    let mut walk = repo.revwalk().context("cannot walk the history")?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    let mut tips = 0;
+    for reference in repo.references().context("cannot list the refs")? {
+        let Ok(reference) = reference else { continue };
+        // Refs to trees or blobs (rare) have no history to walk.
+        if let Ok(commit) = reference.peel_to_commit() {
+            walk.push(commit.id())?;
+            tips += 1;
+        }
+    }
+    if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
+        walk.push(head.id())?; // a detached HEAD is no ref
+        tips += 1;
+    }
+    if tips == 0 {
+        visit(warning(path, "repository has no commits: nothing to scan"));
+        return Ok(());
+    }
+    let (sender, receiver) = sync_channel::<Job>(4096);
+    let receiver = Mutex::new(receiver);
+    std::thread::scope(|scope| {
+        for _ in 0..options.threads.max(1) {
+            scope.spawn(|| read_blobs(&git_dir, &receiver, options.max_file_size, visit));
+        }
+        let mut walker = TreeWalker::new(&repo, visit);
+        for oid in walk {
+            let commit = match oid.and_then(|oid| repo.find_commit(oid)) {
+                Ok(commit) => commit,
+                Err(e) => {
+                    visit(error(
+                        "history",
+                        format!("cannot read a commit: {}", e.message()),
+                    ));
+                    continue;
+                }
+            };
+            walker.commit(&commit, &|job| sender.send(job).is_ok());
+        }
+        drop(sender);
+    });
+    Ok(())
+}
+
+/// Walks commit trees, yielding each blob the first time it is met.
+struct TreeWalker<'r> {
+    repo: &'r Repository,
+    visit: &'r (dyn Fn(Item) + Sync),
+    seen_trees: HashSet<Oid>,
+    seen_blobs: HashSet<Oid>,
+    submodules: HashSet<Vec<u8>>,
+}
+
+impl<'r> TreeWalker<'r> {
+    fn new(repo: &'r Repository, visit: &'r (dyn Fn(Item) + Sync)) -> Self {
+        TreeWalker {
+            repo,
+            visit,
+            seen_trees: HashSet::new(),
+            seen_blobs: HashSet::new(),
+            submodules: HashSet::new(),
+        }
+    }
+
+    /// Yields the blobs of `commit` not seen in earlier commits.
+    fn commit(&mut self, commit: &Commit, send: &dyn Fn(Job) -> bool) {
+        let tree = match commit.tree() {
+            Ok(tree) => tree,
+            Err(e) => {
+                let where_ = format!("commit {}", short(commit.id()));
+                return (self.visit)(error(
+                    &where_,
+                    format!("cannot read its tree: {}", e.message()),
+                ));
+            }
+        };
+        let mut info: Option<Arc<CommitInfo>> = None;
+        // An explicit stack: trees can be nested deeper than a thread's stack allows recursion.
+        let mut stack: Vec<(Tree, Vec<u8>)> = vec![(tree, Vec::new())];
+        while let Some((tree, prefix)) = stack.pop() {
+            if !self.seen_trees.insert(tree.id()) {
+                continue;
+            }
+            for entry in tree.iter() {
+                let mut path = prefix.clone();
+                if !path.is_empty() {
+                    path.push(b'/');
+                }
+                path.extend_from_slice(entry.name_bytes());
+                match entry.kind() {
+                    Some(ObjectType::Blob) => {
+                        if !self.seen_blobs.insert(entry.id()) {
+                            continue;
+                        }
+                        let info = info.get_or_insert_with(|| Arc::new(commit_info(commit)));
+                        let job = Job {
+                            oid: entry.id(),
+                            path: String::from_utf8_lossy(&path).into_owned(),
+                            provenance: Provenance {
+                                kind: SourceKind::Commit,
+                                commit: Some(info.clone()),
+                                blob_id: Some(entry.id().to_string()),
+                                added_lines: None,
+                            },
+                        };
+                        if !send(job) {
+                            return;
+                        }
+                    }
+                    Some(ObjectType::Tree) => match self.repo.find_tree(entry.id()) {
+                        Ok(sub) => stack.push((sub, path)),
+                        Err(e) => (self.visit)(error(
+                            &String::from_utf8_lossy(&path),
+                            format!(
+                                "tree {} (in commit {}) cannot be read: {}",
+                                short(entry.id()),
+                                short(commit.id()),
+                                e.message()
+                            ),
+                        )),
+                    },
+                    Some(ObjectType::Commit) if self.submodules.insert(path.clone()) => {
+                        (self.visit)(Item::Notice(Notice::Skipped {
+                            path: String::from_utf8_lossy(&path).into_owned(),
+                            reason: Skip::Submodule,
+                        }));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// One worker: takes jobs until the channel closes, reading each blob with its own handle.
+fn read_blobs(
+    git_dir: &Path,
+    jobs: &Mutex<Receiver<Job>>,
+    limit: u64,
+    visit: &(dyn Fn(Item) + Sync),
+) {
+    let repo = match Repository::open(git_dir) {
+        Ok(repo) => repo,
+        Err(e) => {
+            // Drain so the walker is not blocked, counting every blob as an error.
+            while let Some(job) = next(jobs) {
+                visit(error(
+                    &job.path,
+                    format!("cannot open the repository: {}", e.message()),
+                ));
+            }
+            return;
+        }
+    };
+    while let Some(job) = next(jobs) {
+        visit(read_blob(&repo, job, limit));
+    }
+}
+
+fn next(jobs: &Mutex<Receiver<Job>>) -> Option<Job> {
+    jobs.lock()
+        .expect("no worker should panic holding the job queue")
+        .recv()
+        .ok()
+}
+
+/// Reads one blob unless it is over `limit` (its size is read from the object header first).
+fn read_blob(repo: &Repository, job: Job, limit: u64) -> Item {
+    let cannot = |e: git2::Error| {
+        error(
+            &job.path,
+            format!(
+                "blob {}{} cannot be read: {}",
+                short(job.oid),
+                job.provenance
+                    .commit
+                    .as_ref()
+                    .map(|c| format!(" (in commit {})", &c.id[..c.id.len().min(12)]))
+                    .unwrap_or_default(),
+                e.message()
+            ),
+        )
+    };
+    let size = match repo.odb().and_then(|odb| odb.read_header(job.oid)) {
+        Ok((size, _)) => size as u64,
+        Err(e) => return cannot(e),
+    };
+    if size > limit {
+        return Item::Notice(Notice::Skipped {
+            path: job.path,
+            reason: Skip::TooLarge { size, limit },
+        });
+    }
+    match repo.find_blob(job.oid) {
+        Ok(blob) => Item::Blob(Blob {
+            bytes: blob.content().to_vec(),
+            path: job.path,
+            provenance: job.provenance,
+        }),
+        Err(e) => cannot(e),
+    }
+}
+
+/// Scans what the commits of `A..B` added: changed blobs, added lines only.
+///
+/// # Errors
+/// Not a repository, a malformed range, or an end that does not exist.
+pub fn range(
+    path: &Path,
+    spec: &str,
+    options: &WalkOptions,
+    visit: &(dyn Fn(Item) + Sync),
+) -> anyhow::Result<()> {
+    let repo = open(path)?;
+    let (from, to) = spec
+        .split_once("..")
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty() && !b.starts_with('.'))
+        .ok_or_else(|| anyhow!("range {spec:?}: expected A..B (two revisions)"))?;
+    let resolve = |rev: &str| {
+        repo.revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .map_err(|e| {
+                anyhow!(
+                    "range {spec:?}: revision {rev:?} not found: {}",
+                    e.message()
+                )
+            })
+    };
+    let (from, to) = (resolve(from)?, resolve(to)?);
+    if repo.is_shallow() {
+        visit(warning(
+            path,
+            "shallow clone: commits missing from the clone cannot be scanned",
+        ));
+    }
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    walk.push(to)?;
+    walk.hide(from)?;
+    let mut seen = HashSet::new();
+    for oid in walk {
+        let commit = oid
+            .and_then(|oid| repo.find_commit(oid))
+            .context("cannot read a commit of the range")?;
+        let parent_tree = match commit.parent(0) {
+            Ok(parent) => Some(parent.tree()?),
+            Err(_) => None, // a root commit: everything in it is added
+        };
+        let diff = repo.diff_tree_to_tree(
+            parent_tree.as_ref(),
+            Some(&commit.tree()?),
+            Some(&mut diff_options()),
+        )?;
+        let info = Arc::new(commit_info(&commit));
+        let provenance = Provenance {
+            kind: SourceKind::Commit,
+            commit: Some(info),
+            ..Provenance::default()
+        };
+        scan_diff(
+            &repo,
+            diff,
+            &provenance,
+            &mut seen,
+            options.max_file_size,
+            visit,
+        )?;
+    }
+    Ok(())
+}
+
+/// Scans what `git commit` would record now: the index against HEAD (or the empty tree).
+///
+/// # Errors
+/// Not a repository, or its index cannot be read.
+pub fn staged(
+    path: &Path,
+    options: &WalkOptions,
+    visit: &(dyn Fn(Item) + Sync),
+) -> anyhow::Result<()> {
+    let repo = open(path)?;
+    let index = repo.index().context("cannot read the git index")?;
+    let head_tree = match repo.head() {
+        Ok(head) => Some(head.peel_to_tree().context("cannot read HEAD's tree")?),
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
+            None
+        }
+        Err(e) => bail!("cannot read HEAD: {}", e.message()),
+    };
+    let diff =
+        repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut diff_options()))?;
+    let provenance = Provenance {
+        kind: SourceKind::Staged,
+        ..Provenance::default()
+    };
+    scan_diff(
+        &repo,
+        diff,
+        &provenance,
+        &mut HashSet::new(),
+        options.max_file_size,
+        visit,
+    )
+}
+
+fn diff_options() -> DiffOptions {
+    let mut options = DiffOptions::new();
+    options.context_lines(0).ignore_submodules(false);
+    options
+}
+
+/// Scans the new side of every added or changed file of `diff`, keeping only findings on added
+/// lines. Renames and copies are detected first, so a moved file reports only what changed.
+fn scan_diff(
+    repo: &Repository,
+    mut diff: Diff,
+    provenance: &Provenance,
+    seen: &mut HashSet<(Oid, Vec<u8>)>,
+    limit: u64,
+    visit: &(dyn Fn(Item) + Sync),
+) -> anyhow::Result<()> {
+    diff.find_similar(Some(DiffFindOptions::new().renames(true).copies(true)))?;
+    for index in 0..diff.deltas().len() {
+        let delta = diff
+            .get_delta(index)
+            .expect("index should be within the diff");
+        if !matches!(
+            delta.status(),
+            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+        ) {
+            continue;
+        }
+        let file = delta.new_file();
+        let path_bytes = file.path_bytes().unwrap_or_default().to_vec();
+        let path = display_path(Path::new(
+            &String::from_utf8_lossy(&path_bytes).into_owned(),
+        ));
+        if file.mode() == git2::FileMode::Commit {
+            visit(Item::Notice(Notice::Skipped {
+                path,
+                reason: Skip::Submodule,
+            }));
+            continue;
+        }
+        if !seen.insert((file.id(), path_bytes)) {
+            continue;
+        }
+        let added = match Patch::from_diff(&diff, index) {
+            Ok(Some(patch)) if !delta.flags().is_binary() => Some(added_lines(&patch)?),
+            _ => None, // binary: every line of it is new
+        };
+        if added.as_ref().is_some_and(|lines| lines.is_empty()) {
+            continue; // a pure rename or a deletion-only change adds nothing
+        }
+        let job = Job {
+            oid: file.id(),
+            path,
+            provenance: Provenance {
+                blob_id: Some(file.id().to_string()),
+                added_lines: added.map(Arc::from),
+                ..provenance.clone()
+            },
+        };
+        visit(read_blob(repo, job, limit));
+    }
+    Ok(())
+}
+
+/// The 1-based numbers of the lines a patch adds, sorted.
+fn added_lines(patch: &Patch) -> anyhow::Result<Vec<u32>> {
+    let mut lines = Vec::new();
+    for hunk in 0..patch.num_hunks() {
+        for line in 0..patch.num_lines_in_hunk(hunk)? {
+            let line = patch.line_in_hunk(hunk, line)?;
+            if line.origin() == '+' {
+                lines.extend(line.new_lineno());
+            }
+        }
+    }
+    lines.sort_unstable();
+    Ok(lines)
+}
+
+/// The contract's commit fields; non-UTF-8 names and messages are decoded lossily.
+fn commit_info(commit: &Commit) -> CommitInfo {
+    let author = commit.author();
+    CommitInfo {
+        id: commit.id().to_string(),
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        date: rfc3339(author.when()),
+        message: String::from_utf8_lossy(commit.message_bytes())
+            .trim_end()
+            .to_string(),
+    }
+}
+
+/// RFC 3339 in the signature's own offset, e.g. `2024-03-01T12:00:00+01:00`.
+fn rfc3339(time: git2::Time) -> String {
+    let offset = i64::from(time.offset_minutes());
+    let local = time.seconds() + offset * 60;
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let sign = if offset < 0 { '-' } else { '+' };
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        offset.abs() / 60,
+        offset.abs() % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn short(oid: Oid) -> String {
+    oid.to_string()[..12].to_string()
+}
+
+fn warning(path: &Path, message: &str) -> Item {
+    Item::Notice(Notice::Warning {
+        path: display_path(path),
+        message: message.to_string(),
+    })
+}
+
+fn error(path: &str, message: String) -> Item {
+    Item::Notice(Notice::Error {
+        path: path.to_string(),
+        message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates_in_the_signatures_offset() {
+        assert_eq!(rfc3339(git2::Time::new(0, 0)), "1970-01-01T00:00:00+00:00");
+        assert_eq!(
+            rfc3339(git2::Time::new(1_709_294_400, 60)),
+            "2024-03-01T13:00:00+01:00"
+        );
+        assert_eq!(
+            rfc3339(git2::Time::new(951_782_400, -330)),
+            "2000-02-28T18:30:00-05:30"
+        );
+        assert_eq!(
+            rfc3339(git2::Time::new(951_868_800, 0)),
+            "2000-03-01T00:00:00+00:00"
+        );
+    }
+}
