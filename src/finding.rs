@@ -72,8 +72,16 @@ impl Finding {
     }
 
     /// The order reports list findings in, independent of thread scheduling.
-    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
-        (&self.path, self.line, self.column, &self.rule_id)
+    /// Also the location findings are deduplicated by: in a git scan the same secret at the same
+    /// line of two versions of a file is in two blobs, so two findings.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, Option<&str>) {
+        (
+            &self.path,
+            self.line,
+            self.column,
+            &self.rule_id,
+            self.blob_id.as_deref(),
+        )
     }
 }
 

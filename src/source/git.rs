@@ -139,13 +139,14 @@ impl<'r> TreeWalker<'r> {
                 ));
             }
         };
+        if !self.seen_trees.insert(tree.id()) {
+            return;
+        }
         let mut info: Option<Arc<CommitInfo>> = None;
         // An explicit stack: trees can be nested deeper than a thread's stack allows recursion.
+        // A tree is marked seen before it is read, so an unchanged subtree is never inflated again.
         let mut stack: Vec<(Tree, Vec<u8>)> = vec![(tree, Vec::new())];
         while let Some((tree, prefix)) = stack.pop() {
-            if !self.seen_trees.insert(tree.id()) {
-                continue;
-            }
             for entry in tree.iter() {
                 let mut path = prefix.clone();
                 if !path.is_empty() {
@@ -172,6 +173,7 @@ impl<'r> TreeWalker<'r> {
                             return;
                         }
                     }
+                    Some(ObjectType::Tree) if !self.seen_trees.insert(entry.id()) => {}
                     Some(ObjectType::Tree) => match self.repo.find_tree(entry.id()) {
                         Ok(sub) => stack.push((sub, path)),
                         Err(e) => (self.visit)(error(
