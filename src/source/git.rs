@@ -64,7 +64,9 @@ pub fn history(
         ));
     }
     let mut walk = repo.revwalk().context("cannot walk the history")?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    // Oldest first: parents before children, and by date between unrelated branches, so a blob
+    // committed on two branches is credited to the commit that really came first.
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
     let mut tips = 0;
     for reference in repo.references().context("cannot list the refs")? {
         let Ok(reference) = reference else { continue };
@@ -302,7 +304,7 @@ pub fn range(
         ));
     }
     let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
     walk.push(to)?;
     walk.hide(from)?;
     let mut seen = HashSet::new();
