@@ -349,6 +349,12 @@ pub fn staged(
     visit: &(dyn Fn(Item) + Sync),
 ) -> anyhow::Result<()> {
     let repo = open(path)?;
+    if repo.is_bare() {
+        bail!(
+            "{}: a bare repository has no index, so nothing is staged",
+            path.display()
+        );
+    }
     let index = repo.index().context("cannot read the git index")?;
     let head_tree = match repo.head() {
         Ok(head) => Some(head.peel_to_tree().context("cannot read HEAD's tree")?),

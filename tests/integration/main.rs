@@ -9,3 +9,4 @@ mod patterns_cmd;
 mod providers;
 mod readme;
 mod scan_fs;
+mod scan_git;

@@ -237,3 +237,188 @@ fn b64url_matches_the_jwt_header_everyone_knows() {
     assert_eq!(scw_access_key(1).len(), 20);
     assert_eq!(uuid_v4(1).len(), 36);
 }
+
+/// A git repository built with the `git` command, reproducibly: fixed author (Ada Lovelace) and
+/// committer (CI Bot), a clock that moves one minute per git command, no system or user config.
+/// The same test therefore makes the same commit ids on every run.
+pub struct GitRepo {
+    _dir: Option<TestDir>,
+    root: PathBuf,
+    clock: std::cell::Cell<u64>,
+}
+
+pub const GIT_AUTHOR: &str = "Ada Lovelace";
+pub const GIT_AUTHOR_EMAIL: &str = "ada@example.com";
+/// Unix time of the first git command; each command adds 60 s.
+const GIT_EPOCH: u64 = 1_700_000_000;
+
+impl GitRepo {
+    /// A new repository (branch `main`, no commit yet) in its own temp folder.
+    pub fn new() -> Self {
+        let dir = TestDir::new();
+        let root = dir.path().to_path_buf();
+        let repo = GitRepo {
+            _dir: Some(dir),
+            root,
+            clock: std::cell::Cell::new(GIT_EPOCH),
+        };
+        repo.git(&["init", "-q"]);
+        repo
+    }
+
+    /// A new repository in `t`'s folder `rel` (created).
+    pub fn init_in(t: &TestDir, rel: &str) -> Self {
+        let root = t.join(rel);
+        std::fs::create_dir_all(&root).unwrap();
+        let repo = GitRepo::open(&root);
+        repo.git(&["init", "-q"]);
+        repo
+    }
+
+    /// An existing repository (a clone made by another `GitRepo`).
+    pub fn open(root: &Path) -> Self {
+        GitRepo {
+            _dir: None,
+            root: root.to_path_buf(),
+            clock: std::cell::Cell::new(GIT_EPOCH),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Writes `contents` to `rel` in the work tree, creating parent folders.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// `git ARGS` in the repository; panics unless it succeeds; stdout without its final newline.
+    pub fn git(&self, args: &[&str]) -> String {
+        self.git_with_stdin(args, "")
+    }
+
+    pub fn git_with_stdin(&self, args: &[&str], stdin: &str) -> String {
+        use std::io::Write;
+        let now = self.clock.get();
+        self.clock.set(now + 60);
+        let date = format!("@{now} +0200");
+        let mut cmd = Command::new("git");
+        cmd.args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "tag.gpgsign=false",
+            "-c",
+            "core.autocrlf=false",
+            "-c",
+            "gc.auto=0",
+            "-c",
+            "maintenance.auto=false",
+            "-c",
+            "advice.detachedHead=false",
+            "-c",
+            "protocol.file.allow=always",
+        ])
+        .args(args)
+        .current_dir(&self.root)
+        .env("GIT_AUTHOR_NAME", GIT_AUTHOR)
+        .env("GIT_AUTHOR_EMAIL", GIT_AUTHOR_EMAIL)
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_NAME", "CI Bot")
+        .env("GIT_COMMITTER_EMAIL", "ci@example.com")
+        .env("GIT_COMMITTER_DATE", &date)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        isolate_from_git_env(&mut cmd);
+        let mut child = cmd.spawn().expect("git should be installed");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        if stdout.ends_with('\n') {
+            stdout.pop();
+        }
+        stdout
+    }
+
+    /// `git add -A` and a commit with `message`; returns the new commit id.
+    pub fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.rev("HEAD")
+    }
+
+    /// `git rev-parse SPEC`.
+    pub fn rev(&self, spec: &str) -> String {
+        self.git(&["rev-parse", "--verify", "-q", spec])
+    }
+
+    /// How many distinct blobs every ref reaches, as git counts them.
+    pub fn distinct_blobs(&self) -> u64 {
+        let objects = self.git(&["rev-list", "--all", "--objects"]);
+        let ids: String = objects
+            .lines()
+            .map(|l| format!("{}\n", l.split(' ').next().unwrap()))
+            .collect();
+        let types = self.git_with_stdin(&["cat-file", "--batch-check=%(objecttype)"], &ids);
+        types.lines().filter(|t| *t == "blob").count() as u64
+    }
+
+    /// `keysweep ARGS` run at the repository root.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_in(".", args)
+    }
+
+    /// `keysweep ARGS` run in the repository's folder `rel`.
+    pub fn run_in(&self, rel: &str, args: &[&str]) -> Output {
+        let mut cmd = Command::new(bin());
+        cmd.args(args)
+            .current_dir(self.join(rel))
+            .env_remove("NO_COLOR");
+        isolate_from_git_env(&mut cmd);
+        run_command(cmd, None)
+    }
+}
+
+/// No system or user git config, and none of the variables a git hook or `git rebase -x` sets
+/// (GIT_DIR & co. would point git, and libgit2, at another repository).
+fn isolate_from_git_env(cmd: &mut Command) {
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    for var in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_NAMESPACE",
+        "GIT_CEILING_DIRECTORIES",
+        "GIT_PREFIX",
+        "GIT_CONFIG",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_CONFIG_COUNT",
+    ] {
+        cmd.env_remove(var);
+    }
+}

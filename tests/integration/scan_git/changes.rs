@@ -1,0 +1,203 @@
+//! `--range` (what a push adds) and `--staged` (what `git commit` would add).
+
+use super::*;
+use crate::util::{scw_access_key, GitRepo};
+
+// 5. --range: what a push adds.
+
+#[test]
+fn range_reports_only_lines_its_commits_added_with_the_commit_that_added_them() {
+    let repo = GitRepo::new();
+    let (old, new, gone) = (
+        scw_access_key(351),
+        scw_access_key(352),
+        scw_access_key(353),
+    );
+    repo.write(
+        "config.env",
+        format!("REGION=fr-par\nSCW_ACCESS_KEY={old}\n"),
+    );
+    repo.write("README.md", "# app\n");
+    let base = repo.commit("Base");
+
+    repo.write(
+        "config.env",
+        format!("REGION=fr-par\nSCW_ACCESS_KEY={old}\nSCW_BACKUP_ACCESS_KEY={new}\n"),
+    );
+    repo.write("debug.log", format!("using {gone}\n"));
+    let adds = repo.commit("Add a backup key");
+
+    repo.git(&["rm", "-q", "debug.log"]);
+    repo.write("README.md", "# app\n\nNow with backups.\n");
+    let head = repo.commit("Tidy up");
+
+    for range in [
+        format!("{base}..{head}"),
+        "HEAD~2..HEAD".to_string(),
+        "main~2..main".to_string(),
+    ] {
+        let out = repo.run(&["scan", "--range", &range, "--format", "json"]);
+        assert_eq!(out.status, 1, "{range}: {}", out.stderr);
+        let found = findings(&out);
+        assert_eq!(
+            secrets(&found),
+            sorted(vec![new.clone(), gone.clone()]),
+            "{range}: not the key the base already had; yes the one added then deleted inside \
+             the range (it is in the pushed history)"
+        );
+        let f = the_finding(&found, &new);
+        assert_eq!(
+            (f["path"].as_str(), f["line"].as_u64(), f["column"].as_u64()),
+            (Some("config.env"), Some(3), Some(23))
+        );
+        assert_eq!(
+            f["blob_id"],
+            repo.rev(&format!("{adds}:config.env")).as_str()
+        );
+        assert_commit(&f, &repo, &adds);
+        assert_eq!(f["commit"]["message"], "Add a backup key");
+        let f = the_finding(&found, &gone);
+        assert_eq!(f["path"], "debug.log");
+        assert_commit(&f, &repo, &adds);
+        assert_no_secret_on_stderr(&out, &[&old, &new, &gone]);
+    }
+
+    // Only the last commit: nothing it added is secret.
+    let out = repo.run(&["scan", "--range", "HEAD~1..HEAD", "--format", "json"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(findings(&out).is_empty());
+}
+
+#[test]
+fn range_whose_end_does_not_exist_is_an_error() {
+    let repo = GitRepo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit("A");
+    let out = repo.run(&[
+        "scan",
+        "--range",
+        "HEAD..no-such-branch",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    out.assert_stderr_has("keysweep: error:");
+    out.assert_stderr_has("no-such-branch");
+    assert!(out.stdout.is_empty(), "no report: {}", out.stdout);
+}
+
+// 6. --staged: what `git commit` would add now.
+
+#[test]
+fn staged_reports_added_lines_in_the_index_only() {
+    let repo = GitRepo::new();
+    let (committed, staged, unstaged, new_file, untracked) = (
+        scw_access_key(361),
+        scw_access_key(362),
+        scw_access_key(363),
+        scw_access_key(364),
+        scw_access_key(365),
+    );
+    repo.write(
+        "config.env",
+        format!("REGION=fr-par\nSCW_ACCESS_KEY={committed}\n"),
+    );
+    repo.write("app.py", "print('hi')\n");
+    repo.commit("Base");
+
+    // Staged: a line added to a file whose other line already held a secret, and a new file.
+    repo.write(
+        "config.env",
+        format!("REGION=fr-par\nSCW_ACCESS_KEY={committed}\nSCW_BACKUP_ACCESS_KEY={staged}\n"),
+    );
+    repo.write("deploy/new.env", format!("SCW_ACCESS_KEY={new_file}\n"));
+    repo.git(&["add", "config.env", "deploy/new.env"]);
+    // Not staged: a further edit of a staged file, an edit of a tracked file, an untracked file.
+    repo.write(
+        "config.env",
+        format!(
+            "REGION=fr-par\nSCW_ACCESS_KEY={committed}\nSCW_BACKUP_ACCESS_KEY={staged}\nLATER={unstaged}\n"
+        ),
+    );
+    repo.write("app.py", format!("print('hi')\nKEY = '{unstaged}'\n"));
+    repo.write("scratch.env", format!("SCW_ACCESS_KEY={untracked}\n"));
+
+    let out = repo.run(&["scan", "--staged", "--format", "json"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(
+        out.findings(),
+        vec![
+            ("scaleway.access_key".into(), "config.env".into(), 3, 23),
+            ("scaleway.access_key".into(), "deploy/new.env".into(), 1, 16),
+        ]
+    );
+    let found = findings(&out);
+    assert_eq!(
+        secrets(&found),
+        sorted(vec![staged.clone(), new_file.clone()])
+    );
+    for f in &found {
+        assert!(f["commit"].is_null(), "nothing is committed yet: {f:#}");
+    }
+    assert_no_secret_on_stderr(
+        &out,
+        &[&committed, &staged, &unstaged, &new_file, &untracked],
+    );
+
+    // Once committed, nothing is staged.
+    repo.git(&["commit", "-q", "-m", "Backup key"]);
+    let out = repo.run(&["scan", "--staged", "--format", "json"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(findings(&out).is_empty());
+}
+
+#[test]
+fn staged_works_before_the_first_commit() {
+    let repo = GitRepo::new();
+    let key = scw_access_key(371);
+    repo.write(".env", format!("# local\nSCW_ACCESS_KEY={key}\n"));
+    repo.write("notes.txt", "nothing\n");
+    repo.git(&["add", "-A"]);
+    let out = repo.run(&["scan", "--staged", "--format", "json"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(
+        out.findings(),
+        vec![("scaleway.access_key".into(), ".env".into(), 2, 16)]
+    );
+    assert!(findings(&out)[0]["commit"].is_null());
+}
+
+#[test]
+fn staged_paths_are_relative_to_the_repository_root_from_a_subfolder() {
+    let repo = GitRepo::new();
+    repo.write("README.md", "# app\n");
+    repo.commit("Initial");
+    repo.write(
+        "top.env",
+        format!("SCW_ACCESS_KEY={}\n", scw_access_key(381)),
+    );
+    repo.write(
+        "app/deep/inner.env",
+        format!("SCW_ACCESS_KEY={}\n", scw_access_key(382)),
+    );
+    repo.git(&["add", "-A"]);
+    let expected: Vec<(String, String, u64, u64)> = vec![
+        (
+            "scaleway.access_key".into(),
+            "app/deep/inner.env".into(),
+            1,
+            16,
+        ),
+        ("scaleway.access_key".into(), "top.env".into(), 1, 16),
+    ];
+    let out = repo.run_in("app/deep", &["scan", "--staged", "--format", "json"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(
+        out.findings(),
+        expected,
+        "the whole index, paths from the root"
+    );
+    let out = repo.run(&["scan", "--staged", "app", "--format", "json"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.findings(), expected, "REPO given as a subfolder");
+}
