@@ -191,7 +191,12 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     write_output(args.output.as_deref(), |out| {
-        report::write(args.format, &outcome.findings, &outcome.stats, style, out)
+        let report = report::Report {
+            findings: &outcome.findings,
+            stats: &outcome.stats,
+            patterns: engine.patterns(),
+        };
+        report::write(args.format, &report, style, out)
     })?;
     eprintln!("{}", summary(&outcome));
     Ok(if outcome.findings.is_empty() {

@@ -5,6 +5,7 @@ pub mod human;
 pub mod json;
 
 use crate::finding::Finding;
+use crate::pattern::Pattern;
 use crate::scan::Stats;
 
 /// The output formats of `--format`.
@@ -39,21 +40,28 @@ pub fn redact(secret: &str) -> String {
     out
 }
 
-/// Writes findings in `format`.
+/// Everything a report is made from.
+pub struct Report<'a> {
+    pub findings: &'a [Finding],
+    pub stats: &'a Stats,
+    /// All loaded patterns (SARIF describes the rules that have results).
+    pub patterns: &'a [Pattern],
+}
+
+/// Writes `report` in `format`.
 ///
 /// # Errors
 /// Only write errors of `out`.
 pub fn write(
     format: Format,
-    findings: &[Finding],
-    stats: &Stats,
+    report: &Report,
     style: Style,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Human => human::write(findings, style, out),
-        Format::Json => json::write_json(findings, stats, style, out),
-        Format::Jsonl => json::write_jsonl(findings, style, out),
+        Format::Human => human::write(report.findings, style, out),
+        Format::Json => json::write_json(report.findings, report.stats, style, out),
+        Format::Jsonl => json::write_jsonl(report.findings, style, out),
     }
 }
 
