@@ -39,7 +39,21 @@ pub struct Finding {
     /// file, stdin, commit or staged: not in the JSON contract, but what a webhook is told.
     #[serde(skip)]
     pub source: SourceKind,
+    /// The secret's first line, for the human report (not in JSON: it holds the secret).
+    #[serde(skip)]
+    pub context: LineContext,
 }
+
+/// A line of text around a secret, cut to a readable width, and where the secret sits in it
+/// (in characters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineContext {
+    pub text: String,
+    pub secret: std::ops::Range<usize>,
+}
+
+/// Characters of context kept either side of a secret on a long line (minified code).
+const CONTEXT_CHARS: usize = 60;
 
 impl Finding {
     /// A finding of `pattern` for the secret at `secret` in `hay`.
@@ -68,6 +82,7 @@ impl Finding {
             commit: provenance.commit.clone(),
             blob_id: provenance.blob_id.clone(),
             source: provenance.kind,
+            context: LineContext::new(hay, secret.clone(), lines.line_span(hay, line)),
         }
     }
 
@@ -85,6 +100,43 @@ impl Finding {
     }
 }
 
+impl LineContext {
+    /// The secret's first line, cut to [`CONTEXT_CHARS`] either side of the secret; a secret that
+    /// runs past the line (a private key block) ends at the line's end.
+    fn new(hay: &[u8], secret: std::ops::Range<usize>, line: std::ops::Range<usize>) -> Self {
+        let lossy = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        let before = lossy(&hay[line.start..secret.start]);
+        let inside = lossy(&hay[secret.start..secret.end.min(line.end)]);
+        let after = lossy(&hay[secret.end.min(line.end)..line.end]);
+        let before: String = {
+            let n = before.chars().count();
+            let kept: String = before
+                .chars()
+                .skip(n.saturating_sub(CONTEXT_CHARS))
+                .collect();
+            if n > CONTEXT_CHARS {
+                format!("…{kept}")
+            } else {
+                kept
+            }
+        };
+        let after: String = {
+            let kept: String = after.chars().take(CONTEXT_CHARS).collect();
+            if after.chars().count() > CONTEXT_CHARS {
+                format!("{kept}…")
+            } else {
+                kept
+            }
+        };
+        let start = before.chars().count();
+        let end = start + inside.chars().count();
+        LineContext {
+            text: format!("{before}{inside}{after}"),
+            secret: start..end,
+        }
+    }
+}
+
 /// Where each line of a blob starts, built only for blobs that have matches.
 #[derive(Debug)]
 pub struct LineIndex {
@@ -98,6 +150,18 @@ impl LineIndex {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', &hay[..upto.min(hay.len())]).map(|i| i + 1));
         LineIndex { starts }
+    }
+
+    /// The byte range of 1-based line `line`, without its line break.
+    pub fn line_span(&self, hay: &[u8], line: usize) -> std::ops::Range<usize> {
+        let start = self.starts[line - 1];
+        let end = memchr::memchr(b'\n', &hay[start..]).map_or(hay.len(), |i| start + i);
+        let end = if end > start && hay[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        start..end
     }
 
     /// 1-based line and column of byte `offset`. The column counts Unicode characters as a
@@ -123,6 +187,32 @@ mod tests {
         assert_eq!(
             fingerprint("scaleway.access_key", b"SCW0123456789ABCDEFGH"),
             "c7abbf90cd6e69e06c95d5a2279ec4a8e1c651c5ac751e854836f73692142eb5"
+        );
+    }
+
+    #[test]
+    fn context_is_the_secrets_line_cut_around_it() {
+        let hay = b"first\r\nkey = \"SECRET\" # note\r\nlast";
+        let lines = LineIndex::new(hay, hay.len());
+        let at = 14..20;
+        let ctx = LineContext::new(hay, at, lines.line_span(hay, 2));
+        assert_eq!(ctx.text, "key = \"SECRET\" # note");
+        assert_eq!(&ctx.text[ctx.secret.clone()], "SECRET");
+        let long = format!("{}TOKEN{}", "a".repeat(200), "b".repeat(200));
+        let lines = LineIndex::new(long.as_bytes(), long.len());
+        let ctx = LineContext::new(
+            long.as_bytes(),
+            200..205,
+            lines.line_span(long.as_bytes(), 1),
+        );
+        assert_eq!(ctx.text.chars().count(), 2 * CONTEXT_CHARS + 5 + 2);
+        assert_eq!(
+            ctx.text
+                .chars()
+                .skip(ctx.secret.start)
+                .take(5)
+                .collect::<String>(),
+            "TOKEN"
         );
     }
 

@@ -206,7 +206,11 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-/// The findings of one blob: with `added_lines`, only those touching an added line.
+/// Marks a line whose findings are not reported, in any comment syntax: `# keysweep:allow`.
+pub const ALLOW_MARKER: &[u8] = b"keysweep:allow";
+
+/// The findings of one blob: with `added_lines`, only those touching an added line; never one on
+/// a line holding [`ALLOW_MARKER`] (any line of a multi-line secret).
 pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
     let matches = engine.scan(&blob.bytes);
     if matches.is_empty() {
@@ -225,6 +229,11 @@ pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
                 &blob.path,
                 &blob.provenance,
             )
+        })
+        .filter(|f| {
+            let span = lines.line_span(&blob.bytes, f.line).start
+                ..lines.line_span(&blob.bytes, f.end_line).end;
+            memchr::memmem::find(&blob.bytes[span], ALLOW_MARKER).is_none()
         })
         .filter(|f| match &blob.provenance.added_lines {
             None => true,
