@@ -2,7 +2,9 @@
 //! command and returns the exit status. Exit status: 0 clean, 1 (or `--exit-code`) findings, 2 an
 //! error that stopped the work.
 
+use crate::config::Config;
 use crate::engine::Engine;
+use crate::filter::{self, Baseline};
 use crate::pattern::{self, selftest, Pattern};
 use crate::report::{self, human::sanitize, Format, Style};
 use crate::scan::{self, human_bytes, Mode, Outcome, ScanRequest};
@@ -11,6 +13,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
 
@@ -36,10 +39,38 @@ pub enum Command {
     /// List or test the patterns keysweep knows.
     #[command(subcommand)]
     Patterns(PatternsCommand),
+    /// Accept today's findings once, to be told only about new ones.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
+    #[command(flatten)]
+    pub target: ScanOptions,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE (created with mode 0600) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Shorten secrets to their first 4 characters in json and jsonl too.
+    #[arg(long)]
+    pub redact: bool,
+    /// Print whole secrets in the human format (shortened by default: CI logs are often public).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// A previous JSON report (see `keysweep baseline create`): its secrets are not reported again.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Exit status when findings remain.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub exit_code: u8,
+}
+
+/// What to scan and with which rules: shared by `scan` and `baseline create`.
+#[derive(Debug, clap::Args)]
+pub struct ScanOptions {
     /// Folders and files to scan; `-` reads standard input. With --history, --staged or --range:
     /// the repository (default: the one containing the current folder).
     #[arg(default_value = ".")]
@@ -54,23 +85,11 @@ pub struct ScanArgs {
     /// Scan what the commits of A..B add (a pull request, a push), added lines only.
     #[arg(long, value_name = "A..B")]
     pub range: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Write the report to FILE (created with mode 0600) instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Shorten secrets to their first 4 characters in json and jsonl too.
-    #[arg(long)]
-    pub redact: bool,
-    /// Print whole secrets in the human format (shortened by default: CI logs are often public).
-    #[arg(long)]
-    pub show_secrets: bool,
+    /// The config file (default: .keysweep.toml at the scanned folder or repository root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub patterns: PatternArgs,
-    /// Exit status when findings remain.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=255))]
-    pub exit_code: u8,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
@@ -80,9 +99,26 @@ pub struct ScanArgs {
     /// Follow symbolic links (loops are detected and reported).
     #[arg(long)]
     pub follow_symlinks: bool,
-    /// Skip (and count) files larger than this many bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
-    pub max_file_size: u64,
+    /// Skip (and count) files larger than this many bytes [default: 26214400, or the config's
+    /// [scan] max_file_size].
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan as `keysweep scan` would and write the findings as a baseline: a JSON report with
+    /// secrets redacted (it is meant to be committed), whose fingerprints `--baseline` skips.
+    #[command(
+        after_help = "Examples:\n  keysweep baseline create -o .keysweep-baseline.json\n  keysweep scan --baseline .keysweep-baseline.json"
+    )]
+    Create {
+        /// Where to write the baseline.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        #[command(flatten)]
+        target: ScanOptions,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -130,6 +166,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Patterns(PatternsCommand::Test { paths }) => test_patterns(&paths),
+        Command::Baseline(BaselineCommand::Create { output, target }) => {
+            create_baseline(&target, &output)
+        }
     }
 }
 
@@ -137,10 +176,35 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 /// examples (the built-in ones are checked by `cargo test`, and checking them here would cost
 /// every scan the compilation of every regex).
 fn load_engine(extra: &[PathBuf]) -> anyhow::Result<Engine> {
+    load_engine_with(extra, &Config::default())
+}
+
+/// As [`load_engine`], plus the config's `[[patterns]]`, minus the rules its `[allow] rules`
+/// switch off.
+fn load_engine_with(extra: &[PathBuf], config: &Config) -> anyhow::Result<Engine> {
     let mut patterns = pattern::builtin()?;
     let builtin_count = patterns.len();
     patterns.extend(pattern::load_paths(extra)?);
+    if let Some(path) = &config.path {
+        let specs = config.file.patterns.clone();
+        patterns.extend(pattern::compile_specs(&path.display().to_string(), specs)?);
+    }
     pattern::check_unique(&patterns)?;
+    if let Some(off) = &config.allow.rules {
+        let before = patterns.len();
+        patterns.retain(|p| !off.is_match(&p.id));
+        if patterns.len() == before {
+            eprintln!(
+                "keysweep: warning: [allow] rules in the config switch off no rule (check the ids)"
+            );
+        }
+    }
+    let builtin_count = builtin_count.min(
+        patterns
+            .iter()
+            .take_while(|p| p.source.starts_with("patterns/"))
+            .count(),
+    );
     let engine = Engine::new(patterns).map_err(anyhow::Error::msg)?;
     if let Some(failure) = selftest::run(&engine, builtin_count, false)
         .into_iter()
@@ -151,23 +215,62 @@ fn load_engine(extra: &[PathBuf]) -> anyhow::Result<Engine> {
     Ok(engine)
 }
 
-fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
-    let engine = load_engine(&args.patterns.extra)?;
-    let threads = args
+/// Everything a scan needs, built from its options and config.
+struct Prepared {
+    engine: Engine,
+    request: ScanRequest,
+    config: Config,
+}
+
+fn prepare(target: &ScanOptions) -> anyhow::Result<Prepared> {
+    let mode = scan_mode(target)?;
+    let config = Config::load(target.config.as_deref(), &config_root(&mode))?;
+    let engine = load_engine_with(&target.patterns.extra, &config)?;
+    let threads = target
         .threads
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let request = ScanRequest {
-        mode: scan_mode(&args)?,
+        mode,
         progress: std::io::stderr().is_terminal(),
         walk: WalkOptions {
             threads,
-            no_ignore: args.no_ignore,
-            follow_symlinks: args.follow_symlinks,
-            max_file_size: args.max_file_size,
+            no_ignore: target.no_ignore,
+            follow_symlinks: target.follow_symlinks,
+            max_file_size: target
+                .max_file_size
+                .or(config.file.scan.max_file_size)
+                .unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            exclude: config.exclude.clone().map(Arc::new),
         },
     };
-    let notify = |notice: &Notice| match notice {
+    Ok(Prepared {
+        engine,
+        request,
+        config,
+    })
+}
+
+/// Where `.keysweep.toml` is looked for: the one folder scanned, the repository's work tree,
+/// or else the current folder.
+fn config_root(mode: &Mode) -> PathBuf {
+    let here = PathBuf::from(".");
+    match mode {
+        Mode::Paths(paths) => match paths.as_slice() {
+            [one] if one.is_dir() => one.clone(),
+            _ => here,
+        },
+        Mode::History(repo) | Mode::Staged(repo) | Mode::Range { repo, .. } => {
+            crate::source::git::open(repo)
+                .ok()
+                .and_then(|r| r.workdir().map(Path::to_path_buf))
+                .unwrap_or(here)
+        }
+    }
+}
+
+fn print_notice(notice: &Notice) {
+    match notice {
         Notice::Warning { path, message } => {
             eprintln!(
                 "keysweep: warning: {}: {}",
@@ -179,8 +282,18 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         Notice::Error { path, message } => {
             eprintln!("keysweep: error: {}: {}", sanitize(path), sanitize(message))
         }
-    };
-    let outcome = scan::run(&engine, &request, &notify)?;
+    }
+}
+
+fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
+    let Prepared {
+        engine,
+        request,
+        config,
+    } = prepare(&args.target)?;
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let mut outcome = scan::run(&engine, &request, &print_notice)?;
+    let suppressed = filter::apply(&mut outcome.findings, &config.allow, baseline.as_ref());
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = Style {
@@ -199,6 +312,12 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         report::write(args.format, &report, style, out)
     })?;
     eprintln!("{}", summary(&outcome));
+    if suppressed.allowed + suppressed.baseline > 0 {
+        eprintln!(
+            "keysweep: not reported: {} allowed by the config, {} already in the baseline",
+            suppressed.allowed, suppressed.baseline
+        );
+    }
     Ok(if outcome.findings.is_empty() {
         0
     } else {
@@ -206,8 +325,40 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     })
 }
 
+/// `baseline create`: the findings left after the config's allow rules, written as a redacted
+/// JSON report. Exit status 0 whatever it holds: accepting findings is the point.
+fn create_baseline(target: &ScanOptions, output: &Path) -> anyhow::Result<u8> {
+    let Prepared {
+        engine,
+        request,
+        config,
+    } = prepare(target)?;
+    let mut outcome = scan::run(&engine, &request, &print_notice)?;
+    filter::apply(&mut outcome.findings, &config.allow, None);
+    write_output(Some(output), |out| {
+        let report = report::Report {
+            findings: &outcome.findings,
+            stats: &outcome.stats,
+            patterns: engine.patterns(),
+        };
+        let style = Style {
+            redact: true,
+            ..Style::default()
+        };
+        report::write(Format::Json, &report, style, out)
+    })?;
+    eprintln!(
+        "keysweep: baseline of {} finding{} written to {}; scan with --baseline {} to report only new ones",
+        outcome.findings.len(),
+        if outcome.findings.len() == 1 { "" } else { "s" },
+        output.display(),
+        output.display()
+    );
+    Ok(0)
+}
+
 /// Folders and files, or one repository for the git modes.
-fn scan_mode(args: &ScanArgs) -> anyhow::Result<Mode> {
+fn scan_mode(args: &ScanOptions) -> anyhow::Result<Mode> {
     let git = args.history || args.staged || args.range.is_some();
     if !git {
         return Ok(Mode::Paths(args.paths.clone()));

@@ -6,7 +6,9 @@
 //! render findings as human text, JSON or JSONL.
 
 pub mod cli;
+pub mod config;
 pub mod engine;
+pub mod filter;
 pub mod finding;
 pub mod pattern;
 pub mod report;

@@ -18,6 +18,17 @@ pub struct WalkOptions {
     pub no_ignore: bool,
     pub follow_symlinks: bool,
     pub max_file_size: u64,
+    /// `[scan] exclude` globs of the config, matched against report paths: not read at all.
+    pub exclude: Option<std::sync::Arc<globset::GlobSet>>,
+}
+
+impl WalkOptions {
+    /// Whether the config excludes this report path.
+    pub fn excludes(&self, path: &str) -> bool {
+        self.exclude
+            .as_ref()
+            .is_some_and(|globs| globs.is_match(path))
+    }
 }
 
 /// Walks `root` (a folder or a file) and hands every item to `visit`, from several threads.
@@ -60,6 +71,9 @@ fn visit_entry(
         return;
     }
     let path = report_path(entry.path(), root, root_is_dir);
+    if options.excludes(&path) {
+        return;
+    }
     if kind.is_symlink() {
         // Not following: say whether the link is broken or merely not followed.
         let notice = match std::fs::metadata(entry.path()) {

@@ -91,7 +91,7 @@ pub fn history(
         for _ in 0..options.threads.max(1) {
             scope.spawn(|| read_blobs(&git_dir, &receiver, options.max_file_size, visit));
         }
-        let mut walker = TreeWalker::new(&repo, visit);
+        let mut walker = TreeWalker::new(&repo, options, visit);
         for oid in walk {
             let commit = match oid.and_then(|oid| repo.find_commit(oid)) {
                 Ok(commit) => commit,
@@ -128,16 +128,22 @@ struct TreeWalker<'r> {
     seen_trees: HashSet<Oid>,
     seen_blobs: HashSet<Oid>,
     submodules: HashSet<Vec<u8>>,
+    options: &'r WalkOptions,
 }
 
 impl<'r> TreeWalker<'r> {
-    fn new(repo: &'r Repository, visit: &'r (dyn Fn(Item) + Sync)) -> Self {
+    fn new(
+        repo: &'r Repository,
+        options: &'r WalkOptions,
+        visit: &'r (dyn Fn(Item) + Sync),
+    ) -> Self {
         TreeWalker {
             repo,
             visit,
             seen_trees: HashSet::new(),
             seen_blobs: HashSet::new(),
             submodules: HashSet::new(),
+            options,
         }
     }
 
@@ -172,10 +178,14 @@ impl<'r> TreeWalker<'r> {
                         if !self.seen_blobs.insert(entry.id()) {
                             continue;
                         }
+                        let path = String::from_utf8_lossy(&path).into_owned();
+                        if self.options.excludes(&path) {
+                            continue;
+                        }
                         let info = info.get_or_insert_with(|| Arc::new(commit_info(commit)));
                         let job = Job {
                             oid: entry.id(),
-                            path: String::from_utf8_lossy(&path).into_owned(),
+                            path,
                             provenance: Provenance {
                                 kind: SourceKind::Commit,
                                 commit: Some(info.clone()),
@@ -339,14 +349,7 @@ pub fn range(
             commit: Some(info),
             ..Provenance::default()
         };
-        scan_diff(
-            &repo,
-            diff,
-            &provenance,
-            &mut seen,
-            options.max_file_size,
-            visit,
-        )?;
+        scan_diff(&repo, diff, &provenance, &mut seen, options, visit)?;
     }
     Ok(())
 }
@@ -391,7 +394,7 @@ pub fn staged(
         diff,
         &provenance,
         &mut HashSet::new(),
-        options.max_file_size,
+        options,
         visit,
     )
 }
@@ -409,7 +412,7 @@ fn scan_diff(
     mut diff: Diff,
     provenance: &Provenance,
     seen: &mut HashSet<(Oid, Vec<u8>)>,
-    limit: u64,
+    options: &WalkOptions,
     visit: &(dyn Fn(Item) + Sync),
 ) -> anyhow::Result<()> {
     diff.find_similar(Some(DiffFindOptions::new().renames(true).copies(true)))?;
@@ -428,6 +431,9 @@ fn scan_diff(
         let path = display_path(Path::new(
             &String::from_utf8_lossy(&path_bytes).into_owned(),
         ));
+        if options.excludes(&path) {
+            continue;
+        }
         if file.mode() == git2::FileMode::Commit {
             visit(Item::Notice(Notice::Skipped {
                 path,
@@ -454,7 +460,7 @@ fn scan_diff(
                 ..provenance.clone()
             },
         };
-        visit(read_blob(repo, job, limit));
+        visit(read_blob(repo, job, options.max_file_size));
     }
     Ok(())
 }

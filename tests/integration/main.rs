@@ -4,6 +4,7 @@
 mod util;
 
 mod boundaries;
+mod config;
 mod output;
 mod patterns_cmd;
 mod providers;

@@ -1,0 +1,91 @@
+//! What is not reported: `[allow]` rules of the config and the fingerprints of a baseline.
+//! (Inline `keysweep:allow` markers are checked while the blob's bytes are at hand, in `scan`.)
+
+use crate::config::Allow;
+use crate::finding::Finding;
+use anyhow::{anyhow, Context};
+use std::collections::HashSet;
+use std::path::Path;
+
+/// The fingerprints of a previous keysweep JSON report: secrets already known and accepted.
+#[derive(Debug, Default)]
+pub struct Baseline {
+    fingerprints: HashSet<String>,
+}
+
+impl Baseline {
+    /// Reads a `--format json` report (redacted or not) and keeps its fingerprints.
+    ///
+    /// # Errors
+    /// An unreadable file, invalid JSON, or JSON that is not a keysweep report: never an empty
+    /// baseline, which would silently report everything as new (or, worse, hide a typo).
+    pub fn load(path: &Path) -> anyhow::Result<Baseline> {
+        let name = path.display();
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{name}: cannot read the baseline"))?;
+        let report: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| anyhow!("{name}: the baseline is not valid JSON: {e}"))?;
+        let not_a_report = || {
+            anyhow!("{name}: not a keysweep JSON report (make one with `keysweep baseline create -o {name}`)")
+        };
+        if report.pointer("/tool/name").and_then(|v| v.as_str()) != Some("keysweep") {
+            return Err(not_a_report());
+        }
+        let findings = report
+            .get("findings")
+            .and_then(|f| f.as_array())
+            .ok_or_else(not_a_report)?;
+        let mut fingerprints = HashSet::new();
+        for (i, finding) in findings.iter().enumerate() {
+            let fp = finding
+                .get("fingerprint")
+                .and_then(|f| f.as_str())
+                .filter(|f| f.len() == 64 && f.bytes().all(|b| b.is_ascii_hexdigit()))
+                .ok_or_else(|| anyhow!("{name}: finding {} has no valid fingerprint", i + 1))?;
+            fingerprints.insert(fp.to_ascii_lowercase());
+        }
+        Ok(Baseline { fingerprints })
+    }
+
+    pub fn contains(&self, fingerprint: &str) -> bool {
+        self.fingerprints.contains(fingerprint)
+    }
+
+    pub fn len(&self) -> usize {
+        self.fingerprints.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fingerprints.is_empty()
+    }
+}
+
+/// How many findings each filter removed (told in the summary).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Suppressed {
+    pub allowed: usize,
+    pub baseline: usize,
+}
+
+/// Removes findings in allowed paths, allowed secrets, or the baseline.
+pub fn apply(
+    findings: &mut Vec<Finding>,
+    allow: &Allow,
+    baseline: Option<&Baseline>,
+) -> Suppressed {
+    let mut suppressed = Suppressed::default();
+    findings.retain(|f| {
+        let allowed = allow.paths.as_ref().is_some_and(|g| g.is_match(&f.path))
+            || allow.secrets.iter().any(|re| re.is_match(&f.secret));
+        if allowed {
+            suppressed.allowed += 1;
+            return false;
+        }
+        if baseline.is_some_and(|b| b.contains(&f.fingerprint)) {
+            suppressed.baseline += 1;
+            return false;
+        }
+        true
+    });
+    suppressed
+}
