@@ -1,8 +1,9 @@
-//! Reports: render findings as human text, JSON or JSONL. Only [`redact`] shortens a secret, so
-//! every format shortens it the same way.
+//! Reports: render findings as human text, JSON, JSONL or SARIF. Only [`redact`] shortens a
+//! secret, so every format shortens it the same way.
 
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::finding::Finding;
 use crate::pattern::Pattern;
@@ -17,6 +18,8 @@ pub enum Format {
     Json,
     /// One JSON finding per line.
     Jsonl,
+    /// SARIF 2.1.0 for GitHub code scanning; secrets always shortened.
+    Sarif,
 }
 
 /// How to render.
@@ -62,6 +65,22 @@ pub fn write(
         Format::Human => human::write(report.findings, style, out),
         Format::Json => json::write_json(report.findings, report.stats, style, out),
         Format::Jsonl => json::write_jsonl(report.findings, style, out),
+        Format::Sarif => {
+            let dropped = sarif::write(report, out)?;
+            if dropped > 0 {
+                let (verb, noun) = if dropped == 1 {
+                    ("is", "finding")
+                } else {
+                    ("are", "findings")
+                };
+                eprintln!(
+                    "keysweep: warning: SARIF capped at {} results (GitHub's limit); {dropped} \
+                     more {noun} {verb} in the JSON report",
+                    sarif::MAX_RESULTS
+                );
+            }
+            Ok(())
+        }
     }
 }
 

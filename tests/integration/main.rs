@@ -9,5 +9,6 @@ mod output;
 mod patterns_cmd;
 mod providers;
 mod readme;
+mod sarif;
 mod scan_fs;
 mod scan_git;

@@ -57,8 +57,12 @@ fn readme_lists_every_builtin_pattern() {
 /// The configuration example in README.md loads, custom pattern included.
 #[test]
 fn readme_config_example_is_valid() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme.find("```toml\n[scan]").expect("README.md shows a config") + "```toml\n".len();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```toml\n[scan]")
+        .expect("README.md shows a config")
+        + "```toml\n".len();
     let end = start + readme[start..].find("```").unwrap();
     let t = crate::util::TestDir::new();
     t.write(".keysweep.toml", &readme[start..end]);

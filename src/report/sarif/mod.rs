@@ -1,0 +1,520 @@
+//! `--format sarif`: one SARIF 2.1.0 log for GitHub code scanning (and any SARIF viewer), built
+//! from the `serde-sarif` types.
+//!
+//! What GitHub reads is documented in "SARIF support for code scanning" (docs.github.com,
+//! code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning):
+//! rules with `shortDescription`, `fullDescription` (at most 1,024 characters each), `help`,
+//! `properties.tags`, `properties.precision` and `properties.security-severity` (a string holding a
+//! score above 0.0 and up to 10.0: over 9.0 is critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low);
+//! results with `ruleId`, `level`, `message`, one location with a region, and `partialFingerprints`.
+//!
+//! No whole secret is ever written: a result names the secret by its [`redact`]ed form and its
+//! fingerprint (a hash of the whole secret).
+
+use super::{redact, Report};
+use crate::finding::Finding;
+use crate::pattern::{Confidence, Pattern, Severity};
+use serde_json::json;
+use serde_sarif::sarif;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Write};
+
+/// GitHub rejects a SARIF run with more results than this ("Results per run: 25,000" in the
+/// upload limits of docs.github.com, code-security/code-scanning/troubleshooting-sarif-uploads/
+/// results-exceed-limit). Of an accepted run, GitHub documents that it keeps the top 5,000 by
+/// severity.
+pub const MAX_RESULTS: usize = 25_000;
+/// The `$schema` GitHub's documentation uses for SARIF 2.1.0.
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// `tool.driver.informationUri`. A placeholder until the project has a public home.
+pub const INFORMATION_URI: &str = "https://github.com/keysweep/keysweep";
+/// `partialFingerprints` key: keysweep's fingerprint of the secret, `sha256(rule_id:secret)`.
+pub const SECRET_FINGERPRINT: &str = "keysweep/secret/v1";
+/// `partialFingerprints` key: the secret in one file, independent of its line (see
+/// [`location_fingerprint`]). Not GitHub's `primaryLocationLineHash`, which is computed from the
+/// text of the line: `github/codeql-action/upload-sarif` adds that one from the checked-out file.
+pub const LOCATION_FINGERPRINT: &str = "keysweep/secretLocation/v1";
+/// GitHub's limit on `shortDescription` and `fullDescription`.
+const MAX_DESCRIPTION_CHARS: usize = 1024;
+/// GitHub's limit on a rule's `name`.
+const MAX_NAME_CHARS: usize = 255;
+
+/// Writes `report` as a SARIF log with at most [`MAX_RESULTS`] results.
+///
+/// Returns how many findings were left out to stay within that limit (the most severe are kept).
+///
+/// # Errors
+/// Write errors of `out`.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<usize> {
+    write_capped(report, MAX_RESULTS, out)
+}
+
+/// [`write`] with any cap (tests use a small one).
+fn write_capped(report: &Report, cap: usize, out: &mut dyn Write) -> io::Result<usize> {
+    let (log, dropped) = build(report, cap);
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)?;
+    Ok(dropped)
+}
+
+/// The SARIF log of `report` with at most `cap` results, and how many findings it leaves out.
+fn build(report: &Report, cap: usize) -> (sarif::Sarif, usize) {
+    let findings = report.findings;
+    let occurrences = occurrence_numbers(findings);
+    let kept = keep_most_severe(findings, cap);
+    let dropped = findings.len() - kept.len();
+
+    let patterns: HashMap<&str, &Pattern> =
+        report.patterns.iter().map(|p| (p.id.as_str(), p)).collect();
+    // One rule per rule id that has a result, in id order; results point at them by index.
+    let mut rule_ids: Vec<&str> = kept.iter().map(|&i| findings[i].rule_id.as_str()).collect();
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    let rule_index: HashMap<&str, usize> = rule_ids
+        .iter()
+        .enumerate()
+        .map(|(index, id)| (*id, index))
+        .collect();
+    let rules: Vec<sarif::ReportingDescriptor> = rule_ids
+        .iter()
+        .map(|id| {
+            let first = kept
+                .iter()
+                .map(|&i| &findings[i])
+                .find(|f| f.rule_id == *id)
+                .expect("every rule id comes from a kept finding");
+            rule(first, patterns.get(id).copied())
+        })
+        .collect();
+    let results: Vec<sarif::Result> = kept
+        .iter()
+        .map(|&i| {
+            result(
+                &findings[i],
+                rule_index[findings[i].rule_id.as_str()],
+                occurrences[i],
+            )
+        })
+        .collect();
+
+    let driver = sarif::ToolComponent::builder()
+        .name("keysweep")
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri(INFORMATION_URI)
+        .rules(rules)
+        .build();
+    let mut run_properties = BTreeMap::new();
+    run_properties.insert(
+        "stats".to_string(),
+        serde_json::to_value(report.stats).expect("stats serialize"),
+    );
+    let invocation = if dropped > 0 {
+        run_properties.insert("omittedResults".to_string(), json!(dropped));
+        let text = format!(
+            "{} findings: this log holds the {cap} most severe, as GitHub code scanning rejects a \
+             run with more than {MAX_RESULTS} results. The JSON report has them all.",
+            findings.len()
+        );
+        let notice = sarif::Notification::builder()
+            .level(json!("warning"))
+            .message(sarif::Message::builder().text(text).build())
+            .build();
+        sarif::Invocation::builder()
+            .execution_successful(true)
+            .tool_execution_notifications(vec![notice])
+            .build()
+    } else {
+        sarif::Invocation::builder()
+            .execution_successful(true)
+            .build()
+    };
+    let run = sarif::Run::builder()
+        .tool(sarif::Tool::builder().driver(driver).build())
+        .invocations(vec![invocation])
+        .column_kind(json!("unicodeCodePoints"))
+        .results(results)
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(run_properties)
+                .build(),
+        )
+        .build();
+    let log = sarif::Sarif::builder()
+        .schema(SCHEMA_URI)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    (log, dropped)
+}
+
+/// Indices of at most `cap` findings, in report order: all of them if they fit, else the most
+/// severe (ties keep report order).
+fn keep_most_severe(findings: &[Finding], cap: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    if findings.len() > cap {
+        order.sort_by_key(|&i| std::cmp::Reverse(findings[i].severity));
+        order.truncate(cap);
+        order.sort_unstable();
+    }
+    order
+}
+
+/// For each finding, its 1-based number among the findings of the same secret in the same file
+/// (same rule, path, blob and fingerprint), so that two copies of one secret in one file are two
+/// results with two location fingerprints.
+fn occurrence_numbers(findings: &[Finding]) -> Vec<usize> {
+    let mut seen: HashMap<(&str, &str, Option<&str>, &str), usize> = HashMap::new();
+    findings
+        .iter()
+        .map(|f| {
+            let n = seen
+                .entry((
+                    f.rule_id.as_str(),
+                    f.path.as_str(),
+                    f.blob_id.as_deref(),
+                    f.fingerprint.as_str(),
+                ))
+                .or_insert(0);
+            *n += 1;
+            *n
+        })
+        .collect()
+}
+
+/// `sha256(rule_id + ":" + path + ":" + secret fingerprint)` in lowercase hex, then `:` and the
+/// occurrence number: the same secret in the same file keeps it when lines move above it; another
+/// file or another secret changes it. It hashes only the fingerprint, never the secret.
+pub fn location_fingerprint(finding: &Finding, occurrence: usize) -> String {
+    let mut hasher = Sha256::new();
+    for (i, part) in [&finding.rule_id, &finding.path, &finding.fingerprint]
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            hasher.update(b":");
+        }
+        hasher.update(part.as_bytes());
+    }
+    let hex: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{hex}:{occurrence}")
+}
+
+/// `error` for critical and high, `warning` for medium, `note` for low.
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+fn result_level(severity: Severity) -> sarif::ResultLevel {
+    match severity {
+        Severity::Critical | Severity::High => sarif::ResultLevel::Error,
+        Severity::Medium => sarif::ResultLevel::Warning,
+        Severity::Low => sarif::ResultLevel::Note,
+    }
+}
+
+/// GitHub's `security-severity`: a string holding a score in (0.0, 10.0] that GitHub maps back to
+/// the same four levels.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+/// GitHub's `precision`: very-high, high, medium or low.
+fn precision(confidence: Confidence) -> &'static str {
+    confidence.as_str()
+}
+
+/// The rule of `finding`, described from its pattern (or from the finding alone, should the
+/// pattern be missing from the report).
+fn rule(finding: &Finding, pattern: Option<&Pattern>) -> sarif::ReportingDescriptor {
+    let id = finding.rule_id.as_str();
+    let name = pattern.map_or(finding.rule_name.as_str(), |p| p.name.as_str());
+    let severity = pattern.map_or(finding.severity, |p| p.severity);
+    let provider = pattern.map_or_else(
+        || id.split('.').next().unwrap_or(id).to_string(),
+        |p| p.provider.clone(),
+    );
+    let description = pattern
+        .and_then(|p| p.spec.description.as_deref())
+        .map(one_line)
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| format!("{name}."));
+    let reference = pattern.and_then(|p| p.spec.references.first());
+
+    let mut properties = BTreeMap::new();
+    if let Some(p) = pattern {
+        properties.insert("precision".to_string(), json!(precision(p.confidence)));
+    }
+    properties.insert(
+        "security-severity".to_string(),
+        json!(security_severity(severity)),
+    );
+    let mut tags = vec![
+        "security".to_string(),
+        "secret".to_string(),
+        "external/cwe/cwe-798".to_string(),
+    ];
+    if !tags.contains(&provider) {
+        tags.push(provider);
+    }
+
+    let builder = sarif::ReportingDescriptor::builder()
+        .id(id)
+        .name(truncate(name, MAX_NAME_CHARS))
+        .short_description(
+            sarif::MultiformatMessageString::builder()
+                .text(truncate(&format!("Exposed {name}"), MAX_DESCRIPTION_CHARS))
+                .build(),
+        )
+        .full_description(
+            sarif::MultiformatMessageString::builder()
+                .text(truncate(&description, MAX_DESCRIPTION_CHARS))
+                .build(),
+        )
+        .help(
+            sarif::MultiformatMessageString::builder()
+                .text(help_text(name, reference))
+                .markdown(help_markdown(name, reference))
+                .build(),
+        )
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(json!(level(severity)))
+                .build(),
+        )
+        .properties(
+            sarif::PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(properties)
+                .build(),
+        );
+    match reference {
+        Some(uri) => builder.help_uri(uri.as_str()).build(),
+        None => builder.build(),
+    }
+}
+
+/// What to do about a finding of a rule: rotate, or suppress a false alarm. Plain text. (What
+/// the secret is, is the `fullDescription`, which GitHub shows above the help.)
+fn help_text(name: &str, reference: Option<&String>) -> String {
+    let docs = reference.map_or(String::new(), |r| format!(" ({r})"));
+    format!(
+        "Treat this {name} as compromised: anyone who can read the repository, a clone or fork \
+         of it, or a CI log that printed the file may have copied it.\n\
+         \n\
+         Rotate it:\n\
+         1. Revoke it at its provider{docs} and issue a new one. Keep the new one in a secret \
+         store or a CI secret, not in the code.\n\
+         2. Check the provider's logs for use of the old one.\n\
+         3. Remove it from the git history (e.g. git filter-repo --replace-text), force-push, and \
+         have collaborators clone again. Revoke first: rewriting history does not undo a leak.\n\
+         Deleting the line in a new commit is never enough: the secret stays in the history.\n\
+         \n\
+         A false alarm (test data, a documented example):\n\
+         - put keysweep:allow in a comment on the line;\n\
+         - or list the path, the secret (a regex) or the rule under [allow] in .keysweep.toml \
+         (paths, secrets, rules);\n\
+         - or record the findings you have handled as a baseline, keysweep baseline create -o \
+         .keysweep-baseline.json, and scan with --baseline .keysweep-baseline.json: they are not \
+         reported again.\n"
+    )
+}
+
+/// [`help_text`] in Markdown (GitHub shows this one when present).
+fn help_markdown(name: &str, reference: Option<&String>) -> String {
+    let docs = reference.map_or(String::new(), |r| format!(" ([documentation]({r}))"));
+    format!(
+        "**Treat this {name} as compromised**: anyone who can read the repository, a clone or \
+         fork of it, or a CI log that printed the file may have copied it.\n\
+         \n\
+         ### Rotate it\n\
+         \n\
+         1. **Revoke it at its provider**{docs} and issue a new one. Keep the new one in a secret \
+         store or a CI secret, not in the code.\n\
+         2. Check the provider's logs for use of the old one.\n\
+         3. **Remove it from the git history** (e.g. `git filter-repo --replace-text`), \
+         force-push, and have collaborators clone again. Revoke first: rewriting history does not \
+         undo a leak.\n\
+         \n\
+         Deleting the line in a new commit is never enough: the secret stays in the history.\n\
+         \n\
+         ### A false alarm (test data, a documented example)\n\
+         \n\
+         - Put `keysweep:allow` in a comment on the line.\n\
+         - Or list the path, the secret (a regex) or the rule under `[allow]` in `.keysweep.toml` \
+         (`paths`, `secrets`, `rules`).\n\
+         - Or record the findings you have handled as a baseline, \
+         `keysweep baseline create -o .keysweep-baseline.json`, and scan with \
+         `--baseline .keysweep-baseline.json`: they are not reported again.\n"
+    )
+}
+
+/// One SARIF result: rule, level, a message with the redacted secret, one location, fingerprints
+/// and, for git findings, the commit and blob.
+fn result(finding: &Finding, rule_index: usize, occurrence: usize) -> sarif::Result {
+    let redacted = redact(&finding.secret);
+    let place = match &finding.commit {
+        Some(c) => format!(
+            "was committed in {} by {} on {}",
+            short_id(&c.id),
+            c.author,
+            c.date
+        ),
+        None => "is exposed in this file".to_string(),
+    };
+    let message = format!(
+        "{} {redacted} {place}. Revoke it at its provider, then remove it from the git history; \
+         deleting the line is not enough.",
+        finding.rule_name
+    );
+
+    let (uri, base) = artifact_uri(&finding.path);
+    let artifact = match base {
+        Some(base) => sarif::ArtifactLocation::builder()
+            .uri(uri)
+            .uri_base_id(base)
+            .build(),
+        None => sarif::ArtifactLocation::builder().uri(uri).build(),
+    };
+    let region = sarif::Region::builder()
+        .start_line(as_i64(finding.line))
+        .start_column(as_i64(finding.column))
+        .end_line(as_i64(finding.end_line))
+        .end_column(as_i64(finding.end_column))
+        .build();
+    let location = sarif::Location::builder()
+        .physical_location(
+            sarif::PhysicalLocation::builder()
+                .artifact_location(artifact)
+                .region(region)
+                .build(),
+        )
+        .build();
+
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(
+        LOCATION_FINGERPRINT.to_string(),
+        location_fingerprint(finding, occurrence),
+    );
+    fingerprints.insert(SECRET_FINGERPRINT.to_string(), finding.fingerprint.clone());
+
+    let mut properties = BTreeMap::new();
+    if let Some(c) = &finding.commit {
+        properties.insert("commitId".to_string(), json!(c.id));
+        properties.insert("commitAuthor".to_string(), json!(c.author));
+        properties.insert("commitEmail".to_string(), json!(c.email));
+        properties.insert("commitDate".to_string(), json!(c.date));
+    }
+    if let Some(blob) = &finding.blob_id {
+        properties.insert("blobId".to_string(), json!(blob));
+    }
+
+    let builder = sarif::Result::builder()
+        .rule_id(finding.rule_id.as_str())
+        .rule_index(as_i64(rule_index))
+        .level(result_level(finding.severity))
+        .message(sarif::Message::builder().text(message).build())
+        .locations(vec![location])
+        .partial_fingerprints(fingerprints);
+    if properties.is_empty() {
+        builder.build()
+    } else {
+        builder
+            .properties(
+                sarif::PropertyBag::builder()
+                    .additional_properties(properties)
+                    .build(),
+            )
+            .build()
+    }
+}
+
+fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+fn as_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// `artifactLocation.uri` (and `uriBaseId`) of a report path. A relative path becomes a relative
+/// URI reference against `%SRCROOT%` (the scanned root, or the repository root in git modes);
+/// an absolute path (a file named on the command line) becomes a `file://` URI. Every byte that
+/// may not stand for itself in a URI path (space, `#`, `%`, `?`, `:`, non-ASCII...) is
+/// percent-encoded as UTF-8.
+pub fn artifact_uri(path: &str) -> (String, Option<&'static str>) {
+    if let Some(rest) = path.strip_prefix('/') {
+        return (format!("file:///{}", percent_encode_path(rest)), None);
+    }
+    let mut rel = path;
+    while let Some(rest) = rel.strip_prefix("./") {
+        rel = rest;
+    }
+    (percent_encode_path(rel), Some("%SRCROOT%"))
+}
+
+/// Percent-encodes all but RFC 3986 unreserved characters, sub-delimiters, `@` and `/`. A `:` is
+/// encoded too, so that a first segment such as `c:x` is never read as a URI scheme.
+fn percent_encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        let keep = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'/'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'@'
+            );
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Whitespace runs (the line breaks of a TOML multi-line string) as single spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// At most `max` characters, the last one `…` when cut.
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests;
