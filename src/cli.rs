@@ -311,7 +311,10 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         };
         report::write(args.format, &report, style, out)
     })?;
-    eprintln!("{}", summary(&outcome));
+    eprintln!(
+        "{}",
+        summary(&outcome, !matches!(request.mode, Mode::Paths(_)))
+    );
     if suppressed.allowed + suppressed.baseline > 0 {
         eprintln!(
             "keysweep: not reported: {} allowed by the config, {} already in the baseline",
@@ -425,16 +428,28 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-/// The one-line summary printed on stderr after every scan.
-fn summary(outcome: &Outcome) -> String {
+/// The one-line summary printed on stderr after every scan: findings by severity, the files
+/// (and commits) they are in, what was scanned (files, or blobs in the git modes) and how long it
+/// took, what was skipped and how many errors.
+fn summary(outcome: &Outcome, git: bool) -> String {
     let findings = &outcome.findings;
     let stats = &outcome.stats;
     let mut by_severity = [0usize; 4];
     for f in findings {
         by_severity[f.severity as usize] += 1;
     }
-    let mut files: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
-    files.dedup();
+    let distinct = |mut items: Vec<&str>| {
+        items.sort_unstable();
+        items.dedup();
+        items.len()
+    };
+    let files = distinct(findings.iter().map(|f| f.path.as_str()).collect());
+    let commits = distinct(
+        findings
+            .iter()
+            .filter_map(|f| f.commit.as_ref().map(|c| c.id.as_str()))
+            .collect(),
+    );
     let severities: Vec<String> = ["low", "medium", "high", "critical"]
         .iter()
         .zip(by_severity)
@@ -445,19 +460,22 @@ fn summary(outcome: &Outcome) -> String {
     let mut line = match findings.len() {
         0 => "keysweep: no findings".to_string(),
         n => format!(
-            "keysweep: {n} finding{} ({}) in {} file{}",
+            "keysweep: {n} finding{} ({}) in {files} file{}",
             plural(n),
             severities.join(", "),
-            files.len(),
-            plural(files.len())
+            plural(files)
         ),
     };
+    if commits > 0 {
+        line.push_str(&format!(" across {commits} commit{}", plural(commits)));
+    }
     line.push_str(&format!(
-        "; scanned {} file{}, {} in {} ms",
+        "; scanned {} {}{}, {} in {}",
         stats.blobs_scanned,
+        if git { "blob" } else { "file" },
         plural(stats.blobs_scanned as usize),
         human_bytes(stats.bytes_scanned),
-        stats.duration_ms
+        human_duration(stats.duration_ms)
     ));
     if stats.skipped > 0 {
         line.push_str(&format!("; {} skipped", stats.skipped));
@@ -477,6 +495,18 @@ fn summary(outcome: &Outcome) -> String {
         ));
     }
     line
+}
+
+/// `850 ms`, `12.4 s`, `3 min 05 s`.
+fn human_duration(ms: u64) -> String {
+    match ms {
+        ms if ms < 1000 => format!("{ms} ms"),
+        ms if ms < 59_950 => format!("{:.1} s", ms as f64 / 1000.0),
+        ms => {
+            let seconds = (ms + 500) / 1000;
+            format!("{} min {:02} s", seconds / 60, seconds % 60)
+        }
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -556,6 +586,14 @@ fn failing_patterns(failures: &[selftest::ExampleFailure]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_at_a_glance() {
+        assert_eq!(human_duration(9), "9 ms");
+        assert_eq!(human_duration(12_449), "12.4 s");
+        assert_eq!(human_duration(59_960), "1 min 00 s");
+        assert_eq!(human_duration(185_000), "3 min 05 s");
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

@@ -1,50 +1,401 @@
-//! The human format: one block per finding, secrets shortened unless `--show-secrets`, colour
-//! only when asked (a terminal without NO_COLOR). Paths are sanitised: a file name is untrusted
-//! text and must not move the cursor or reorder the line.
+//! The human format, for a terminal or a CI log: findings grouped by file (in git scans by file,
+//! commit and blob), each with its place, severity and rule, its line of context with the secret
+//! marked in it, and its fingerprint.
+//!
+//! ```text
+//! config/prod.env
+//!   3:16  medium    Scaleway access key [scaleway.access_key]
+//!       | SCW_ACCESS_KEY=SCWQ…
+//!       |                ^^^^^
+//!       = fingerprint d493ecdf6ea7
+//! ```
+//!
+//! Secrets are shortened by [`redact`] unless `--show-secrets`, in the context too: neither the
+//! secret nor any other secret of the report that shows on its line is ever printed whole.
+//! Colour only when asked (a terminal without NO_COLOR): then the secret is highlighted instead
+//! of underlined. Everything taken from the scanned data (paths, lines, commit messages and
+//! authors) and from pattern files is sanitised: untrusted text must not move the cursor or
+//! reorder the line.
 
 use super::{redact, Style};
 use crate::finding::Finding;
 use crate::pattern::Severity;
+use crate::source::SourceKind;
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::HashMap;
 use std::io::Write;
+use std::ops::Range;
+use unicode_width::UnicodeWidthStr;
 
 const RESET: &str = "\x1b[0m";
 const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
+const SECRET: &str = "\x1b[1;31m";
+const GUTTER: &str = "\x1b[1;34m";
+const COMMIT: &str = "\x1b[33m";
+
+/// Hexadecimal digits shown of commit ids, blob ids and fingerprints.
+const SHORT_ID: usize = 12;
+/// Characters of a commit message's first line shown.
+const MESSAGE_CHARS: usize = 100;
+/// Indent of the context, caret and fingerprint lines.
+const GUTTER_INDENT: &str = "    ";
 
 /// # Errors
 /// Write errors of `out`.
 pub fn write(findings: &[Finding], style: Style, out: &mut dyn Write) -> std::io::Result<()> {
-    let paint = |code: &str, text: &str| {
-        if style.color {
+    let paint = Paint(style.color);
+    let known = if style.show_secrets {
+        None
+    } else {
+        KnownSecrets::new(findings)
+    };
+    for (n, group) in groups(findings).iter().enumerate() {
+        if n > 0 {
+            writeln!(out)?;
+        }
+        write_group(group, style, paint, known.as_ref(), out)?;
+    }
+    Ok(())
+}
+
+/// Findings by file, and in git scans by commit and blob too (one version of a file): one heading
+/// each. Files in the order they come (by path), the versions of a file oldest first.
+fn groups(findings: &[Finding]) -> Vec<Vec<&Finding>> {
+    let mut index: HashMap<(&str, Option<&str>, Option<&str>), usize> = HashMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for f in findings {
+        let key = (
+            f.path.as_str(),
+            f.commit.as_ref().map(|c| c.id.as_str()),
+            f.blob_id.as_deref(),
+        );
+        let n = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[n].push(f);
+    }
+    groups.sort_by_cached_key(|g| {
+        let date = g[0].commit.as_ref().and_then(|c| unix_time(&c.date));
+        (g[0].path.as_str(), date)
+    });
+    groups
+}
+
+/// Seconds since 1970 of an RFC 3339 date as commits carry it (`2024-03-01T12:00:00+01:00`).
+fn unix_time(date: &str) -> Option<i64> {
+    let field = |range: Range<usize>| date.get(range)?.parse::<i64>().ok();
+    let (year, month, day) = (field(0..4)?, field(5..7)?, field(8..10)?);
+    let seconds = field(11..13)? * 3600 + field(14..16)? * 60 + field(17..19)?;
+    let offset = field(20..22)? * 3600 + field(23..25)? * 60;
+    let offset = if date.get(19..20)? == "-" {
+        -offset
+    } else {
+        offset
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + seconds - offset)
+}
+
+fn write_group(
+    group: &[&Finding],
+    style: Style,
+    paint: Paint,
+    known: Option<&KnownSecrets>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let first = group[0];
+    let mut heading = paint.on(BOLD, &sanitize(&first.path));
+    if let Some(commit) = &first.commit {
+        heading.push_str(&format!(" @ {}", paint.on(COMMIT, &short(&commit.id))));
+    } else if first.source == SourceKind::Staged {
+        heading.push_str(" (staged)");
+    }
+    writeln!(out, "{heading}")?;
+    if let Some(commit) = &first.commit {
+        writeln!(
+            out,
+            "  commit {}  {} <{}>  {}",
+            paint.on(COMMIT, &short(&commit.id)),
+            sanitize(&commit.author),
+            sanitize(&commit.email),
+            sanitize(&commit.date),
+        )?;
+        writeln!(out, "         {}", first_line(&commit.message))?;
+    }
+    if let Some(blob) = &first.blob_id {
+        writeln!(out, "  blob   {}", paint.on(DIM, &short(blob)))?;
+    }
+    // A secret over several lines (a private key) shows where it ends.
+    let location = |f: &Finding| {
+        if f.end_line > f.line {
+            format!("{}:{}-{}:{}", f.line, f.column, f.end_line, f.end_column)
+        } else {
+            format!("{}:{}", f.line, f.column)
+        }
+    };
+    let width = group.iter().map(|f| location(f).len()).max().unwrap_or(0);
+    // The findings touching each line, for the other secrets a line of context shows.
+    let mut by_line: HashMap<usize, Vec<&Finding>> = HashMap::new();
+    for g in group {
+        for line in g.line..=g.end_line.max(g.line) {
+            by_line.entry(line).or_default().push(g);
+        }
+    }
+    for f in group {
+        let severity = f.severity.as_str();
+        writeln!(
+            out,
+            "  {:<width$}  {}{:pad$}  {} [{}]",
+            location(f),
+            paint.on(severity_colour(f.severity), severity),
+            "",
+            paint.on(BOLD, &sanitize(&f.rule_name)),
+            paint.on(DIM, &sanitize(&f.rule_id)),
+            pad = "critical".len() - severity.len(),
+        )?;
+        let gutter = paint.on(GUTTER, "|");
+        let context = Context::new(f, &by_line[&f.line], style, known);
+        writeln!(out, "{GUTTER_INDENT}{gutter} {}", context.render(paint))?;
+        if !style.color {
+            writeln!(
+                out,
+                "{GUTTER_INDENT}{gutter} {}{}",
+                " ".repeat(context.secret_column()),
+                "^".repeat(context.secret_width().max(1))
+            )?;
+        }
+        writeln!(
+            out,
+            "{GUTTER_INDENT}{} fingerprint {}",
+            paint.on(GUTTER, "="),
+            paint.on(DIM, &short(&f.fingerprint))
+        )?;
+    }
+    Ok(())
+}
+
+/// A finding's line of context as shown: each piece sanitised, tabs as one space, secrets
+/// shortened unless `--show-secrets`.
+struct Context {
+    pieces: Vec<(Piece, String)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Piece {
+    Text,
+    /// The finding's own secret.
+    Secret,
+    /// Another secret of the report, shortened.
+    Hidden,
+}
+
+impl Context {
+    /// The context of `f`; `same_line` holds the findings of the same blob touching its line.
+    fn new(
+        f: &Finding,
+        same_line: &[&Finding],
+        style: Style,
+        known: Option<&KnownSecrets>,
+    ) -> Self {
+        let chars: Vec<char> = f.context.text.chars().collect();
+        let n = chars.len();
+        let own = f.context.secret.start.min(n)..f.context.secret.end.min(n);
+        let hidden = if style.show_secrets {
+            Vec::new()
+        } else {
+            let mut hidden = others_on_the_line(f, same_line, n);
+            if let Some(known) = known {
+                hidden.extend(known.find(&f.context.text));
+            }
+            hidden.sort_by_key(|(r, _)| r.start);
+            hidden
+        };
+        let mut pieces = Vec::new();
+        text_pieces(&chars, 0..own.start, &hidden, &mut pieces);
+        let secret: String = if style.show_secrets && !own.is_empty() {
+            chars[own.clone()].iter().collect()
+        } else if style.show_secrets {
+            // No context (not from a scan): the secret alone.
+            f.secret.lines().next().unwrap_or("").to_string()
+        } else {
+            redact(&f.secret)
+        };
+        pieces.push((Piece::Secret, display(&secret)));
+        text_pieces(&chars, own.end..n, &hidden, &mut pieces);
+        Context { pieces }
+    }
+
+    fn render(&self, paint: Paint) -> String {
+        self.pieces
+            .iter()
+            .map(|(kind, text)| match kind {
+                Piece::Text => text.clone(),
+                Piece::Secret => paint.on(SECRET, text),
+                Piece::Hidden => paint.on(DIM, text),
+            })
+            .collect()
+    }
+
+    /// Terminal columns before the secret.
+    fn secret_column(&self) -> usize {
+        self.pieces
+            .iter()
+            .take_while(|(kind, _)| *kind != Piece::Secret)
+            .map(|(_, text)| text.width())
+            .sum()
+    }
+
+    /// Terminal columns of the secret as shown.
+    fn secret_width(&self) -> usize {
+        self.pieces
+            .iter()
+            .find(|(kind, _)| *kind == Piece::Secret)
+            .map_or(0, |(_, text)| text.width())
+    }
+}
+
+/// The characters `range` of a context line as pieces: text, and in its place each part of
+/// `hidden` (sorted by start) it overlaps.
+fn text_pieces(
+    chars: &[char],
+    range: Range<usize>,
+    hidden: &[(Range<usize>, String)],
+    pieces: &mut Vec<(Piece, String)>,
+) {
+    let mut text = String::new();
+    let mut i = range.start;
+    while i < range.end {
+        match hidden.iter().find(|(r, _)| r.contains(&i)) {
+            Some((r, replacement)) => {
+                if !text.is_empty() {
+                    pieces.push((Piece::Text, display(&std::mem::take(&mut text))));
+                }
+                pieces.push((Piece::Hidden, display(replacement)));
+                i = r.end.min(range.end);
+            }
+            None => {
+                text.push(chars[i]);
+                i += 1;
+            }
+        }
+    }
+    if !text.is_empty() {
+        pieces.push((Piece::Text, display(&text)));
+    }
+}
+
+/// Untrusted text for one line of a terminal: sanitised, tabs as one space (so that the carets
+/// under it line up whatever the tab stops).
+fn display(text: &str) -> String {
+    sanitize(&text.replace('\t', " "))
+}
+
+/// Where the other secrets of `same_line` (findings of the same blob touching `f`'s line) show
+/// in `f`'s context (of `len` characters), whole or cut by its edges, each with what shows
+/// instead: its shortened form, or `…` for a tail whose start is cut off.
+fn others_on_the_line(
+    f: &Finding,
+    same_line: &[&Finding],
+    len: usize,
+) -> Vec<(Range<usize>, String)> {
+    // Character `i` of the context is character `i + offset` of the line; a leading `…` (the
+    // cut) stands for the characters before.
+    let offset = (f.column - 1).saturating_sub(f.context.secret.start);
+    same_line
+        .iter()
+        .filter(|g| !std::ptr::eq(**g, f) && g.line <= f.line && f.line <= g.end_line)
+        .filter_map(|g| {
+            let start = if g.line == f.line { g.column - 1 } else { 0 };
+            let end = if g.end_line == f.line {
+                g.end_column - 1
+            } else {
+                usize::MAX
+            };
+            let range = start.saturating_sub(offset)..end.saturating_sub(offset).min(len);
+            let replacement = if start >= offset {
+                redact(&g.secret)
+            } else {
+                "…".to_string()
+            };
+            (!range.is_empty()).then_some((range, replacement))
+        })
+        .collect()
+}
+
+/// Every secret of the report, to hide wherever it shows again: a line can hold a secret twice,
+/// or one that is a finding only elsewhere (where its rule's context matched).
+struct KnownSecrets {
+    secrets: Vec<String>,
+    matcher: AhoCorasick,
+}
+
+impl KnownSecrets {
+    fn new(findings: &[Finding]) -> Option<Self> {
+        let mut secrets: Vec<String> = findings
+            .iter()
+            .filter(|f| !f.secret.is_empty() && !f.secret.contains('\n'))
+            .map(|f| f.secret.clone())
+            .collect();
+        secrets.sort_unstable();
+        secrets.dedup();
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&secrets)
+            .ok()?;
+        Some(KnownSecrets { secrets, matcher })
+    }
+
+    /// Character ranges of the known secrets in `text`, each with its shortened form.
+    fn find(&self, text: &str) -> Vec<(Range<usize>, String)> {
+        let char_at = |byte: usize| text[..byte].chars().count();
+        self.matcher
+            .find_iter(text)
+            .map(|m| {
+                (
+                    char_at(m.start())..char_at(m.end()),
+                    redact(&self.secrets[m.pattern().as_usize()]),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A commit message's first line, sanitised and cut to [`MESSAGE_CHARS`].
+fn first_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or("").trim();
+    if line.is_empty() {
+        return "(no message)".to_string();
+    }
+    let mut shown: String = line.chars().take(MESSAGE_CHARS).collect();
+    if line.chars().nth(MESSAGE_CHARS).is_some() {
+        shown.push('…');
+    }
+    sanitize(&shown)
+}
+
+fn short(id: &str) -> String {
+    sanitize(&id.chars().take(SHORT_ID).collect::<String>())
+}
+
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn on(self, code: &str, text: &str) -> String {
+        if self.0 && !text.is_empty() {
             format!("{code}{text}{RESET}")
         } else {
             text.to_string()
         }
-    };
-    for (n, f) in findings.iter().enumerate() {
-        if n > 0 {
-            writeln!(out)?;
-        }
-        let secret = if style.show_secrets {
-            sanitize(&f.secret)
-        } else {
-            sanitize(&redact(&f.secret))
-        };
-        writeln!(
-            out,
-            "{}  {}  {}",
-            paint(
-                BOLD,
-                &format!("{}:{}:{}", sanitize(&f.path), f.line, f.column)
-            ),
-            paint(severity_colour(f.severity), f.severity.as_str()),
-            f.rule_name,
-        )?;
-        writeln!(out, "    rule:        {}", f.rule_id)?;
-        writeln!(out, "    secret:      {}", paint(BOLD, &secret))?;
-        writeln!(out, "    fingerprint: {}", paint(DIM, &f.fingerprint))?;
     }
-    Ok(())
 }
 
 fn severity_colour(severity: Severity) -> &'static str {
@@ -56,12 +407,17 @@ fn severity_colour(severity: Severity) -> &'static str {
     }
 }
 
-/// Escapes control characters and bidirectional overrides so untrusted text prints as what it is.
+/// Escapes control characters, bidirectional controls and line separators so untrusted text
+/// prints as what it is, on one line.
 pub fn sanitize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}');
-        if c.is_control() || bidi {
+        let bidi = matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        );
+        let separator = matches!(c, '\u{2028}' | '\u{2029}');
+        if c.is_control() || bidi || separator {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
@@ -72,12 +428,99 @@ pub fn sanitize(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::sanitize;
+    use super::*;
+    use crate::finding::LineContext;
+
+    #[test]
+    fn commit_dates_compare_across_time_zones() {
+        assert_eq!(unix_time("1970-01-01T00:00:00+00:00"), Some(0));
+        assert_eq!(unix_time("2023-11-15T00:13:20+02:00"), Some(1_700_000_000));
+        assert_eq!(unix_time("2023-11-14T12:13:20-10:00"), Some(1_700_000_000));
+        assert_eq!(unix_time("2024-03-01T00:00:00+00:00"), Some(1_709_251_200));
+        assert_eq!(unix_time("garbage"), None);
+    }
 
     #[test]
     fn sanitize_escapes_terminal_controls_and_bidi() {
         assert_eq!(sanitize("a\x1b[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(sanitize("x\u{202E}y"), "x\\u{202e}y");
+        assert_eq!(sanitize("x\u{2028}y\u{61c}"), "x\\u{2028}y\\u{61c}");
         assert_eq!(sanitize("plain/path.env"), "plain/path.env");
+    }
+
+    /// A finding of `secret` in `line`, its context the whole line.
+    fn finding(line: &str, secret: &str) -> Finding {
+        let at = line.find(secret).unwrap();
+        let start = line[..at].chars().count();
+        let end = start + secret.chars().count();
+        Finding {
+            rule_id: "test.rule".into(),
+            rule_name: "Test".into(),
+            severity: Severity::High,
+            secret: secret.into(),
+            fingerprint: "f".repeat(64),
+            path: "p".into(),
+            line: 1,
+            column: start + 1,
+            end_line: 1,
+            end_column: end + 1,
+            commit: None,
+            blob_id: None,
+            source: SourceKind::File,
+            context: LineContext {
+                text: line.into(),
+                secret: start..end,
+            },
+        }
+    }
+
+    fn shown(f: &Finding, group: &[&Finding], show_secrets: bool) -> (String, usize, usize) {
+        let style = Style {
+            show_secrets,
+            ..Style::default()
+        };
+        let all: Vec<Finding> = group.iter().map(|g| (*g).clone()).collect();
+        let known = KnownSecrets::new(&all);
+        let c = Context::new(f, group, style, known.as_ref());
+        (c.render(Paint(false)), c.secret_column(), c.secret_width())
+    }
+
+    #[test]
+    fn context_shows_the_secret_shortened_and_where_it_is() {
+        let f = finding("key =\t\"ABCDEFGHIJ\" # ok", "ABCDEFGHIJ");
+        assert_eq!(
+            shown(&f, &[&f], false),
+            ("key = \"ABCD…\" # ok".into(), 7, 5)
+        );
+        assert_eq!(
+            shown(&f, &[&f], true),
+            ("key = \"ABCDEFGHIJ\" # ok".into(), 7, 10)
+        );
+        // Wide characters take two columns, escapes as many as they print.
+        let f = finding("鍵\x1b=ABCDEFGHIJ", "ABCDEFGHIJ");
+        assert_eq!(shown(&f, &[&f], false), ("鍵\\u{1b}=ABCD…".into(), 9, 5));
+    }
+
+    #[test]
+    fn other_secrets_on_the_line_are_hidden_whole_or_cut() {
+        let line = "a=ABCDEFGHIJ b=KLMNOPQRST c=ABCDEFGHIJ";
+        let a = finding(line, "ABCDEFGHIJ");
+        let b = finding(line, "KLMNOPQRST");
+        assert_eq!(
+            shown(&a, &[&a, &b], false).0,
+            "a=ABCD… b=KLMN… c=ABCD…",
+            "a repeat, and another finding"
+        );
+        assert_eq!(shown(&b, &[&a, &b], false).0, "a=ABCD… b=KLMN… c=ABCD…");
+        // Cut contexts: the line is `xxABCDEFGHIJ =KLMNOPQRST yy` and each context keeps only 6
+        // characters either side of its secret.
+        let a = finding("xxABCDEFGHIJ =KLMN…", "ABCDEFGHIJ");
+        let mut b = finding("…GHIJ =KLMNOPQRST yy", "KLMNOPQRST");
+        b.column = 15;
+        b.end_column = 25;
+        assert_eq!(shown(&a, &[&a, &b], false).0, "xxABCD… =KLMN…");
+        assert_eq!(shown(&b, &[&a, &b], false).0, "… =KLMN… yy");
+        let (all, _, _) = shown(&b, &[&a, &b], true);
+        assert_eq!(all, "…GHIJ =KLMNOPQRST yy", "--show-secrets hides nothing");
     }
 }

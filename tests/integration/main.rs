@@ -5,6 +5,7 @@ mod util;
 
 mod boundaries;
 mod config;
+mod human;
 mod output;
 mod patterns_cmd;
 mod providers;

@@ -131,7 +131,7 @@ fn human_format_shortens_secrets_unless_show_secrets() {
     let out = t.run(&["scan", "."]);
     assert_eq!(out.status, 1);
     assert!(
-        out.stdout.contains("config/prod.env:3:16"),
+        out.stdout.starts_with("config/prod.env\n  3:16  medium"),
         "{}",
         out.stdout
     );
@@ -226,7 +226,7 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     };
     let coloured = on_tty(None);
     assert!(
-        coloured.contains("\x1b[1mconfig/prod.env:3:16\x1b[0m"),
+        coloured.contains("\x1b[1mconfig/prod.env\x1b[0m"),
         "{coloured:?}"
     );
     assert!(!on_tty(Some("1")).contains('\x1b'));
