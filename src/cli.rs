@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
+/// The provider of the built-in generic rules, off unless `--generic` or `[scan] generic`.
+const GENERIC_PROVIDER: &str = "generic";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -90,6 +92,10 @@ pub struct ScanOptions {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub patterns: PatternArgs,
+    /// Also run the generic rules (a high-entropy value assigned to a name like `password` or
+    /// `api_key`): low confidence, off by default (or `[scan] generic = true`).
+    #[arg(long)]
+    pub generic: bool,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
@@ -176,14 +182,13 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 /// examples (the built-in ones are checked by `cargo test`, and checking them here would cost
 /// every scan the compilation of every regex).
 fn load_engine(extra: &[PathBuf]) -> anyhow::Result<Engine> {
-    load_engine_with(extra, &Config::default())
+    load_engine_with(extra, &Config::default(), true)
 }
 
 /// As [`load_engine`], plus the config's `[[patterns]]`, minus the rules its `[allow] rules`
 /// switch off.
-fn load_engine_with(extra: &[PathBuf], config: &Config) -> anyhow::Result<Engine> {
+fn load_engine_with(extra: &[PathBuf], config: &Config, generic: bool) -> anyhow::Result<Engine> {
     let mut patterns = pattern::builtin()?;
-    let builtin_count = patterns.len();
     patterns.extend(pattern::load_paths(extra)?);
     if let Some(path) = &config.path {
         let specs = config.file.patterns.clone();
@@ -199,14 +204,11 @@ fn load_engine_with(extra: &[PathBuf], config: &Config) -> anyhow::Result<Engine
             );
         }
     }
-    let builtin_count = builtin_count.min(
-        patterns
-            .iter()
-            .take_while(|p| p.source.starts_with("patterns/"))
-            .count(),
-    );
+    if !generic {
+        patterns.retain(|p| !(p.builtin && p.provider == GENERIC_PROVIDER));
+    }
     let engine = Engine::new(patterns).map_err(anyhow::Error::msg)?;
-    if let Some(failure) = selftest::run(&engine, builtin_count, false)
+    if let Some(failure) = selftest::run(&engine, selftest::Which::NotBuiltin, false)
         .into_iter()
         .next()
     {
@@ -225,7 +227,8 @@ struct Prepared {
 fn prepare(target: &ScanOptions) -> anyhow::Result<Prepared> {
     let mode = scan_mode(target)?;
     let config = Config::load(target.config.as_deref(), &config_root(&mode))?;
-    let engine = load_engine_with(&target.patterns.extra, &config)?;
+    let generic = target.generic || config.file.scan.generic;
+    let engine = load_engine_with(&target.patterns.extra, &config, generic)?;
     let threads = target
         .threads
         .map(usize::from)
@@ -558,7 +561,7 @@ fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<u8> {
     pattern::check_unique(&patterns)?;
     let count = patterns.len();
     let engine = Engine::new(patterns).map_err(anyhow::Error::msg)?;
-    let failures = selftest::run(&engine, 0, true);
+    let failures = selftest::run(&engine, selftest::Which::All, true);
     for failure in &failures {
         println!("FAIL {failure}");
     }

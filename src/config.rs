@@ -35,6 +35,9 @@ pub struct ScanSection {
     #[serde(default)]
     pub exclude: Vec<String>,
     pub max_file_size: Option<u64>,
+    /// Run the generic (low-confidence) rules, as `--generic` does.
+    #[serde(default)]
+    pub generic: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

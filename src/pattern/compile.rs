@@ -34,6 +34,8 @@ pub struct Pattern {
     pub confidence: Confidence,
     /// The file the pattern came from (`patterns/scaleway.toml` for built-ins).
     pub source: String,
+    /// Compiled into the binary (its examples are checked by `cargo test`, not at every load).
+    pub builtin: bool,
     /// Lowercase prefilter literals; empty means the pattern runs on every whole blob.
     pub keywords: Vec<String>,
     /// Whether `keywords` were derived from the regex rather than written in the file.
@@ -163,6 +165,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, build: Build) -> Result<P
         severity: spec.severity,
         confidence: spec.confidence,
         source: source.to_string(),
+        builtin: build == Build::OnFirstUse,
         keywords,
         keywords_derived,
         window,

@@ -333,3 +333,31 @@ fn a_baseline_that_is_not_a_keysweep_report_is_an_error_never_empty() {
     assert_eq!(out.status, 2);
     out.assert_stderr_has("missing.json: cannot read the baseline");
 }
+
+#[test]
+fn generic_rules_are_off_unless_asked_for() {
+    let t = TestDir::new();
+    let value = crate::util::random_chars(21, "abcdefghijkLMNOPQRS0123456789-_", 24);
+    t.write(
+        "settings.py",
+        format!("DATABASES = {{'default': {{'password': '{value}'}}}}\n"),
+    );
+    assert_eq!(
+        t.run(&["scan", "settings.py", "--format", "json"])
+            .findings()
+            .len(),
+        0
+    );
+    let out = t.run(&["scan", "settings.py", "--generic", "--format", "json"]);
+    assert_eq!(out.rules(), vec!["generic.password"]);
+    t.write(".keysweep.toml", "[scan]\ngeneric = true\n");
+    assert_eq!(
+        t.run(&["scan", ".", "--format", "json"]).rules(),
+        vec!["generic.password"]
+    );
+    let listed = t.run(&["patterns", "list"]);
+    assert!(
+        listed.stdout.contains("generic.password"),
+        "listed even when off"
+    );
+}
