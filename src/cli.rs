@@ -529,7 +529,7 @@ fn list_patterns(patterns: &[Pattern], format: ListFormat) -> anyhow::Result<()>
                     serde_json::json!({
                         "id": p.id, "name": p.name, "provider": p.provider,
                         "severity": p.severity, "confidence": p.confidence,
-                        "keywords": p.keywords, "source": p.source,
+                        "keywords": p.keywords, "window": p.window(), "source": p.source,
                     })
                 })
                 .collect();

@@ -36,6 +36,10 @@ pub struct Finding {
     pub end_column: usize,
     pub commit: Option<Arc<CommitInfo>>,
     pub blob_id: Option<String>,
+    /// `"base64"` when the secret was found by decoding the text at this location; absent
+    /// otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<&'static str>,
     /// file, stdin, commit or staged: not in the JSON contract, but what a webhook is told.
     #[serde(skip)]
     pub source: SourceKind,
@@ -65,7 +69,45 @@ impl Finding {
         path: &str,
         provenance: &Provenance,
     ) -> Self {
-        let bytes = &hay[secret.clone()];
+        Self::at(
+            pattern,
+            &hay[secret.clone()],
+            hay,
+            secret,
+            lines,
+            path,
+            provenance,
+        )
+    }
+
+    /// A finding of `pattern` for `bytes`, found by decoding the text at `secret` in `hay`: it is
+    /// reported where the encoded text is, and says how it was decoded.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decoded(
+        pattern: &Pattern,
+        bytes: &[u8],
+        encoding: &'static str,
+        hay: &[u8],
+        encoded: std::ops::Range<usize>,
+        lines: &LineIndex,
+        path: &str,
+        provenance: &Provenance,
+    ) -> Self {
+        Finding {
+            decoded: Some(encoding),
+            ..Self::at(pattern, bytes, hay, encoded, lines, path, provenance)
+        }
+    }
+
+    fn at(
+        pattern: &Pattern,
+        bytes: &[u8],
+        hay: &[u8],
+        secret: std::ops::Range<usize>,
+        lines: &LineIndex,
+        path: &str,
+        provenance: &Provenance,
+    ) -> Self {
         let (line, column) = lines.position(hay, secret.start);
         let (end_line, end_column) = lines.position(hay, secret.end);
         Finding {
@@ -82,6 +124,7 @@ impl Finding {
             commit: provenance.commit.clone(),
             blob_id: provenance.blob_id.clone(),
             source: provenance.kind,
+            decoded: None,
             context: LineContext::new(hay, secret.clone(), lines.line_span(hay, line)),
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod decode;
 pub mod engine;
 pub mod filter;
 pub mod finding;

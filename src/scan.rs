@@ -1,7 +1,8 @@
 //! Connects sources to the engine: every blob is scanned in the thread that read it, findings
 //! are collected, counted and sorted so the report does not depend on thread scheduling.
 
-use crate::engine::Engine;
+use crate::decode;
+use crate::engine::{Engine, Triggers};
 use crate::finding::{Finding, LineIndex};
 use crate::source::{fs, git, stdin, Blob, Item, Notice, Skip};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -206,30 +207,75 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// A secret found inside a decoded view, and the encoded span of the blob it came from.
+struct DecodedMatch {
+    pattern: usize,
+    secret: Vec<u8>,
+    encoded: std::ops::Range<usize>,
+}
+
+/// Secrets in the base64 values of `hay`, and in base64 values inside those (a docker config
+/// inside a Kubernetes Secret), each located at the outermost encoded span.
+fn decoded_matches(engine: &Engine, hay: &[u8], triggers: Triggers) -> Vec<DecodedMatch> {
+    let mut found = Vec::new();
+    for view in decode::views(hay, triggers) {
+        let (matches, inner_triggers) = engine.scan_with_triggers(&view.bytes);
+        let mut record = |bytes: &[u8], matches: Vec<crate::engine::Match>| {
+            for m in matches {
+                found.push(DecodedMatch {
+                    pattern: m.pattern,
+                    secret: bytes[m.secret].to_vec(),
+                    encoded: view.encoded.clone(),
+                });
+            }
+        };
+        record(&view.bytes, matches);
+        for inner in decode::views(&view.bytes, inner_triggers) {
+            record(&inner.bytes, engine.scan(&inner.bytes));
+        }
+    }
+    found
+}
+
 /// Marks a line whose findings are not reported, in any comment syntax: `# keysweep:allow`.
 pub const ALLOW_MARKER: &[u8] = b"keysweep:allow";
 
 /// The findings of one blob: with `added_lines`, only those touching an added line; never one on
 /// a line holding [`ALLOW_MARKER`] (any line of a multi-line secret).
 pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
-    let matches = engine.scan(&blob.bytes);
-    if matches.is_empty() {
+    let hay = &blob.bytes;
+    let (matches, triggers) = engine.scan_with_triggers(hay);
+    let decoded = decoded_matches(engine, hay, triggers);
+    if matches.is_empty() && decoded.is_empty() {
         return Vec::new();
     }
-    let last_end = matches.iter().map(|m| m.secret.end).max().unwrap_or(0);
-    let lines = LineIndex::new(&blob.bytes, last_end);
+    let last_end = matches
+        .iter()
+        .map(|m| m.secret.end)
+        .chain(decoded.iter().map(|d| d.encoded.end))
+        .max()
+        .unwrap_or(0);
+    let lines = LineIndex::new(hay, last_end);
+    let (path, provenance) = (&blob.path, &blob.provenance);
+    let patterns = engine.patterns();
     matches
         .into_iter()
         .map(|m| {
             Finding::new(
-                &engine.patterns()[m.pattern],
-                &blob.bytes,
+                &patterns[m.pattern],
+                hay,
                 m.secret,
                 &lines,
-                &blob.path,
-                &blob.provenance,
+                path,
+                provenance,
             )
         })
+        .chain(decoded.into_iter().map(|d| {
+            let pattern = &patterns[d.pattern];
+            Finding::decoded(
+                pattern, &d.secret, "base64", hay, d.encoded, &lines, path, provenance,
+            )
+        }))
         .filter(|f| {
             let span = lines.line_span(&blob.bytes, f.line).start
                 ..lines.line_span(&blob.bytes, f.end_line).end;

@@ -7,10 +7,11 @@ mod entropy;
 mod prefilter;
 
 pub use entropy::shannon_entropy;
+pub use prefilter::Triggers;
 
 use crate::pattern::Pattern;
 use prefilter::Prefilter;
-use regex_automata::{Input, Span};
+use regex_automata::{Anchored, Input, Span};
 use std::ops::Range;
 
 /// All patterns, compiled, with their shared prefilter.
@@ -44,15 +45,36 @@ impl Engine {
 
     /// Every secret in `hay`, ordered by position then pattern.
     pub fn scan(&self, hay: &[u8]) -> Vec<Match> {
+        self.scan_with_triggers(hay).0
+    }
+
+    /// [`Engine::scan`], and which decoders the bytes may need (found in the same pass).
+    pub fn scan_with_triggers(&self, hay: &[u8]) -> (Vec<Match>, Triggers) {
         let mut found = Vec::new();
-        for window in self.prefilter.windows(&self.patterns, hay) {
+        let (windows, triggers) = self.prefilter.windows(&self.patterns, hay);
+        // Windows come sorted by pattern: one captures buffer per pattern, made only when the
+        // pattern first matches (most windows hold no secret).
+        let mut caps: Option<(usize, regex_automata::util::captures::Captures)> = None;
+        for window in windows {
             let pattern = &self.patterns[window.pattern];
             let confirm = pattern.confirm();
-            let mut caps = confirm.regex.create_captures();
             let mut at = window.range.start;
             while at < window.range.end {
                 let input = Input::new(hay).range(at..window.range.end);
-                confirm.regex.search_captures(&input, &mut caps);
+                // A plain search first (the lazy DFA alone); captures only for a real match.
+                let Some(whole) = confirm.regex.search(&input) else {
+                    break;
+                };
+                let caps = match &mut caps {
+                    Some((p, c)) if *p == window.pattern => c,
+                    slot => {
+                        &mut slot
+                            .insert((window.pattern, confirm.regex.create_captures()))
+                            .1
+                    }
+                };
+                let exact = input.clone().range(whole.range()).anchored(Anchored::Yes);
+                confirm.regex.search_captures(&exact, caps);
                 let Some(span) = caps.get_group(confirm.secret_group) else {
                     break;
                 };
@@ -68,21 +90,26 @@ impl Engine {
             }
         }
         found.sort_unstable_by_key(|m| (m.secret.start, m.pattern, m.secret.end));
-        found
+        (found, triggers)
     }
 }
 
 /// must_match, must_not_match, entropy and context: the checks a regex cannot express.
 fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> bool {
     let secret = &hay[span.range()];
-    pattern.must_match.iter().all(|re| re.is_match(secret))
-        && !pattern.must_not_match.iter().any(|re| re.is_match(secret))
+    let checks = pattern.checks();
+    checks.must_match.iter().all(|re| re.is_match(secret))
+        && !checks.must_not_match.iter().any(|re| re.is_match(secret))
         && (pattern.min_entropy <= 0.0 || shannon_entropy(secret) >= pattern.min_entropy)
-        && pattern.context.as_ref().is_none_or(|(re, reach)| {
-            let start = span.start.saturating_sub(*reach);
-            let end = span.end.saturating_add(*reach).min(hay.len());
-            re.is_match(&hay[start..end])
-        })
+        && checks
+            .context
+            .as_ref()
+            .zip(pattern.context_reach)
+            .is_none_or(|(re, reach)| {
+                let start = span.start.saturating_sub(reach);
+                let end = span.end.saturating_add(reach).min(hay.len());
+                re.is_match(&hay[start..end])
+            })
 }
 
 #[cfg(test)]
@@ -109,7 +136,7 @@ mod tests {
         let e = engine(KEY);
         let mut hay = "tk_".repeat(1_000_000).into_bytes();
         hay.extend_from_slice(b" tk_a1b2c3d4 ");
-        let windows = e.prefilter.windows(e.patterns(), &hay);
+        let (windows, _) = e.prefilter.windows(e.patterns(), &hay);
         assert_eq!(windows.len(), 1);
         assert_eq!(secrets(&e, &hay), vec!["tk_a1b2c3d4"]);
     }

@@ -45,10 +45,11 @@ pub struct Pattern {
     /// `(?:before)(?P<ks_secret>secret)(?:after)`, built on first use (see [`Pattern::confirm`]).
     combined: String,
     confirm: OnceLock<Confirm>,
-    pub(crate) must_match: Vec<regex::bytes::Regex>,
-    pub(crate) must_not_match: Vec<regex::bytes::Regex>,
+    /// must_match, must_not_match and context regexes, compiled like `confirm` (see there).
+    checks: OnceLock<Checks>,
     pub(crate) min_entropy: f64,
-    pub(crate) context: Option<(regex::bytes::Regex, usize)>,
+    /// How far the context regex may be from the secret (bytes), when there is one.
+    pub(crate) context_reach: Option<usize>,
     pub spec: PatternSpec,
 }
 
@@ -60,10 +61,26 @@ pub(crate) struct Confirm {
 }
 
 impl Pattern {
+    /// Bytes searched either side of a keyword hit.
+    pub fn window(&self) -> usize {
+        self.window
+    }
+
     /// The confirm-stage regex, compiled the first time a keyword wakes the pattern: a scan pays
     /// only for the patterns its files mention. Every pattern was parsed and checked at load, and
     /// patterns from user files were also compiled there, so this cannot fail for them; built-in
     /// patterns are all compiled by `cargo test`.
+    pub(crate) fn checks(&self) -> &Checks {
+        self.checks.get_or_init(|| {
+            Checks::compile(&self.spec).unwrap_or_else(|e| {
+                panic!(
+                    "pattern {} should compile (it is checked at load): {e}",
+                    self.id
+                )
+            })
+        })
+    }
+
     pub(crate) fn confirm(&self) -> &Confirm {
         self.confirm.get_or_init(|| {
             build_confirm(&self.combined).unwrap_or_else(|e| {
@@ -74,6 +91,41 @@ impl Pattern {
             })
         })
     }
+}
+
+/// The post-check regexes of a pattern.
+#[derive(Debug)]
+pub(crate) struct Checks {
+    pub must_match: Vec<regex::bytes::Regex>,
+    pub must_not_match: Vec<regex::bytes::Regex>,
+    pub context: Option<regex::bytes::Regex>,
+}
+
+impl Checks {
+    fn compile(spec: &PatternSpec) -> Result<Checks, String> {
+        Ok(Checks {
+            must_match: compile_all("must_match", &spec.must_match)?,
+            must_not_match: compile_all("must_not_match", &spec.must_not_match)?,
+            context: spec
+                .context
+                .as_deref()
+                .map(|re| compile_one("context", re))
+                .transpose()?,
+        })
+    }
+}
+
+/// A post-check regex's syntax, checked at load without compiling it (the field is named when
+/// it is compiled, at load for user patterns).
+fn parse_checked(re: &str) -> Result<(), String> {
+    check_verbose_class_space("must_match/must_not_match/context", re)?;
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(re)
+        .map(|_| ())
+        .map_err(|e| format!("bad regex {re:?}: {}", one_line(&e.to_string())))
 }
 
 fn build_confirm(combined: &str) -> Result<Confirm, String> {
@@ -140,23 +192,38 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, build: Build) -> Result<P
         }
         None => (derive_keywords(&secret_hir), true),
     };
-    let must_match = compile_all("must_match", &spec.must_match)?;
-    let must_not_match = compile_all("must_not_match", &spec.must_not_match)?;
+    for re in spec
+        .must_match
+        .iter()
+        .chain(&spec.must_not_match)
+        .chain(&spec.context)
+    {
+        parse_checked(re)?;
+    }
+    let checks = OnceLock::new();
+    if build == Build::Now {
+        checks
+            .set(Checks::compile(&spec)?)
+            .expect("a new OnceLock should be empty");
+    }
     if !(0.0..=8.0).contains(&spec.min_entropy) {
         return Err(format!(
             "min_entropy {} is outside 0..=8 bits per byte",
             spec.min_entropy
         ));
     }
-    let context = match &spec.context {
-        Some(re) => Some((
-            compile_one("context", re)?,
-            spec.context_window.unwrap_or(DEFAULT_CONTEXT_WINDOW),
-        )),
+    let context_reach = match &spec.context {
+        Some(_) => Some(spec.context_window.unwrap_or(DEFAULT_CONTEXT_WINDOW)),
         None if spec.context_window.is_some() => {
             return Err("`context_window` is set but `context` is not".into())
         }
         None => None,
+    };
+    // A keyword may sit in the context rather than the match (`discord` near a bot token), so
+    // the window around a hit must reach as far as the context may be.
+    let window = match context_reach {
+        Some(reach) => window.saturating_add(reach).min(MAX_WINDOW),
+        None => window,
     };
     Ok(Pattern {
         provider: spec.id.split('.').next().unwrap_or_default().to_string(),
@@ -171,10 +238,9 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, build: Build) -> Result<P
         window,
         combined,
         confirm,
-        must_match,
-        must_not_match,
+        checks,
         min_entropy: spec.min_entropy,
-        context,
+        context_reach,
         spec,
     })
 }

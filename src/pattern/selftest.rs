@@ -122,6 +122,23 @@ mod tests {
         }
     }
 
+    /// An unbounded regex gets a 16 KiB window around every keyword hit: on a common keyword
+    /// that is most of every file. Only formats that are unbounded by nature may be.
+    #[test]
+    fn builtin_patterns_have_bounded_windows() {
+        let unbounded_by_design = ["scalr.token", "private_key.", "putty."];
+        for p in builtin_engine().patterns() {
+            if unbounded_by_design.iter().any(|id| p.id.starts_with(id)) {
+                continue;
+            }
+            assert!(
+                p.window() < 16 << 10,
+                "{}: unbounded; bound every `*`, `+` and `\\s+`",
+                p.id
+            );
+        }
+    }
+
     /// A built-in without keywords would run its regex over every byte of every file.
     #[test]
     fn every_builtin_pattern_has_selective_keywords_found_in_its_examples() {

@@ -153,12 +153,15 @@ fn write_group(
         let severity = f.severity.as_str();
         writeln!(
             out,
-            "  {:<width$}  {}{:pad$}  {} [{}]",
+            "  {:<width$}  {}{:pad$}  {} [{}]{}",
             location(f),
             paint.on(severity_colour(f.severity), severity),
             "",
             paint.on(BOLD, &sanitize(&f.rule_name)),
             paint.on(DIM, &sanitize(&f.rule_id)),
+            f.decoded
+                .map(|how| format!(" (decoded from {how})"))
+                .unwrap_or_default(),
             pad = "critical".len() - severity.len(),
         )?;
         let gutter = paint.on(GUTTER, "|");
@@ -466,6 +469,7 @@ mod tests {
             end_column: end + 1,
             commit: None,
             blob_id: None,
+            decoded: None,
             source: SourceKind::File,
             context: LineContext {
                 text: line.into(),

@@ -5,6 +5,7 @@ mod util;
 
 mod boundaries;
 mod config;
+mod decode;
 mod human;
 mod output;
 mod patterns_cmd;

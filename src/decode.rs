@@ -1,0 +1,166 @@
+//! Encoded values worth decoding: base64 where secrets are commonly wrapped in it. The views are
+//! scanned like any text, and a finding in one is reported at the encoded text's location.
+//!
+//! Only known places are decoded, not every base64-looking run (that would scan megabytes of
+//! images and certificates and find noise): `Authorization: Basic` credentials, the `auth` values
+//! of a docker config, and the values of a Kubernetes `Secret`'s `data:`. Views are decoded again
+//! once, for a `.dockerconfigjson` inside a Secret.
+
+use crate::engine::Triggers;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use base64::Engine as _;
+use regex::bytes::Regex;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+/// Shortest base64 value decoded: 12 characters hold 9 bytes, less than any credential.
+const MIN_LEN: usize = 12;
+
+/// Decoded bytes and the span of `hay` they came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    pub encoded: Range<usize>,
+    pub bytes: Vec<u8>,
+}
+
+fn basic_auth() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i-u)\bbasic[\x20\t]+([A-Za-z0-9+/]{12,}={0,2})")
+            .expect("the Basic auth regex should compile")
+    })
+}
+
+fn docker_auth() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r#"(?-u)"auth"\s*:\s*"([A-Za-z0-9+/]{12,}={0,2})""#)
+            .expect("the docker auth regex should compile")
+    })
+}
+
+/// A YAML `key: value` or JSON `"key": "value"` whose value looks like base64.
+fn secret_value() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?m-u)(?:^[\x20\t]+[A-Za-z0-9_.\-]{1,253}:[\x20\t]+["']?|"[A-Za-z0-9_.\-]{1,253}"\s*:\s*")([A-Za-z0-9+/]{12,}={0,2})["']?[\x20\t]*(?:,|\r?$)"#,
+        )
+        .expect("the Secret data regex should compile")
+    })
+}
+
+fn is_kubernetes_secret(hay: &[u8]) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r#"(?m-u)^\s*kind:\s*["']?Secret["']?\s*$|"kind"\s*:\s*"Secret""#)
+            .expect("the Secret kind regex should compile")
+    })
+    .is_match(hay)
+}
+
+/// The decodable values of `hay` (one level), looking only where `triggers` (found by the
+/// engine's keyword pass) say there may be some.
+pub fn views(hay: &[u8], triggers: Triggers) -> Vec<View> {
+    let mut views = Vec::new();
+    let mut push_all = |re: &Regex| {
+        for caps in re.captures_iter(hay) {
+            let m = caps.get(1).expect("group 1 is not optional");
+            if let Some(bytes) = decode(m.as_bytes()) {
+                views.push(View {
+                    encoded: m.range(),
+                    bytes,
+                });
+            }
+        }
+    };
+    if !triggers.any() {
+        return views;
+    }
+    if triggers.basic_auth() {
+        push_all(basic_auth());
+    }
+    if triggers.docker_auth() {
+        push_all(docker_auth());
+    }
+    if triggers.kubernetes_secret() && is_kubernetes_secret(hay) {
+        push_all(secret_value());
+    }
+    views.sort_by_key(|v| (v.encoded.start, v.encoded.end));
+    views.dedup_by(|a, b| a.encoded == b.encoded);
+    views
+}
+
+/// Standard base64, padded or not; `None` if it is not base64 or decodes to nothing textual.
+fn decode(encoded: &[u8]) -> Option<Vec<u8>> {
+    if encoded.len() < MIN_LEN {
+        return None;
+    }
+    let bytes = STANDARD
+        .decode(encoded)
+        .or_else(|_| STANDARD_NO_PAD.decode(encoded))
+        .ok()?;
+    // Secrets are text: a value that decodes to mostly binary (a certificate's DER, an image)
+    // holds none worth reporting.
+    let printable = bytes
+        .iter()
+        .filter(|&&b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+        .count();
+    (printable * 10 >= bytes.len() * 9).then_some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(text: &str) -> String {
+        STANDARD.encode(text)
+    }
+
+    #[test]
+    fn basic_auth_header() {
+        let hay = format!(
+            "curl -H 'Authorization: Basic {}' https://x",
+            b64("user:s3cr3t-Pa55")
+        );
+        let v = views(hay.as_bytes(), Triggers::all());
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].bytes, b"user:s3cr3t-Pa55");
+        assert_eq!(&hay[v[0].encoded.clone()], b64("user:s3cr3t-Pa55"));
+    }
+
+    #[test]
+    fn kubernetes_secret_data_only_in_a_secret() {
+        let data = format!(
+            "  password: {}\n  token: \"{}\"\n",
+            b64("hunter2-but-longer"),
+            b64("tok_abcdef123456")
+        );
+        let secret = format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n{data}");
+        let found: Vec<Vec<u8>> = views(secret.as_bytes(), Triggers::all())
+            .into_iter()
+            .map(|v| v.bytes)
+            .collect();
+        assert_eq!(
+            found,
+            vec![b"hunter2-but-longer".to_vec(), b"tok_abcdef123456".to_vec()]
+        );
+        let config_map = secret.replace("kind: Secret", "kind: ConfigMap");
+        assert!(views(config_map.as_bytes(), Triggers::all()).is_empty());
+    }
+
+    #[test]
+    fn docker_config_auth_and_binary_values_are_skipped() {
+        let json = format!(
+            r#"{{"auths":{{"registry.example.com":{{"auth":"{}"}}}}}}"#,
+            b64("bot:dckr_pat_x1y2z3")
+        );
+        assert_eq!(
+            views(json.as_bytes(), Triggers::all())[0].bytes,
+            b"bot:dckr_pat_x1y2z3"
+        );
+        let binary = STANDARD.encode([0u8, 159, 146, 150, 1, 2, 3, 250, 251, 252, 253, 254]);
+        let hay = format!("Authorization: Basic {binary}");
+        assert!(views(hay.as_bytes(), Triggers::all()).is_empty());
+    }
+}
