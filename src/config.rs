@@ -123,18 +123,9 @@ impl Config {
     /// # Errors
     /// As [`Config::load`].
     pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {
-        let name = path.display();
-        let file: ConfigFile = toml::from_str(text).map_err(|e| {
-            let message = e.message().trim().replace('\n', " ");
-            match e.span() {
-                Some(span) => {
-                    let before = &text[..span.start.min(text.len())];
-                    let line = before.matches('\n').count() + 1;
-                    anyhow!("{name}: line {line}: {message}")
-                }
-                None => anyhow!("{name}: {message}"),
-            }
-        })?;
+        let name = crate::source::display_path(path);
+        let file: ConfigFile = toml::from_str(text)
+            .map_err(|e| anyhow!("{name}: {}", crate::pattern::toml_error(text, &e)))?;
         let exclude =
             globs(&file.scan.exclude).map_err(|e| anyhow!("{name}: [scan] exclude: {e}"))?;
         let allow = Allow {
@@ -229,7 +220,7 @@ journal = ".keysweep/revocations.jsonl"
     fn errors_name_the_key() {
         let err = parse("[allow]\npath = []\n").unwrap_err().to_string();
         assert!(
-            err.starts_with("k.toml: line 2: unknown field `path`"),
+            err.starts_with("k.toml: line 2, column 1: unknown field `path`"),
             "{err}"
         );
         let err = parse("[allow]\npaths = [\"a[\"]\n")

@@ -132,7 +132,7 @@ fn compile_all(
 }
 
 /// `line L, column C: message` from a TOML error, on one line.
-fn toml_error(text: &str, e: &toml::de::Error) -> String {
+pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
     let message = e.message().trim().replace('\n', " ");
     match e.span() {
         Some(span) => {

@@ -167,7 +167,7 @@ fn every_config_error_names_its_key_and_exits_2() {
     let cases = [
         (
             "[allow]\npath = []\n",
-            ".keysweep.toml: line 2: unknown field `path`",
+            ".keysweep.toml: line 2, column 1: unknown field `path`",
         ),
         ("[scna]\n", "unknown field `scna`"),
         (
@@ -188,7 +188,7 @@ fn every_config_error_names_its_key_and_exits_2() {
         ),
         (
             "[scan]\nmax_file_size = \"big\"\n",
-            ".keysweep.toml: line 2: invalid type",
+            ".keysweep.toml: line 2, column 17: invalid type",
         ),
         (
             "[[patterns]]\nid = \"x.y\"\nname = \"X\"\nseverity = \"high\"\nsecret = '('\n",
