@@ -194,7 +194,7 @@ fn load_engine_with(extra: &[PathBuf], config: &Config, generic: bool) -> anyhow
         let specs = config.file.patterns.clone();
         patterns.extend(pattern::compile_specs(&path.display().to_string(), specs)?);
     }
-    pattern::check_unique(&patterns)?;
+    pattern::check_set(&patterns)?;
     if let Some(off) = &config.allow.rules {
         let before = patterns.len();
         patterns.retain(|p| !off.is_match(&p.id));
@@ -530,6 +530,8 @@ fn list_patterns(patterns: &[Pattern], format: ListFormat) -> anyhow::Result<()>
                         "id": p.id, "name": p.name, "provider": p.provider,
                         "severity": p.severity, "confidence": p.confidence,
                         "keywords": p.keywords, "window": p.window(), "source": p.source,
+                        "pair": p.spec.pair, "verify": p.spec.verify.is_some(),
+                        "revoke": p.spec.revoke.is_some(),
                     })
                 })
                 .collect();
@@ -537,13 +539,24 @@ fn list_patterns(patterns: &[Pattern], format: ListFormat) -> anyhow::Result<()>
             writeln!(out)
         }
         ListFormat::Human => {
+            let id_width = patterns.iter().map(|p| p.id.len()).max().unwrap_or(2);
+            let provider_width = patterns.iter().map(|p| p.provider.len()).max().unwrap_or(8);
+            let yes_no = |b: bool| if b { "yes" } else { "-" };
+            writeln!(
+                out,
+                "{:<id_width$}  {:<provider_width$}  SEVERITY  CONFIDENCE  VERIFY  REVOKE  NAME",
+                "ID", "PROVIDER"
+            )?;
             for p in patterns {
                 writeln!(
                     out,
-                    "{:<32} {:<9} {:<7} {}",
+                    "{:<id_width$}  {:<provider_width$}  {:<8}  {:<10}  {:<6}  {:<6}  {}",
                     p.id,
+                    p.provider,
                     p.severity.as_str(),
                     p.confidence.as_str(),
+                    yes_no(p.spec.verify.is_some()),
+                    yes_no(p.spec.revoke.is_some()),
                     p.name
                 )?;
             }
@@ -558,7 +571,7 @@ fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<u8> {
     } else {
         pattern::load_paths(paths)?
     };
-    pattern::check_unique(&patterns)?;
+    pattern::check_set(&patterns)?;
     let count = patterns.len();
     let engine = Engine::new(patterns).map_err(anyhow::Error::msg)?;
     let failures = selftest::run(&engine, selftest::Which::All, true);

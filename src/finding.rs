@@ -40,12 +40,38 @@ pub struct Finding {
     /// otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<&'static str>,
+    /// The other half of a pair found in the same blob (a secret key's access key id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pair: Option<PairRef>,
     /// file, stdin, commit or staged: not in the JSON contract, but what a webhook is told.
     #[serde(skip)]
     pub source: SourceKind,
     /// The secret's first line, for the human report (not in JSON: it holds the secret).
     #[serde(skip)]
     pub context: LineContext,
+}
+
+/// The finding a paired secret goes with, so both can be acted on together (a Scaleway secret
+/// key is revoked through its access key id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PairRef {
+    pub rule_id: String,
+    pub secret: String,
+    pub fingerprint: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl PairRef {
+    pub fn of(f: &Finding) -> Self {
+        PairRef {
+            rule_id: f.rule_id.clone(),
+            secret: f.secret.clone(),
+            fingerprint: f.fingerprint.clone(),
+            line: f.line,
+            column: f.column,
+        }
+    }
 }
 
 /// A line of text around a secret, cut to a readable width, and where the secret sits in it
@@ -125,6 +151,7 @@ impl Finding {
             blob_id: provenance.blob_id.clone(),
             source: provenance.kind,
             decoded: None,
+            pair: None,
             context: LineContext::new(hay, secret.clone(), lines.line_span(hay, line)),
         }
     }

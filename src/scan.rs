@@ -3,7 +3,8 @@
 
 use crate::decode;
 use crate::engine::{Engine, Triggers};
-use crate::finding::{Finding, LineIndex};
+use crate::finding::{Finding, LineIndex, PairRef};
+use crate::pattern::{Encoding, Pattern};
 use crate::source::{fs, git, stdin, Blob, Item, Notice, Skip};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -258,24 +259,34 @@ pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
     let lines = LineIndex::new(hay, last_end);
     let (path, provenance) = (&blob.path, &blob.provenance);
     let patterns = engine.patterns();
-    matches
+    let mut found: Vec<(usize, Finding)> = matches
         .into_iter()
         .map(|m| {
-            Finding::new(
-                &patterns[m.pattern],
-                hay,
-                m.secret,
-                &lines,
-                path,
-                provenance,
-            )
+            let pattern = &patterns[m.pattern];
+            let finding = match pattern.spec.encoding {
+                Some(Encoding::Percent) => match percent_decoded(&hay[m.secret.clone()]) {
+                    Some(bytes) => Finding::decoded(
+                        pattern, &bytes, "percent", hay, m.secret, &lines, path, provenance,
+                    ),
+                    None => Finding::new(pattern, hay, m.secret, &lines, path, provenance),
+                },
+                None => Finding::new(pattern, hay, m.secret, &lines, path, provenance),
+            };
+            (m.pattern, finding)
         })
         .chain(decoded.into_iter().map(|d| {
             let pattern = &patterns[d.pattern];
-            Finding::decoded(
+            let finding = Finding::decoded(
                 pattern, &d.secret, "base64", hay, d.encoded, &lines, path, provenance,
-            )
+            );
+            (d.pattern, finding)
         }))
+        .collect();
+    // Before the filters: an access key on an unchanged line still pairs with a new secret key.
+    link_pairs(&mut found, patterns);
+    found
+        .into_iter()
+        .map(|(_, f)| f)
         .filter(|f| {
             let span = lines.line_span(&blob.bytes, f.line).start
                 ..lines.line_span(&blob.bytes, f.end_line).end;
@@ -289,4 +300,50 @@ pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
             }
         })
         .collect()
+}
+
+/// The bytes `%XX`-decoded, or `None` when there is no valid escape (nothing was encoded).
+fn percent_decoded(text: &[u8]) -> Option<Vec<u8>> {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(text.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < text.len() {
+        if let (b'%', Some(hi), Some(lo)) = (
+            text[i],
+            text.get(i + 1).and_then(|&b| hex(b)),
+            text.get(i + 2).and_then(|&b| hex(b)),
+        ) {
+            out.push((hi * 16 + lo) as u8);
+            changed = true;
+            i += 3;
+        } else {
+            out.push(text[i]);
+            i += 1;
+        }
+    }
+    changed.then_some(out)
+}
+
+/// Links each finding whose pattern has a `pair` to the nearest finding of that pair in the
+/// same blob, and that one back to it (unless it already has a nearer partner).
+fn link_pairs(found: &mut [(usize, Finding)], patterns: &[Pattern]) {
+    for i in 0..found.len() {
+        let Some(partner_id) = patterns[found[i].0].spec.pair.as_deref() else {
+            continue;
+        };
+        let line = found[i].1.line;
+        let nearest = found
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, f))| f.rule_id == partner_id)
+            .min_by_key(|(_, (_, f))| f.line.abs_diff(line))
+            .map(|(j, _)| j);
+        if let Some(j) = nearest {
+            found[i].1.pair = Some(PairRef::of(&found[j].1));
+            if found[j].1.pair.is_none() {
+                found[j].1.pair = Some(PairRef::of(&found[i].1));
+            }
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! `(?:before)(?P<ks_secret>secret)(?:after)`, the post-checks, the prefilter keywords and the
 //! window around a keyword hit that is large enough to hold any match.
 
-use super::spec::{Confidence, PatternSpec, Severity, DEFAULT_AFTER, DEFAULT_BEFORE};
+use super::spec::{Confidence, PatternSpec, ProviderCall, Severity, DEFAULT_AFTER, DEFAULT_BEFORE};
 use regex_automata::meta;
 use regex_automata::util::syntax;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -156,6 +156,14 @@ pub(crate) enum Build {
 /// Compiles one pattern. The error is a message about the pattern (the caller adds file and id).
 pub(crate) fn compile(spec: PatternSpec, source: &str, build: Build) -> Result<Pattern, String> {
     check_id(&spec.id)?;
+    if let Some(pair) = &spec.pair {
+        check_id(pair)?;
+    }
+    for (field, call) in [("verify", &spec.verify), ("revoke", &spec.revoke)] {
+        if let Some(call) = call {
+            check_call(call, spec.pair.is_some()).map_err(|e| format!("`{field}`: {e}"))?;
+        }
+    }
     if spec.name.trim().is_empty() {
         return Err("field `name` is empty".into());
     }
@@ -243,6 +251,41 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, build: Build) -> Result<P
         context_reach,
         spec,
     })
+}
+
+/// A provider call must be one the client can make: a known method, an https base URL (or
+/// loopback, for tests), known placeholders, and statuses to judge the answer by.
+fn check_call(call: &ProviderCall, has_pair: bool) -> Result<(), String> {
+    if !["GET", "POST", "DELETE", "PUT", "PATCH"].contains(&call.method.as_str()) {
+        return Err(format!(
+            "method {:?} is not GET, POST, DELETE, PUT or PATCH",
+            call.method
+        ));
+    }
+    if !call.api_url.starts_with("https://") {
+        return Err(format!("api_url {:?} is not an https:// URL", call.api_url));
+    }
+    if call.success.is_empty() {
+        return Err("`success` lists no HTTP status".into());
+    }
+    for text in std::iter::once(&call.path).chain(call.headers.values()) {
+        for name in placeholders(text) {
+            match name {
+                "secret" => {}
+                "pair" if has_pair => {}
+                "pair" => return Err("`{pair}` is used but the pattern has no `pair`".into()),
+                other => return Err(format!("unknown placeholder {{{other}}} in {text:?}")),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `{name}` placeholders of a provider call's path or header.
+pub(crate) fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
 }
 
 /// Ids look like `provider.kind` (lowercase letters, digits, `_` and `-`, dot-separated).
@@ -377,6 +420,49 @@ mod tests {
             "id = 'test.one'\nname = 'Test'\nseverity = 'high'\nsecret = '''{secret}'''"
         ))
         .unwrap()
+    }
+
+    fn with_call(pair: &str, call: &str) -> Result<Pattern, String> {
+        let text = format!(
+            "id = 'test.one'\nname = 'Test'\nseverity = 'high'\nsecret = 'tk_[0-9a-f]{{32}}'\n{pair}\n[verify]\n{call}"
+        );
+        compile_now(toml::from_str(&text).unwrap(), "t")
+    }
+
+    #[test]
+    fn provider_calls_are_checked_at_load() {
+        let good = "api_url = 'https://api.example.com'\nmethod = 'GET'\npath = '/keys/{pair}'\nheaders = { Authorization = 'Bearer {secret}' }\nsuccess = [200]";
+        assert!(with_call("pair = 'test.id'", good).is_ok());
+        let cases = [
+            (
+                "",
+                good,
+                "`verify`: `{pair}` is used but the pattern has no `pair`",
+            ),
+            (
+                "pair = 'test.id'",
+                &good.replace("https://api", "http://api"),
+                "`verify`: api_url \"http://api.example.com\" is not an https:// URL",
+            ),
+            (
+                "pair = 'test.id'",
+                &good.replace("'GET'", "'TRACE'"),
+                "`verify`: method \"TRACE\" is not GET, POST, DELETE, PUT or PATCH",
+            ),
+            (
+                "pair = 'test.id'",
+                &good.replace("[200]", "[]"),
+                "`verify`: `success` lists no HTTP status",
+            ),
+            (
+                "pair = 'test.id'",
+                &good.replace("{secret}", "{token}"),
+                "`verify`: unknown placeholder {token} in \"Bearer {token}\"",
+            ),
+        ];
+        for (pair, call, want) in cases {
+            assert_eq!(with_call(pair, call).unwrap_err(), want);
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub mod spec;
 
 use compile::Build;
 pub use compile::Pattern;
-pub use spec::{Confidence, PatternFile, PatternSpec, Severity};
+pub use spec::{Confidence, Encoding, PatternFile, PatternSpec, ProviderCall, Severity};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -145,11 +145,11 @@ pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
     }
 }
 
-/// Rejects two patterns with one id, naming both files.
+/// Rejects two patterns with one id, naming both files, and a `pair` naming no loaded pattern.
 ///
 /// # Errors
-/// The first duplicate found.
-pub fn check_unique(patterns: &[Pattern]) -> Result<(), PatternError> {
+/// The first problem found.
+pub fn check_set(patterns: &[Pattern]) -> Result<(), PatternError> {
     let mut seen: HashMap<&str, &str> = HashMap::new();
     for p in patterns {
         if let Some(first) = seen.insert(&p.id, &p.source) {
@@ -158,6 +158,17 @@ pub fn check_unique(patterns: &[Pattern]) -> Result<(), PatternError> {
                 id: Some(p.id.clone()),
                 message: format!("duplicate id: already defined in {first}"),
             });
+        }
+    }
+    for p in patterns {
+        if let Some(pair) = &p.spec.pair {
+            if pair == &p.id || !seen.contains_key(pair.as_str()) {
+                return Err(PatternError {
+                    file: p.source.clone(),
+                    id: Some(p.id.clone()),
+                    message: format!("`pair` names {pair:?}, which is not another loaded pattern"),
+                });
+            }
         }
     }
     Ok(())
@@ -187,7 +198,7 @@ mod tests {
             "[[patterns]]\nid = 'a.b'\nname = 'A'\nseverity = 'low'\nsecret = 'abc[0-9]{4}'\n";
         let mut all = parse_file("one.toml", one).unwrap();
         all.extend(parse_file("two.toml", one).unwrap());
-        let err = check_unique(&all).unwrap_err().to_string();
+        let err = check_set(&all).unwrap_err().to_string();
         assert_eq!(
             err,
             "two.toml: pattern `a.b`: duplicate id: already defined in one.toml"
@@ -198,6 +209,6 @@ mod tests {
     fn builtin_patterns_load_with_unique_ids() {
         let all = builtin().unwrap();
         assert!(all.len() >= 13, "only {} built-in patterns", all.len());
-        check_unique(&all).unwrap();
+        check_set(&all).unwrap();
     }
 }

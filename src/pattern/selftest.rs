@@ -163,4 +163,59 @@ mod tests {
             }
         }
     }
+
+    /// Words that fill ordinary code and prose. A keyword that is one of them, or a short keyword
+    /// inside one, wakes its pattern on every file: the scan slows and a loose pattern misfires.
+    const COMMON_WORDS: &str = "path pattern patch pass password passwd token secret key keys \
+        monkey api auth author bearer user username login logout machine value data name type \
+        string return function import export const self this class public private static void \
+        new for http https url uri config client server host port file error time date test \
+        testing live deliver task disk desk risk mask ask asked basket skeleton alaska skip sky \
+        probably capably reliably notably suitably table tablet precision decision associate \
+        special social official precious spacious delicious useful usage message request \
+        response header body content context account access process success default setting \
+        option example sample variable environment production staging session cookie signature \
+        hash digest checksum encode decode base buffer bytes stream reader writer input output \
+        result query param argument object array list map get put post delete update create \
+        index item node tree parent child root admin manager service provider resource module \
+        package library version release build target source script command shell cloud storage \
+        bucket region zone cluster instance database column schema model view controller route \
+        handler template render component state event listener callback promise thread lock \
+        channel sender receiver queue worker job schedule timeout retry connect connection \
+        socket network address email phone number count amount price payment customer order \
+        product checkout billing subscription plan team member group role permission policy \
+        scope grant flow step stage pipeline deploy artifact cache memory pointer reference \
+        trait impl struct enum match regex search find replace format print debug info warn \
+        trace log logger metric monitor alert dashboard chart compatible availability";
+
+    /// Short keywords that do occur inside common words, kept because the format has no longer
+    /// literal; each wake is rejected cheaply by the pattern's boundary or its long fixed tail.
+    const ACCEPTED: &[(&str, &str)] = &[
+        ("ably.api_key", "ably"), // `before` requires a word boundary: not "probably"
+        ("airtable.personal_access_token", "pat"), // then 14 characters, a dot and 64 hex digits
+        ("cratesio.api_token", "cio"), // then exactly 32 letters and digits
+        ("twilio.api_key_sid", "ska"), // SK + 32 hex, upper-case SK after a boundary
+        ("twilio.api_key_sid", "ske"),
+    ];
+
+    #[test]
+    fn builtin_keywords_are_not_common_words() {
+        let words: Vec<&str> = COMMON_WORDS.split_whitespace().collect();
+        let mut offenders = Vec::new();
+        for p in builtin_engine().patterns() {
+            if p.id.starts_with("generic.") {
+                continue; // off by default, and about common words by design
+            }
+            for k in &p.keywords {
+                let common: Vec<&&str> = words
+                    .iter()
+                    .filter(|w| **w == k.as_str() || (k.len() <= 4 && w.contains(k.as_str())))
+                    .collect();
+                if !common.is_empty() && !ACCEPTED.contains(&(p.id.as_str(), k.as_str())) {
+                    offenders.push(format!("{}: {k:?} (in {common:?})", p.id));
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "common keywords: {offenders:#?}");
+    }
 }

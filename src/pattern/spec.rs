@@ -57,6 +57,19 @@ pub struct PatternSpec {
     /// How far `context` may be from the secret, in bytes. Default 256.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_window: Option<usize>,
+    /// The id of the pattern this secret is used with (the access key id of a secret key): when
+    /// both are found in one blob, each finding names the other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair: Option<String>,
+    /// How the secret is written where it is found: `percent` (URL userinfo) is reported decoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
+    /// How to ask the provider whether the secret is live (`--verify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<ProviderCall>,
+    /// How to make the provider delete the secret (`--revoke`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke: Option<ProviderCall>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Where the token format is documented.
@@ -68,6 +81,34 @@ pub struct PatternSpec {
     /// Texts none of which may produce a finding of this pattern.
     #[serde(default)]
     pub negative_examples: Vec<String>,
+}
+
+/// An encoding the secret is matched in and decoded from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// `%40` for `@`, as in the password of `scheme://user:pa%40ss@host`.
+    Percent,
+}
+
+/// One HTTP call to a provider's API, with placeholders `{api_url}` (the `api_url` here, or
+/// `[providers.NAME] api_url` of the config), `{secret}` and `{pair}` (the paired finding's
+/// secret).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderCall {
+    /// The API's base URL when the config does not set one.
+    pub api_url: String,
+    pub method: String,
+    /// Appended to the base URL.
+    pub path: String,
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// Statuses meaning live (verify) or deleted (revoke).
+    pub success: Vec<u16>,
+    /// Statuses meaning the secret is not valid (any other status is `unknown`).
+    #[serde(default)]
+    pub invalid: Vec<u16>,
 }
 
 /// How bad a leak of this secret is.

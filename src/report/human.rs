@@ -181,6 +181,16 @@ fn write_group(
             paint.on(GUTTER, "="),
             paint.on(DIM, &short(&f.fingerprint))
         )?;
+        if let Some(pair) = &f.pair {
+            writeln!(
+                out,
+                "{GUTTER_INDENT}{} pairs with {} at {}:{}",
+                paint.on(GUTTER, "="),
+                sanitize(&pair.rule_id),
+                pair.line,
+                pair.column
+            )?;
+        }
     }
     Ok(())
 }
@@ -470,6 +480,7 @@ mod tests {
             commit: None,
             blob_id: None,
             decoded: None,
+            pair: None,
             source: SourceKind::File,
             context: LineContext {
                 text: line.into(),

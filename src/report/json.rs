@@ -2,7 +2,7 @@
 //! exactly as ARCHITECTURE.md §4. Whole secrets unless `--redact`.
 
 use super::{redact, Style};
-use crate::finding::Finding;
+use crate::finding::{Finding, PairRef};
 use crate::scan::Stats;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -28,6 +28,10 @@ fn rendered(findings: &[Finding], style: Style) -> Vec<Cow<'_, Finding>> {
             if style.redact {
                 Cow::Owned(Finding {
                     secret: redact(&f.secret),
+                    pair: f.pair.clone().map(|pair| PairRef {
+                        secret: redact(&pair.secret),
+                        ..pair
+                    }),
                     ..f.clone()
                 })
             } else {

@@ -83,7 +83,7 @@ fn findings_are_grouped_by_file_with_their_place_severity_and_rule() {
         "  2:16  medium    Scaleway access key [scaleway.access_key]"
     );
     assert_eq!(
-        lines[5],
+        lines[6],
         "  3:16  critical  Scaleway secret key [scaleway.secret_key]"
     );
     let json = t.run(&["scan", "app", "--format", "json"]).json();
@@ -94,6 +94,7 @@ fn findings_are_grouped_by_file_with_their_place_severity_and_rule() {
             format!("    | SCW_ACCESS_KEY={}…", &ak1[..4]),
             "    |                ^^^^^".to_string(),
             format!("    = fingerprint {}", &fingerprint.as_str().unwrap()[..12]),
+            "    = pairs with scaleway.secret_key at 3:16".to_string(),
         ]
     );
     assert!(

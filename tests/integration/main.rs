@@ -8,6 +8,7 @@ mod config;
 mod decode;
 mod human;
 mod output;
+mod pairs;
 mod patterns_cmd;
 mod providers;
 mod readme;

@@ -422,6 +422,13 @@ fn result(finding: &Finding, rule_index: usize, occurrence: usize) -> sarif::Res
     if let Some(blob) = &finding.blob_id {
         properties.insert("blobId".to_string(), json!(blob));
     }
+    if let Some(pair) = &finding.pair {
+        properties.insert(
+            "pair".to_string(),
+            json!({"ruleId": pair.rule_id, "fingerprint": pair.fingerprint,
+                   "line": pair.line, "column": pair.column}),
+        );
+    }
 
     let builder = sarif::Result::builder()
         .rule_id(finding.rule_id.as_str())

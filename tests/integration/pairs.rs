@@ -1,0 +1,235 @@
+//! Pair patterns (an id and its secret) are reported together, and percent-encoded URL passwords
+//! are reported decoded at the encoded text.
+
+use crate::util::{random_chars, scw_access_key, uuid_v4, GitRepo, TestDir};
+use serde_json::Value;
+
+fn finding<'a>(json: &'a Value, rule: &str) -> &'a Value {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {json}"))
+}
+
+#[test]
+fn scaleway_access_and_secret_key_name_each_other() {
+    let t = TestDir::new();
+    let (ak, sk) = (scw_access_key(7), uuid_v4(7));
+    t.write(
+        "deploy/.env",
+        format!("SCW_ACCESS_KEY={ak}\nSCW_DEFAULT_REGION=fr-par\nSCW_SECRET_KEY={sk}\n"),
+    );
+    let json = t.run(&["scan", ".", "--format", "json"]).json();
+    let (access, secret) = (
+        finding(&json, "scaleway.access_key"),
+        finding(&json, "scaleway.secret_key"),
+    );
+    assert_eq!(secret["pair"]["rule_id"], "scaleway.access_key");
+    assert_eq!(secret["pair"]["secret"], ak.as_str());
+    assert_eq!(secret["pair"]["fingerprint"], access["fingerprint"]);
+    assert_eq!(
+        (
+            secret["pair"]["line"].as_u64(),
+            secret["pair"]["column"].as_u64()
+        ),
+        (Some(1), Some(16))
+    );
+    assert_eq!(access["pair"]["rule_id"], "scaleway.secret_key");
+    assert_eq!(access["pair"]["fingerprint"], secret["fingerprint"]);
+
+    // --redact shortens the pair's secret as well.
+    let redacted = t.run(&["scan", ".", "--format", "json", "--redact"]);
+    assert!(
+        !redacted.stdout.contains(&ak) && !redacted.stdout.contains(&sk),
+        "{}",
+        redacted.stdout
+    );
+    assert_eq!(
+        finding(&redacted.json(), "scaleway.secret_key")["pair"]["secret"],
+        format!("{}…", &ak[..4])
+    );
+
+    // The human format says where the other half is.
+    let human = t.run(&["scan", "."]);
+    assert!(
+        human
+            .stdout
+            .contains("pairs with scaleway.access_key at 1:16"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn each_secret_pairs_with_the_nearest_id_and_a_lone_half_has_no_pair() {
+    let t = TestDir::new();
+    let (ak1, sk1, ak2, sk2) = (scw_access_key(1), uuid_v4(1), scw_access_key(2), uuid_v4(2));
+    t.write(
+        "two.env",
+        format!("# scaleway\nSCW_ACCESS_KEY={ak1}\nSCW_SECRET_KEY={sk1}\n\n\n\nSCW_ACCESS_KEY={ak2}\nSCW_SECRET_KEY={sk2}\n"),
+    );
+    t.write(
+        "alone.env",
+        format!("SCW_ACCESS_KEY={}\n", scw_access_key(3)),
+    );
+    let json = t.run(&["scan", ".", "--format", "json"]).json();
+    let findings = json["findings"].as_array().unwrap();
+    for (sk, ak) in [(&sk1, &ak1), (&sk2, &ak2)] {
+        let f = findings
+            .iter()
+            .find(|f| f["secret"] == sk.as_str())
+            .unwrap();
+        assert_eq!(f["pair"]["secret"], ak.as_str(), "{f}");
+    }
+    let alone = findings.iter().find(|f| f["path"] == "alone.env").unwrap();
+    assert!(alone.get("pair").is_none(), "{alone}");
+}
+
+#[test]
+fn a_staged_secret_key_pairs_with_an_access_key_committed_earlier() {
+    let repo = GitRepo::new();
+    let (ak, sk) = (scw_access_key(11), uuid_v4(11));
+    repo.write("scw.env", format!("SCW_ACCESS_KEY={ak}\n"));
+    repo.commit("access key");
+    repo.write(
+        "scw.env",
+        format!("SCW_ACCESS_KEY={ak}\nSCW_SECRET_KEY={sk}\n"),
+    );
+    repo.git(&["add", "scw.env"]);
+    let json = repo.run(&["scan", "--staged", "--format", "json"]).json();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    // Only the added line is reported, but it still knows its access key.
+    assert_eq!(rules, ["scaleway.secret_key"]);
+    assert_eq!(json["findings"][0]["pair"]["secret"], ak.as_str());
+}
+
+#[test]
+fn aws_key_id_and_secret_are_paired() {
+    let t = TestDir::new();
+    let id = format!(
+        "AKIA{}",
+        random_chars(5, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+    );
+    let secret = random_chars(
+        6,
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+",
+        40,
+    );
+    t.write(
+        "credentials",
+        format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
+    );
+    let json = t.run(&["scan", ".", "--format", "json"]).json();
+    assert_eq!(
+        finding(&json, "aws.secret_access_key")["pair"]["secret"],
+        id.as_str()
+    );
+}
+
+#[test]
+fn percent_encoded_url_password_is_reported_decoded_at_the_encoded_text() {
+    let t = TestDir::new();
+    let line = "DATABASE_URL=postgres://app:Zq%40r7%2Fv%21Lm9x@db.internal:5432/app\n";
+    t.write("app.env", line);
+    let json = t.run(&["scan", ".", "--format", "json"]).json();
+    let f = finding(&json, "connection_string.postgres");
+    assert_eq!(f["secret"], "Zq@r7/v!Lm9x");
+    assert_eq!(f["decoded"], "percent");
+    let start = line.find("Zq%40").unwrap() as u64 + 1;
+    assert_eq!(
+        (f["column"].as_u64(), f["end_column"].as_u64()),
+        (Some(start), Some(start + "Zq%40r7%2Fv%21Lm9x".len() as u64))
+    );
+    // Encoded and plain, the same password is one secret.
+    t.write(
+        "simple.env",
+        "REDIS_URL=redis://:Hk7%2Bp2Rw9Qz@cache:6379\nOTHER=redis://:Hk7+p2Rw9Qz@cache:6379\n",
+    );
+    let simple = t.run(&["scan", "simple.env", "--format", "json"]).json();
+    let found = simple["findings"].as_array().unwrap();
+    assert_eq!(found.len(), 2, "{simple}");
+    assert_eq!(
+        found[0]["fingerprint"], found[1]["fingerprint"],
+        "encoded and plain are one secret"
+    );
+    assert!(found[1].get("decoded").is_none());
+}
+
+#[test]
+fn a_pair_naming_an_unknown_pattern_is_rejected_at_load() {
+    let t = TestDir::new();
+    t.write(
+        "mine.toml",
+        "[[patterns]]\nid = 'acme.secret'\npair = 'acme.key_id'\nname = 'Acme secret'\nseverity = 'high'\nsecret = 'acmesec_[a-z0-9]{20}'\n",
+    );
+    let out = t.run(&["scan", ".", "--patterns", "mine.toml"]);
+    assert_eq!(out.status, 2);
+    out.assert_stderr_has("mine.toml: pattern `acme.secret`: `pair` names \"acme.key_id\", which is not another loaded pattern");
+}
+
+#[test]
+fn patterns_list_shows_provider_confidence_and_what_can_be_verified_or_revoked() {
+    let t = TestDir::new();
+    let out = t.run(&["patterns", "list"]);
+    assert_eq!(out.status, 0);
+    let header = out.stdout.lines().next().unwrap();
+    for column in [
+        "ID",
+        "PROVIDER",
+        "SEVERITY",
+        "CONFIDENCE",
+        "VERIFY",
+        "REVOKE",
+        "NAME",
+    ] {
+        assert!(header.contains(column), "{header}");
+    }
+    let row = |id: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("no row for {id}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        row("scaleway.secret_key")[..6],
+        [
+            "scaleway.secret_key",
+            "scaleway",
+            "critical",
+            "medium",
+            "yes",
+            "yes"
+        ]
+    );
+    assert_eq!(
+        row("github.pat_classic")[..6],
+        ["github.pat_classic", "github", "high", "high", "-", "-"]
+    );
+
+    let json: Value =
+        serde_json::from_str(&t.run(&["patterns", "list", "--format", "json"]).stdout).unwrap();
+    let sk = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "scaleway.secret_key")
+        .unwrap();
+    assert_eq!(
+        (sk["provider"].as_str(), sk["confidence"].as_str()),
+        (Some("scaleway"), Some("medium"))
+    );
+    assert_eq!(
+        (sk["verify"].as_bool(), sk["revoke"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(sk["pair"], "scaleway.access_key");
+}
