@@ -34,7 +34,10 @@ KIND_PATTERN_IDS = {
 
 def keywords(patterns_json: str) -> None:
     with open(patterns_json) as f:
-        words = sorted({w for p in json.load(f) for w in p.get("keywords") or []})
+        words = {w for p in json.load(f) for w in p.get("keywords") or []}
+    # ripgrep reads one literal per line: a keyword holding a line break (netrc's "\nlogin ")
+    # is searched by its text without the whitespace, which matches at least as often.
+    words = sorted({w.strip() if ("\n" in w or "\r" in w) else w for w in words} - {""})
     sys.stdout.write("".join(w + "\n" for w in words))
 
 
