@@ -7,6 +7,7 @@ use crate::engine::Engine;
 use crate::filter::{self, Baseline};
 use crate::pattern::{self, selftest, Pattern};
 use crate::report::{self, human::sanitize, Format, Style};
+use crate::revoke;
 use crate::scan::{self, human_bytes, Mode, Outcome, ScanRequest};
 use crate::source::{fs::WalkOptions, Notice};
 use anyhow::{bail, Context};
@@ -44,6 +45,21 @@ pub enum Command {
     /// Accept today's findings once, to be told only about new ones.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Send what the revocation journal holds as pending: webhook batches (with their delivery
+    /// ids) and provider revocations left by a crash or an unreachable endpoint.
+    #[command(
+        after_help = "Examples:\n  keysweep revoke --resume\n  keysweep revoke --resume --config ci/.keysweep.toml"
+    )]
+    Revoke {
+        /// Re-send the pending entries (the only action; required).
+        #[arg(long, required = true)]
+        resume: bool,
+        /// The config file naming the webhooks and the journal (default: ./.keysweep.toml).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        patterns: PatternArgs,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -68,6 +84,17 @@ pub struct ScanArgs {
     /// Exit status when findings remain.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=255))]
     pub exit_code: u8,
+    /// Ask each secret's provider whether it is live (for the patterns that say how; see
+    /// `keysweep patterns list`). Sends the secret to its own provider only.
+    #[arg(long)]
+    pub verify: bool,
+    /// Send the findings to the config's [[revoke.webhooks]] (signed, journaled, retried) and
+    /// revoke at their provider the secrets keysweep can revoke.
+    #[arg(long)]
+    pub revoke: bool,
+    /// With --revoke: print what would be sent, redacted, and send nothing.
+    #[arg(long, requires = "revoke")]
+    pub dry_run: bool,
 }
 
 /// What to scan and with which rules: shared by `scan` and `baseline create`.
@@ -175,7 +202,25 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Baseline(BaselineCommand::Create { output, target }) => {
             create_baseline(&target, &output)
         }
+        Command::Revoke {
+            resume: _,
+            config,
+            patterns,
+        } => resume_revocations(config.as_deref(), &patterns.extra),
     }
+}
+
+fn resume_revocations(config: Option<&Path>, extra: &[PathBuf]) -> anyhow::Result<u8> {
+    let config = Config::load(config, Path::new("."))?;
+    let engine = load_engine_with(extra, &config, true)?;
+    let settings = revoke::Settings::from_config(&config, true)?;
+    let tally = revoke::resume(engine.patterns(), &settings)?;
+    eprintln!("{}", tally.line(&settings.journal));
+    Ok(if tally.pending + tally.revoke_pending > 0 {
+        1
+    } else {
+        0
+    })
 }
 
 /// Built-in patterns plus `extra`, checked for duplicate ids; the extra ones also for their own
@@ -295,8 +340,34 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         config,
     } = prepare(&args.target)?;
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    // Checked before scanning: a bad webhook URL or a missing key stops everything, unsent.
+    let settings = if args.verify || args.revoke {
+        Some(revoke::Settings::from_config(&config, args.revoke)?)
+    } else {
+        None
+    };
     let mut outcome = scan::run(&engine, &request, &print_notice)?;
     let suppressed = filter::apply(&mut outcome.findings, &config.allow, baseline.as_ref());
+    if let Some(settings) = &settings {
+        if args.verify {
+            let client = revoke::http::Client::new(settings.policy);
+            revoke::provider::verify(&mut outcome.findings, engine.patterns(), settings, &client);
+        }
+        if args.revoke && !outcome.findings.is_empty() {
+            if settings.webhooks.is_empty() {
+                eprintln!("keysweep: warning: --revoke: no [[revoke.webhooks]] in the config; only provider revocation is done");
+            }
+            let tally = revoke::run(
+                &mut outcome.findings,
+                engine.patterns(),
+                settings,
+                args.dry_run,
+            )?;
+            if !args.dry_run {
+                eprintln!("{}", tally.line(&settings.journal));
+            }
+        }
+    }
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = Style {

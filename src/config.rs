@@ -65,6 +65,12 @@ pub struct ProviderSection {
 #[serde(deny_unknown_fields)]
 pub struct RevokeSection {
     pub journal: Option<String>,
+    /// Attempts per request, the first included (default 5).
+    pub max_attempts: Option<u32>,
+    /// The first retry's wait in milliseconds, doubled each time (default 1000).
+    pub backoff_ms: Option<u64>,
+    /// Per-request timeout in seconds (default 10).
+    pub timeout_secs: Option<u64>,
     #[serde(default)]
     pub webhooks: Vec<WebhookSection>,
 }

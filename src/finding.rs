@@ -43,6 +43,12 @@ pub struct Finding {
     /// The other half of a pair found in the same blob (a secret key's access key id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pair: Option<PairRef>,
+    /// With `--verify`: whether the provider says the secret is live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Status>,
+    /// With `--revoke`: where its revocation stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<Status>,
     /// file, stdin, commit or staged: not in the JSON contract, but what a webhook is told.
     #[serde(skip)]
     pub source: SourceKind,
@@ -72,6 +78,14 @@ impl PairRef {
             column: f.column,
         }
     }
+}
+
+/// A verification (`live`, `invalid`, `unknown`) or revocation (`revoked`, `sent`, `pending`,
+/// `failed`) status, with a secret-free detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub status: &'static str,
+    pub detail: String,
 }
 
 /// A line of text around a secret, cut to a readable width, and where the secret sits in it
@@ -152,6 +166,8 @@ impl Finding {
             source: provenance.kind,
             decoded: None,
             pair: None,
+            verification: None,
+            revocation: None,
             context: LineContext::new(hay, secret.clone(), lines.line_span(hay, line)),
         }
     }

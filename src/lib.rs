@@ -13,5 +13,6 @@ pub mod filter;
 pub mod finding;
 pub mod pattern;
 pub mod report;
+pub mod revoke;
 pub mod scan;
 pub mod source;

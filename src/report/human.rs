@@ -181,6 +181,20 @@ fn write_group(
             paint.on(GUTTER, "="),
             paint.on(DIM, &short(&f.fingerprint))
         )?;
+        for (what, status) in [
+            ("verification", &f.verification),
+            ("revocation", &f.revocation),
+        ] {
+            if let Some(status) = status {
+                writeln!(
+                    out,
+                    "{GUTTER_INDENT}{} {what}: {} ({})",
+                    paint.on(GUTTER, "="),
+                    paint.on(BOLD, status.status),
+                    sanitize(&status.detail)
+                )?;
+            }
+        }
         if let Some(pair) = &f.pair {
             writeln!(
                 out,
@@ -481,6 +495,8 @@ mod tests {
             blob_id: None,
             decoded: None,
             pair: None,
+            verification: None,
+            revocation: None,
             source: SourceKind::File,
             context: LineContext {
                 text: line.into(),

@@ -12,6 +12,7 @@ mod pairs;
 mod patterns_cmd;
 mod providers;
 mod readme;
+mod revoke;
 mod sarif;
 mod scan_fs;
 mod scan_git;

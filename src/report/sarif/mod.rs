@@ -422,6 +422,17 @@ fn result(finding: &Finding, rule_index: usize, occurrence: usize) -> sarif::Res
     if let Some(blob) = &finding.blob_id {
         properties.insert("blobId".to_string(), json!(blob));
     }
+    for (name, status) in [
+        ("verification", &finding.verification),
+        ("revocation", &finding.revocation),
+    ] {
+        if let Some(status) = status {
+            properties.insert(
+                name.to_string(),
+                json!({"status": status.status, "detail": status.detail}),
+            );
+        }
+    }
     if let Some(pair) = &finding.pair {
         properties.insert(
             "pair".to_string(),

@@ -1,0 +1,317 @@
+//! Provider calls declared in pattern files (`[patterns.verify]`, `[patterns.revoke]`): ask the
+//! issuer whether a secret is live, or have it deleted. Revocations are journaled like webhook
+//! batches: announced before the call, settled after the answer, re-tried while pending.
+
+use super::http::{check_url, Client};
+use super::journal::{now, Entry, Journal, Outcome};
+use super::{Settings, Tally};
+use crate::finding::{Finding, Status};
+use crate::pattern::{Pattern, ProviderCall};
+use crate::report::redact;
+use std::collections::HashMap;
+
+/// A call with its placeholders filled in.
+struct Request {
+    method: String,
+    url: String,
+    headers: Vec<(String, String)>,
+}
+
+/// Fills `{secret}` and `{pair}`; in a URL path both are percent-encoded.
+fn fill(text: &str, secret: &str, pair: Option<&str>, in_path: bool) -> String {
+    let enc = |v: &str| {
+        if in_path {
+            v.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect()
+        } else {
+            v.to_string()
+        }
+    };
+    text.replace("{secret}", &enc(secret))
+        .replace("{pair}", &enc(pair.unwrap_or_default()))
+}
+
+fn build(
+    pattern: &Pattern,
+    call: &ProviderCall,
+    settings: &Settings,
+    secret: &str,
+    pair: Option<&str>,
+) -> Result<Request, String> {
+    let uses_pair = std::iter::once(&call.path)
+        .chain(call.headers.values())
+        .any(|t| t.contains("{pair}"));
+    if uses_pair && pair.is_none() {
+        return Err(format!(
+            "needs its pair ({}) found in the same file",
+            pattern.spec.pair.as_deref().unwrap_or("?")
+        ));
+    }
+    let base = settings
+        .api_urls
+        .get(&pattern.provider)
+        .cloned()
+        .unwrap_or_else(|| call.api_url.trim_end_matches('/').to_string());
+    let url = format!("{base}{}", fill(&call.path, secret, pair, true));
+    check_url(&url)?;
+    Ok(Request {
+        method: call.method.clone(),
+        url,
+        headers: call
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), fill(v, secret, pair, false)))
+            .collect(),
+    })
+}
+
+/// What a provider's answer means for the call.
+enum Answer {
+    Success(u16),
+    Invalid(u16),
+    Other(String),
+}
+
+fn call(client: &Client, req: &Request, spec: &ProviderCall) -> Answer {
+    match client.send(&req.method, &req.url, None, &|| req.headers.clone()) {
+        Ok(a) if spec.success.contains(&a.status) => Answer::Success(a.status),
+        Ok(a) if spec.invalid.contains(&a.status) => Answer::Invalid(a.status),
+        Ok(a) => Answer::Other(format!("unexpected HTTP {}", a.status)),
+        Err(gave_up) => Answer::Other(gave_up.to_string()),
+    }
+}
+
+fn patterns_by_id(patterns: &[Pattern]) -> HashMap<&str, &Pattern> {
+    patterns.iter().map(|p| (p.id.as_str(), p)).collect()
+}
+
+/// Sets every finding's `verification`: what its provider says, or `unknown` when keysweep
+/// cannot ask. One call per distinct secret (and pair).
+pub fn verify(
+    findings: &mut [Finding],
+    patterns: &[Pattern],
+    settings: &Settings,
+    client: &Client,
+) {
+    let by_id = patterns_by_id(patterns);
+    let mut cache: HashMap<(String, Option<String>), Status> = HashMap::new();
+    for f in findings.iter_mut() {
+        let pattern = by_id.get(f.rule_id.as_str());
+        let Some((pattern, spec)) = pattern.and_then(|p| p.spec.verify.as_ref().map(|c| (*p, c)))
+        else {
+            f.verification = Some(Status {
+                status: "unknown",
+                detail: "keysweep cannot verify this kind of secret".into(),
+            });
+            continue;
+        };
+        let pair = f.pair.as_ref().map(|p| p.secret.clone());
+        let key = (f.fingerprint.clone(), pair.clone());
+        let status = cache
+            .entry(key)
+            .or_insert_with(
+                || match build(pattern, spec, settings, &f.secret, pair.as_deref()) {
+                    Err(why) => Status {
+                        status: "unknown",
+                        detail: why,
+                    },
+                    Ok(req) => match call(client, &req, spec) {
+                        Answer::Success(s) => Status {
+                            status: "live",
+                            detail: format!("HTTP {s}"),
+                        },
+                        Answer::Invalid(s) => Status {
+                            status: "invalid",
+                            detail: format!("HTTP {s}"),
+                        },
+                        Answer::Other(why) => Status {
+                            status: "unknown",
+                            detail: why,
+                        },
+                    },
+                },
+            )
+            .clone();
+        f.verification = Some(status);
+    }
+}
+
+/// Makes one journaled revocation call and records its outcome.
+fn revoke_one(
+    client: &Client,
+    journal: &mut Journal,
+    req: &Request,
+    spec: &ProviderCall,
+    fingerprint: &str,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
+    let (entry, outcome_count) = match call(client, req, spec) {
+        Answer::Success(s) => (
+            Some(Entry::Revoked {
+                fingerprint: fingerprint.into(),
+                time: now(),
+                detail: format!("HTTP {s}"),
+            }),
+            &mut tally.revoked,
+        ),
+        Answer::Invalid(s) => (
+            Some(Entry::RevokeFailed {
+                fingerprint: fingerprint.into(),
+                time: now(),
+                detail: format!(
+                    "HTTP {s}: the provider does not accept the key (already revoked?)"
+                ),
+            }),
+            &mut tally.revoke_failed,
+        ),
+        Answer::Other(why) if why.contains("attempts") => {
+            eprintln!(
+                "keysweep: warning: revocation at {} still pending: {why}",
+                host_of(&req.url)
+            );
+            (None, &mut tally.revoke_pending)
+        }
+        Answer::Other(why) => (
+            Some(Entry::RevokeFailed {
+                fingerprint: fingerprint.into(),
+                time: now(),
+                detail: why,
+            }),
+            &mut tally.revoke_failed,
+        ),
+    };
+    *outcome_count += 1;
+    if let Some(entry) = entry {
+        journal.append(entry)?;
+    }
+    Ok(())
+}
+
+/// The scheme and host of a URL, for messages (a path may hold an id).
+fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .map(|u| format!("{}://{}", u.scheme(), u.host_str().unwrap_or_default()))
+        .unwrap_or_default()
+}
+
+/// Re-tries the journal's pending provider revocations (from a run that stopped mid-call).
+///
+/// # Errors
+/// A journal write error.
+pub fn resume(
+    journal: &mut Journal,
+    patterns: &[Pattern],
+    settings: &Settings,
+    client: &Client,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
+    let by_id = patterns_by_id(patterns);
+    for (fingerprint, r) in journal.pending_revocations() {
+        let Some((pattern, spec)) = by_id
+            .get(r.rule_id.as_str())
+            .and_then(|p| p.spec.revoke.as_ref().map(|c| (*p, c)))
+        else {
+            eprintln!(
+                "keysweep: warning: a revocation of a {} secret is pending, but no loaded pattern can revoke it",
+                r.rule_id
+            );
+            tally.revoke_pending += 1;
+            continue;
+        };
+        match build(pattern, spec, settings, &r.secret, r.pair.as_deref()) {
+            Ok(req) => revoke_one(client, journal, &req, spec, &fingerprint, tally)?,
+            Err(why) => eprintln!(
+                "keysweep: warning: pending revocation of a {} secret: {why}",
+                r.rule_id
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Revokes at their provider the findings whose pattern declares how, each secret once ever.
+/// A dry run prints the calls, redacted, and makes none.
+///
+/// # Errors
+/// A journal write error.
+pub fn revoke(
+    journal: &mut Journal,
+    findings: &[Finding],
+    patterns: &[Pattern],
+    settings: &Settings,
+    client: &Client,
+    dry_run: bool,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
+    let by_id = patterns_by_id(patterns);
+    for f in findings {
+        let Some((pattern, spec)) = by_id
+            .get(f.rule_id.as_str())
+            .and_then(|p| p.spec.revoke.as_ref().map(|c| (*p, c)))
+        else {
+            continue;
+        };
+        if journal
+            .revocation(&f.fingerprint)
+            .is_some_and(|r| matches!(r.outcome, Outcome::Delivered(_) | Outcome::Pending))
+        {
+            continue; // revoked already, or just re-tried by `resume`
+        }
+        let pair = f.pair.as_ref().map(|p| p.secret.as_str());
+        if dry_run {
+            let shown_pair = pair.map(redact);
+            match build(
+                pattern,
+                spec,
+                settings,
+                &redact(&f.secret),
+                shown_pair.as_deref(),
+            ) {
+                Ok(req) => {
+                    let headers: Vec<String> = req
+                        .headers
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect();
+                    eprintln!(
+                        "keysweep: dry run: would {} {} with {}",
+                        req.method,
+                        req.url,
+                        headers.join(", ")
+                    );
+                }
+                Err(why) => eprintln!(
+                    "keysweep: dry run: cannot revoke {} at {}:{}: {why}",
+                    f.rule_id, f.path, f.line
+                ),
+            }
+            continue;
+        }
+        let req = match build(pattern, spec, settings, &f.secret, pair) {
+            Ok(req) => req,
+            Err(why) => {
+                eprintln!(
+                    "keysweep: warning: cannot revoke {} at {}:{}: {why}",
+                    f.rule_id, f.path, f.line
+                );
+                continue;
+            }
+        };
+        journal.append(Entry::Revoking {
+            fingerprint: f.fingerprint.clone(),
+            rule_id: f.rule_id.clone(),
+            secret: f.secret.clone(),
+            pair: pair.map(str::to_string),
+            time: now(),
+        })?;
+        revoke_one(client, journal, &req, spec, &f.fingerprint, tally)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Webhook deliveries (ARCHITECTURE.md §7): batches of at most 100 findings, signed with
+//! HMAC-SHA256 over `timestamp + "." + body`, each batch journaled before it is first sent and
+//! re-sent with the same delivery id and body until a receiver answers it.
+
+use super::http::Client;
+use super::journal::{now, Entry, Item, Journal, Label, Outcome};
+use super::{Tally, Webhook};
+use crate::finding::Finding;
+use crate::report::redact;
+use crate::source::SourceKind;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::collections::HashSet;
+
+/// The most findings one request carries.
+pub const MAX_BATCH: usize = 100;
+
+/// A finding as the webhook receives it.
+pub fn item(f: &Finding) -> Item {
+    let place = format!("{}#L{}", f.path, f.line);
+    let url = match &f.commit {
+        Some(c) => format!("{}/{place}", c.id),
+        None => place,
+    };
+    let source = match f.source {
+        SourceKind::File => "file",
+        SourceKind::Stdin => "stdin",
+        SourceKind::Commit => "commit",
+        SourceKind::Staged => "staged",
+    };
+    Item {
+        token: f.secret.clone(),
+        rule_id: f.rule_id.clone(),
+        url,
+        source: source.into(),
+        fingerprint: f.fingerprint.clone(),
+    }
+}
+
+/// `sha256=<hex HMAC-SHA256(key, timestamp + "." + body)>`.
+pub fn signature(key: &[u8], timestamp: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256={hex}")
+}
+
+/// Sends one journaled batch and records its outcome: delivered on 2xx (with any labels the
+/// receiver returned), failed on another final status, still pending when every attempt failed.
+///
+/// # Errors
+/// Only a journal write error.
+pub fn send_batch(
+    client: &Client,
+    journal: &mut Journal,
+    hook: &Webhook,
+    delivery: &str,
+    items: &[Item],
+) -> anyhow::Result<Outcome> {
+    let body = serde_json::to_vec(items).expect("items serialize");
+    let headers = || {
+        let timestamp = now().to_string();
+        vec![
+            ("Content-Type".to_string(), "application/json".to_string()),
+            ("X-Keysweep-Delivery".to_string(), delivery.to_string()),
+            (
+                "X-Keysweep-Signature".to_string(),
+                signature(&hook.key, &timestamp, &body),
+            ),
+            ("X-Keysweep-Timestamp".to_string(), timestamp),
+        ]
+    };
+    let outcome = match client.send("POST", &hook.url, Some(&body), &headers) {
+        Ok(answer) if (200..300).contains(&answer.status) => {
+            let labels: Vec<Label> = serde_json::from_str(&answer.body).unwrap_or_default();
+            journal.append(Entry::Delivered {
+                delivery: delivery.into(),
+                time: now(),
+                status: answer.status,
+                labels: labels.clone(),
+            })?;
+            Outcome::Delivered(labels)
+        }
+        Ok(answer) => {
+            let detail = format!("HTTP {} from {}", answer.status, hook.url);
+            journal.append(Entry::Failed {
+                delivery: delivery.into(),
+                time: now(),
+                detail: detail.clone(),
+            })?;
+            eprintln!(
+                "keysweep: error: webhook delivery {delivery} failed: {detail} (not retried)"
+            );
+            Outcome::Failed(detail)
+        }
+        Err(gave_up) => {
+            eprintln!(
+                "keysweep: warning: webhook {}: delivery {delivery} still pending: {gave_up}",
+                hook.url
+            );
+            Outcome::Pending
+        }
+    };
+    Ok(outcome)
+}
+
+fn count(tally: &mut Tally, outcome: &Outcome, items: usize) {
+    match outcome {
+        Outcome::Delivered(_) => {
+            tally.delivered += items;
+            tally.deliveries += 1;
+        }
+        Outcome::Pending => tally.pending += items,
+        Outcome::Failed(_) => tally.failed += items,
+    }
+}
+
+/// Re-sends the journal's pending batches, each with its own delivery id and body, to the
+/// webhooks still configured.
+///
+/// # Errors
+/// A journal write error.
+pub fn resend_pending(
+    client: &Client,
+    journal: &mut Journal,
+    hooks: &[Webhook],
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
+    let pending: Vec<(String, String, Vec<Item>)> = journal
+        .batches()
+        .filter(|b| b.outcome == Outcome::Pending)
+        .map(|b| (b.delivery.clone(), b.webhook.clone(), b.items.clone()))
+        .collect();
+    for (delivery, url, items) in pending {
+        let Some(hook) = hooks.iter().find(|h| h.url == url) else {
+            eprintln!(
+                "keysweep: warning: delivery {delivery} is pending for {url}, which is no longer configured; it stays pending"
+            );
+            tally.pending += items.len();
+            continue;
+        };
+        let outcome = send_batch(client, journal, hook, &delivery, &items)?;
+        count(tally, &outcome, items.len());
+    }
+    Ok(())
+}
+
+/// Sends each webhook the findings its rules select that it has neither received nor has
+/// pending, in new batches. A dry run prints them, redacted, and sends and writes nothing.
+///
+/// # Errors
+/// A journal write error.
+pub fn deliver(
+    client: &Client,
+    journal: &mut Journal,
+    hooks: &[Webhook],
+    findings: &[Finding],
+    dry_run: bool,
+    tally: &mut Tally,
+) -> anyhow::Result<()> {
+    for hook in hooks {
+        let taken: HashSet<String> = journal
+            .taken_by(&hook.url)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let mut seen = HashSet::new();
+        let items: Vec<Item> = findings
+            .iter()
+            .filter(|f| hook.wants(&f.rule_id))
+            .filter(|f| !taken.contains(&f.fingerprint) && seen.insert(f.fingerprint.clone()))
+            .map(item)
+            .collect();
+        for chunk in items.chunks(MAX_BATCH) {
+            if dry_run {
+                let shown: Vec<Item> = chunk
+                    .iter()
+                    .map(|i| Item {
+                        token: redact(&i.token),
+                        ..i.clone()
+                    })
+                    .collect();
+                eprintln!(
+                    "keysweep: dry run: would POST {} findings to {}: {}",
+                    chunk.len(),
+                    hook.url,
+                    serde_json::to_string(&shown).expect("items serialize")
+                );
+                continue;
+            }
+            let delivery = uuid::Uuid::new_v4().to_string();
+            journal.append(Entry::Batch {
+                delivery: delivery.clone(),
+                webhook: hook.url.clone(),
+                time: now(),
+                items: chunk.to_vec(),
+            })?;
+            let outcome = send_batch(client, journal, hook, &delivery, chunk)?;
+            count(tally, &outcome, chunk.len());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signature;
+
+    #[test]
+    fn signature_is_hmac_sha256_of_timestamp_dot_body() {
+        // Computed independently: python3 hmac.new(b"Jefe", b'1700000000.[{"token":"x"}]', sha256).
+        assert_eq!(
+            signature(b"Jefe", "1700000000", br#"[{"token":"x"}]"#),
+            "sha256=e4534d86efd0c109edceabdcb41162bf0e974daddcd4c4a74242954b6781907a"
+        );
+    }
+}
