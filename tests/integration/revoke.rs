@@ -643,6 +643,27 @@ fn scaleway_keys_are_verified_and_revoked_against_the_configured_api() {
         api.seen().iter().filter(|s| s.method == "DELETE").count(),
         1
     );
+    // SARIF results carry both statuses in their properties.
+    let sarif = keysweep(
+        &t,
+        &[
+            "scan",
+            "src",
+            "--config",
+            ".keysweep.toml",
+            "--verify",
+            "--format",
+            "sarif",
+        ],
+    )
+    .json();
+    let props: Vec<&Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["properties"]["verification"]["status"])
+        .collect();
+    assert_eq!(props, [&Value::from("unknown"), &Value::from("invalid")]);
     // The human report shows both statuses.
     let human = keysweep(
         &t,
