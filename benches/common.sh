@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared setup of the benchmark scripts: progress on fd 3, errors, and installing tools with apt.
+# Shared setup of the benchmark scripts: progress on fd 3, errors, installing tools with apt, and
+# timing a command.
 # Source it after `set -euo pipefail`.
 
 exec 3>&2 # progress goes to fd 3 so that timed commands' own output can be silenced
@@ -14,6 +15,26 @@ apt_install() {
     command -v apt-get >/dev/null || return 1
     if [ -z "$apt_updated" ]; then as_root apt-get update -qq || return 1; apt_updated=1; fi
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# measure LABEL CMD...: runs CMD once under GNU time, appends "LABEL wall_us peak_rss_kib cpu_s"
+# to $TIMES (RES and TIMES are set by the script). Exit status 1 is accepted: keysweep's
+# "findings", ripgrep's "no match".
+measure() {
+    local label=$1 t0 t1 rc=0 rss cpu
+    shift
+    t0=$(date +%s%N)
+    /usr/bin/time -v -o "$RES/time.txt" "$@" || rc=$?
+    t1=$(date +%s%N)
+    if [ "$rc" -gt 1 ]; then
+        cat "$RES/time.txt" >&3
+        die "$label exited with status $rc"
+    fi
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$RES/time.txt")
+    cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$RES/time.txt")
+    printf '%s\t%d\t%d\t%s\n' "$label" $(((t1 - t0) / 1000)) "$rss" "$cpu" >>"$TIMES"
+    log "$(printf '%-18s %7.3f s, %7.2f s CPU, %7d KiB peak RSS' "$label" \
+        "$(echo "$t1 $t0" | awk '{print ($1 - $2) / 1e9}')" "$cpu" "$rss")"
 }
 
 command -v python3 >/dev/null || die "python3 is required"

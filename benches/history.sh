@@ -104,24 +104,6 @@ cfu_cmd=(git -C "$REPO" cat-file --batch-all-objects --batch --unordered)
 rl_cmd=(git -C "$REPO" rev-list --all --objects)
 
 TIMES=$RES/times.tsv
-# measure LABEL CMD...: runs CMD once, appends "LABEL wall_us peak_rss_kib cpu_s" to $TIMES.
-# Exit status 1 is accepted: keysweep's "findings".
-measure() {
-    local label=$1 t0 t1 rc=0 rss cpu
-    shift
-    t0=$(date +%s%N)
-    /usr/bin/time -v -o "$RES/time.txt" "$@" || rc=$?
-    t1=$(date +%s%N)
-    if [ "$rc" -gt 1 ]; then
-        cat "$RES/time.txt" >&3
-        die "$label exited with status $rc"
-    fi
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$RES/time.txt")
-    cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$RES/time.txt")
-    printf '%s\t%d\t%d\t%s\n' "$label" $(((t1 - t0) / 1000)) "$rss" "$cpu" >>"$TIMES"
-    log "$(printf '%-18s %7.2f s, %7.2f s CPU, %7d KiB peak RSS' "$label" \
-        "$(echo "$t1 $t0" | awk '{print ($1 - $2) / 1e9}')" "$cpu" "$rss")"
-}
 
 log "warming the page cache"
 gitdir=$(git -C "$REPO" rev-parse --absolute-git-dir)

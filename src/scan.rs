@@ -304,25 +304,10 @@ pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
 
 /// The bytes `%XX`-decoded, or `None` when there is no valid escape (nothing was encoded).
 fn percent_decoded(text: &[u8]) -> Option<Vec<u8>> {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut out = Vec::with_capacity(text.len());
-    let mut changed = false;
-    let mut i = 0;
-    while i < text.len() {
-        if let (b'%', Some(hi), Some(lo)) = (
-            text[i],
-            text.get(i + 1).and_then(|&b| hex(b)),
-            text.get(i + 2).and_then(|&b| hex(b)),
-        ) {
-            out.push((hi * 16 + lo) as u8);
-            changed = true;
-            i += 3;
-        } else {
-            out.push(text[i]);
-            i += 1;
-        }
+    match std::borrow::Cow::from(percent_encoding::percent_decode(text)) {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(bytes) => Some(bytes),
     }
-    changed.then_some(out)
 }
 
 /// Links each finding whose pattern has a `pair` to the nearest finding of that pair in the

@@ -145,7 +145,13 @@ impl Journal {
                         )
                     })?;
                 // The journal holds secrets: keep it out of commits and out of later scans.
-                let _ = std::fs::write(dir.join(".gitignore"), "*\n");
+                let ignore = dir.join(".gitignore");
+                if let Err(e) = std::fs::write(&ignore, "*\n") {
+                    eprintln!(
+                        "keysweep: warning: {}: cannot write ({e}); keep the journal out of git yourself",
+                        ignore.display()
+                    );
+                }
             }
         }
         let mut file = OpenOptions::new()
@@ -165,23 +171,36 @@ impl Journal {
         let mut text = String::new();
         file.read_to_string(&mut text)
             .map_err(|e| anyhow::anyhow!("{shown}: cannot read the journal: {e}"))?;
-        let mut journal = Journal {
+        let mut journal = Journal::empty(path, Some(file));
+        let complete = journal.replay(&text)?;
+        if complete < text.len() {
+            let file = journal.file.as_ref().expect("just opened");
+            file.set_len(complete as u64)
+                .map_err(|e| anyhow::anyhow!("{shown}: cannot repair the journal: {e}"))?;
+        }
+        Ok(journal)
+    }
+
+    fn empty(path: &Path, file: Option<File>) -> Journal {
+        Journal {
             path: path.to_path_buf(),
-            file: Some(file),
+            file,
             batches: BTreeMap::new(),
             order: Vec::new(),
             revocations: HashMap::new(),
-        };
-        // A line without its newline was torn by a crash mid-write: its step never started, so
-        // it is dropped (and cut from the file, so the next entry starts on its own line).
+        }
+    }
+
+    /// Applies the entries of `text` and returns the length of its complete lines. A last line
+    /// without its newline was torn by a crash mid-write: its step never started, so it is
+    /// dropped (the caller cuts it from the file, so the next entry starts on its own line).
+    fn replay(&mut self, text: &str) -> anyhow::Result<usize> {
+        let shown = self.path.display().to_string();
         let complete = text.rfind('\n').map_or(0, |i| i + 1);
         if complete < text.len() {
             eprintln!(
                 "keysweep: warning: {shown}: dropping an incomplete last line (a write cut short)"
             );
-            let file = journal.file.as_ref().expect("just opened");
-            file.set_len(complete as u64)
-                .map_err(|e| anyhow::anyhow!("{shown}: cannot repair the journal: {e}"))?;
         }
         for (n, line) in text[..complete].lines().enumerate() {
             if line.trim().is_empty() {
@@ -190,9 +209,9 @@ impl Journal {
             let entry: Entry = serde_json::from_str(line).map_err(|e| {
                 anyhow::anyhow!("{shown}: line {}: not a journal entry: {e}", n + 1)
             })?;
-            journal.apply(entry);
+            self.apply(entry);
         }
-        Ok(journal)
+        Ok(complete)
     }
 
     /// The journal as it stands, read without locking or writing it (an empty one when the file
@@ -201,31 +220,15 @@ impl Journal {
     /// # Errors
     /// As [`Journal::open`], except for the lock.
     pub fn read_only(path: &Path) -> anyhow::Result<Journal> {
-        let mut journal = Journal {
-            path: path.to_path_buf(),
-            file: None,
-            batches: BTreeMap::new(),
-            order: Vec::new(),
-            revocations: HashMap::new(),
-        };
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(journal),
-            Err(e) => anyhow::bail!("{}: cannot read the journal: {e}", path.display()),
-        };
-        let complete = text.rfind('\n').map_or(0, |i| i + 1);
-        for (n, line) in text[..complete].lines().enumerate() {
-            if let Ok(entry) = serde_json::from_str(line) {
-                journal.apply(entry);
-            } else if !line.trim().is_empty() {
-                anyhow::bail!("{}: line {}: not a journal entry", path.display(), n + 1);
+        let mut journal = Journal::empty(path, None);
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                journal.replay(&text)?;
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => anyhow::bail!("{}: cannot read the journal: {e}", path.display()),
         }
         Ok(journal)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Writes `entry`, syncs it to disk, then updates the state.
@@ -328,10 +331,6 @@ impl Journal {
     /// Batches in the order they were first written.
     pub fn batches(&self) -> impl Iterator<Item = &Batch> {
         self.order.iter().map(|d| &self.batches[d])
-    }
-
-    pub fn batch(&self, delivery: &str) -> Option<&Batch> {
-        self.batches.get(delivery)
     }
 
     /// Fingerprints `webhook` has received or has pending: never put in a new batch for it.

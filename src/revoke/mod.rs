@@ -8,7 +8,7 @@ pub mod webhook;
 
 use crate::config::Config;
 use globset::GlobSet;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -174,8 +174,9 @@ pub fn run(
         dry_run,
         &mut tally,
     )?;
+    let lookup = Lookup::new(&journal, patterns);
     for f in findings.iter_mut() {
-        f.revocation = Some(status_of(f, &journal, settings, patterns, dry_run));
+        f.revocation = Some(status_of(f, &lookup, settings, dry_run));
     }
     Ok(tally)
 }
@@ -193,24 +194,51 @@ pub fn resume(patterns: &[crate::pattern::Pattern], settings: &Settings) -> anyh
     Ok(tally)
 }
 
+/// The journal indexed for [`status_of`], built once per run rather than searched per finding.
+struct Lookup<'a> {
+    journal: &'a journal::Journal,
+    /// The latest batch holding each (webhook URL, fingerprint).
+    latest: HashMap<(&'a str, &'a str), &'a journal::Batch>,
+    /// Rule ids keysweep can revoke at their provider.
+    revocable: HashSet<&'a str>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(journal: &'a journal::Journal, patterns: &'a [crate::pattern::Pattern]) -> Self {
+        let mut latest = HashMap::new();
+        for b in journal.batches() {
+            for i in &b.items {
+                latest.insert((b.webhook.as_str(), i.fingerprint.as_str()), b);
+            }
+        }
+        let revocable = patterns
+            .iter()
+            .filter(|p| p.spec.revoke.is_some())
+            .map(|p| p.id.as_str())
+            .collect();
+        Lookup {
+            journal,
+            latest,
+            revocable,
+        }
+    }
+}
+
 /// A finding's revocation status: `revoked` (by its provider, or a receiver says so), else
 /// `failed`, `pending` or `sent`, with a detail naming each route.
 fn status_of(
     f: &crate::finding::Finding,
-    journal: &journal::Journal,
+    lookup: &Lookup,
     settings: &Settings,
-    patterns: &[crate::pattern::Pattern],
     dry_run: bool,
 ) -> crate::finding::Status {
     use journal::Outcome;
+    let journal = lookup.journal;
     let mut parts: Vec<(&'static str, String)> = Vec::new();
     for hook in settings.webhooks.iter().filter(|h| h.wants(&f.rule_id)) {
-        let latest = journal
-            .batches()
-            .filter(|b| {
-                b.webhook == hook.url && b.items.iter().any(|i| i.fingerprint == f.fingerprint)
-            })
-            .last();
+        let latest = lookup
+            .latest
+            .get(&(hook.url.as_str(), f.fingerprint.as_str()));
         let part = match latest.map(|b| (&b.outcome, &b.delivery)) {
             None if dry_run => ("pending", format!("dry run: not sent to {}", hook.url)),
             None => ("pending", format!("not sent to {}", hook.url)),
@@ -240,10 +268,7 @@ fn status_of(
         };
         parts.push(part);
     }
-    let revocable = patterns
-        .iter()
-        .any(|p| p.id == f.rule_id && p.spec.revoke.is_some());
-    if revocable {
+    if lookup.revocable.contains(f.rule_id.as_str()) {
         let part = match journal.revocation(&f.fingerprint).map(|r| &r.outcome) {
             Some(Outcome::Delivered(labels)) => (
                 "revoked",
@@ -267,10 +292,7 @@ fn status_of(
     }
     // The id half of a pair (a Scaleway access key) is revoked with its secret half.
     if let Some(pair) = f.pair.as_ref().filter(|_| parts.is_empty()) {
-        let pair_revocable = patterns
-            .iter()
-            .any(|p| p.id == pair.rule_id && p.spec.revoke.is_some());
-        if pair_revocable {
+        if lookup.revocable.contains(pair.rule_id.as_str()) {
             let (status, detail) = match journal.revocation(&pair.fingerprint).map(|r| &r.outcome) {
                 Some(Outcome::Delivered(_)) => (
                     "revoked",

@@ -17,18 +17,18 @@ struct Request {
     headers: Vec<(String, String)>,
 }
 
+/// Everything but RFC 3986's unreserved characters is escaped in a path segment.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Fills `{secret}` and `{pair}`; in a URL path both are percent-encoded.
 fn fill(text: &str, secret: &str, pair: Option<&str>, in_path: bool) -> String {
     let enc = |v: &str| {
         if in_path {
-            v.bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect()
+            percent_encoding::utf8_percent_encode(v, PATH_SEGMENT).to_string()
         } else {
             v.to_string()
         }
@@ -75,7 +75,10 @@ fn build(
 enum Answer {
     Success(u16),
     Invalid(u16),
+    /// Any other final status.
     Other(String),
+    /// Every attempt failed in a retryable way: try again later.
+    GaveUp(String),
 }
 
 fn call(client: &Client, req: &Request, spec: &ProviderCall) -> Answer {
@@ -83,7 +86,7 @@ fn call(client: &Client, req: &Request, spec: &ProviderCall) -> Answer {
         Ok(a) if spec.success.contains(&a.status) => Answer::Success(a.status),
         Ok(a) if spec.invalid.contains(&a.status) => Answer::Invalid(a.status),
         Ok(a) => Answer::Other(format!("unexpected HTTP {}", a.status)),
-        Err(gave_up) => Answer::Other(gave_up.to_string()),
+        Err(gave_up) => Answer::GaveUp(gave_up.to_string()),
     }
 }
 
@@ -130,7 +133,7 @@ pub fn verify(
                             status: "invalid",
                             detail: format!("HTTP {s}"),
                         },
-                        Answer::Other(why) => Status {
+                        Answer::Other(why) | Answer::GaveUp(why) => Status {
                             status: "unknown",
                             detail: why,
                         },
@@ -170,7 +173,7 @@ fn revoke_one(
             }),
             &mut tally.revoke_failed,
         ),
-        Answer::Other(why) if why.contains("attempts") => {
+        Answer::GaveUp(why) => {
             eprintln!(
                 "keysweep: warning: revocation at {} still pending: {why}",
                 host_of(&req.url)

@@ -7,7 +7,6 @@ use super::journal::{now, Entry, Item, Journal, Label, Outcome};
 use super::{Tally, Webhook};
 use crate::finding::Finding;
 use crate::report::redact;
-use crate::source::SourceKind;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::collections::HashSet;
@@ -22,17 +21,11 @@ pub fn item(f: &Finding) -> Item {
         Some(c) => format!("{}/{place}", c.id),
         None => place,
     };
-    let source = match f.source {
-        SourceKind::File => "file",
-        SourceKind::Stdin => "stdin",
-        SourceKind::Commit => "commit",
-        SourceKind::Staged => "staged",
-    };
     Item {
         token: f.secret.clone(),
         rule_id: f.rule_id.clone(),
         url,
-        source: source.into(),
+        source: f.source.as_str().into(),
         fingerprint: f.fingerprint.clone(),
     }
 }

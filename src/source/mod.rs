@@ -29,6 +29,18 @@ pub enum SourceKind {
     Staged,
 }
 
+impl SourceKind {
+    /// The name in JSON and in webhook items.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::File => "file",
+            SourceKind::Stdin => "stdin",
+            SourceKind::Commit => "commit",
+            SourceKind::Staged => "staged",
+        }
+    }
+}
+
 /// Where a blob sits in git, and which of its lines count.
 #[derive(Debug, Clone, Default)]
 pub struct Provenance {

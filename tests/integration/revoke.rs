@@ -516,6 +516,17 @@ fn dry_run_prints_redacted_and_sends_nothing() {
     assert_eq!(revocation_statuses(&out), ["pending", "pending"]);
 }
 
+const VERIFY_AND_REVOKE: &[&str] = &[
+    "scan",
+    "src",
+    "--config",
+    ".keysweep.toml",
+    "--verify",
+    "--revoke",
+    "--format",
+    "json",
+];
+
 /// A fake Scaleway IAM API: the key is live until deleted.
 #[test]
 fn scaleway_keys_are_verified_and_revoked_against_the_configured_api() {
@@ -582,19 +593,7 @@ fn scaleway_keys_are_verified_and_revoked_against_the_configured_api() {
         "an access key alone proves nothing"
     );
 
-    let revoked = keysweep(
-        &t,
-        &[
-            "scan",
-            "src",
-            "--config",
-            ".keysweep.toml",
-            "--verify",
-            "--revoke",
-            "--format",
-            "json",
-        ],
-    );
+    let revoked = keysweep(&t, VERIFY_AND_REVOKE);
     assert_eq!(revoked.status, 1, "{}", revoked.stderr);
     let findings = revoked.json()["findings"].clone();
     assert_eq!(findings[1]["revocation"]["status"], "revoked", "{findings}");
@@ -623,19 +622,7 @@ fn scaleway_keys_are_verified_and_revoked_against_the_configured_api() {
     assert_eq!(calls, [call("GET"), call("GET"), call("DELETE")]);
 
     // Revoked: a later run verifies it invalid and never deletes it again.
-    let later = keysweep(
-        &t,
-        &[
-            "scan",
-            "src",
-            "--config",
-            ".keysweep.toml",
-            "--verify",
-            "--revoke",
-            "--format",
-            "json",
-        ],
-    );
+    let later = keysweep(&t, VERIFY_AND_REVOKE);
     let findings = later.json()["findings"].clone();
     assert_eq!(findings[1]["verification"]["status"], "invalid");
     assert_eq!(findings[1]["revocation"]["status"], "revoked");
