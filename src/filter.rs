@@ -41,7 +41,13 @@ impl Baseline {
                 .get("fingerprint")
                 .and_then(|f| f.as_str())
                 .filter(|f| f.len() == 64 && f.bytes().all(|b| b.is_ascii_hexdigit()))
-                .ok_or_else(|| anyhow!("{name}: finding {} has no valid fingerprint", i + 1))?;
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{name}: finding {} has no valid fingerprint; recreate the baseline with \
+                         `keysweep baseline create -o {name}`",
+                        i + 1
+                    )
+                })?;
             fingerprints.insert(fp.to_ascii_lowercase());
         }
         Ok(Baseline { fingerprints })

@@ -1,8 +1,10 @@
-//! Reports: render findings as human text, JSON, JSONL or SARIF. Only [`redact`] shortens a
-//! secret, so every format shortens it the same way.
+//! Reports: render findings as human text, JSON, JSONL, SARIF, GitHub Actions annotations or a
+//! Markdown table. Only [`redact`] shortens a secret, so every format shortens it the same way.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 
 use crate::finding::Finding;
@@ -20,6 +22,11 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0 for GitHub code scanning; secrets always shortened.
     Sarif,
+    /// GitHub Actions annotations (`::error file=…,line=…::`), one line per finding; secrets
+    /// always shortened.
+    Github,
+    /// A Markdown table for a job summary or a pull-request comment; secrets always shortened.
+    Markdown,
 }
 
 /// How to render.
@@ -65,6 +72,8 @@ pub fn write(
         Format::Human => human::write(report.findings, style, out),
         Format::Json => json::write_json(report.findings, report.stats, style, out),
         Format::Jsonl => json::write_jsonl(report.findings, style, out),
+        Format::Github => github::write(report.findings, out),
+        Format::Markdown => markdown::write(report.findings, report.stats, out),
         Format::Sarif => {
             let dropped = sarif::write(report, out)?;
             if dropped > 0 {

@@ -37,7 +37,10 @@ pub fn open(path: &Path) -> anyhow::Result<Repository> {
         std::iter::empty::<&Path>(),
     )
     .map_err(|e| match e.code() {
-        git2::ErrorCode::NotFound => anyhow!("{}: not a git repository", path.display()),
+        git2::ErrorCode::NotFound => anyhow!(
+            "{}: not a git repository; run keysweep inside one, or give the repository's path",
+            path.display()
+        ),
         _ => anyhow!(
             "{}: cannot open the git repository: {}",
             path.display(),
@@ -292,7 +295,9 @@ fn read_blob(repo: &Repository, job: Job, limit: u64) -> Item {
     }
 }
 
-/// Scans what the commits of `A..B` added: changed blobs, added lines only.
+/// Scans what the commits of `A..B` added: changed blobs, added lines only. A single revision
+/// `B` stands for the commits of `B` that no remote-tracking branch has: what pushing `B` would
+/// publish (a pre-push hook's new branch).
 ///
 /// # Errors
 /// Not a repository, a malformed range, or an end that does not exist.
@@ -303,32 +308,39 @@ pub fn range(
     visit: &(dyn Fn(Item) + Sync),
 ) -> anyhow::Result<()> {
     let repo = open(path)?;
-    let (from, to) = spec
-        .split_once("..")
-        .filter(|(a, b)| !a.is_empty() && !b.is_empty() && !b.starts_with('.'))
-        .ok_or_else(|| anyhow!("range {spec:?}: expected A..B (two revisions)"))?;
     let resolve = |rev: &str| {
         repo.revparse_single(rev)
             .and_then(|o| o.peel_to_commit())
             .map(|c| c.id())
             .map_err(|e| {
                 anyhow!(
-                    "range {spec:?}: revision {rev:?} not found: {}",
+                    "range {spec:?}: revision {rev:?} not found ({}); fetch it, or check the name",
                     e.message()
                 )
             })
     };
-    let (from, to) = (resolve(from)?, resolve(to)?);
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
+    match spec.split_once("..") {
+        None if !spec.is_empty() => {
+            walk.push(resolve(spec)?)?;
+            walk.hide_glob("refs/remotes/*")?;
+        }
+        Some((from, to)) if !from.is_empty() && !to.is_empty() && !to.starts_with('.') => {
+            walk.push(resolve(to)?)?;
+            walk.hide(resolve(from)?)?;
+        }
+        _ => bail!(
+            "range {spec:?}: expected A..B (two revisions) or one revision B (its commits that \
+             no remote-tracking branch has)"
+        ),
+    }
     if repo.is_shallow() {
         visit(warning(
             path,
             "shallow clone: commits missing from the clone cannot be scanned",
         ));
     }
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
-    walk.push(to)?;
-    walk.hide(from)?;
     let mut seen = HashSet::new();
     for oid in walk {
         let commit = oid

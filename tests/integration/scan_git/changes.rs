@@ -201,3 +201,28 @@ fn staged_paths_are_relative_to_the_repository_root_from_a_subfolder() {
     assert_eq!(out.status, 1, "{}", out.stderr);
     assert_eq!(out.findings(), expected, "REPO given as a subfolder");
 }
+
+/// `--range B` alone: B's commits that no remote-tracking branch has (what pushing B publishes).
+#[test]
+fn a_single_revision_range_scans_the_commits_no_remote_tracking_branch_has() {
+    let repo = GitRepo::new();
+    let (pushed, unpushed) = (scw_access_key(361), scw_access_key(362));
+    repo.write("a.env", format!("KEY={pushed}\n"));
+    let published = repo.commit("Published");
+    repo.git(&["update-ref", "refs/remotes/origin/main", &published]);
+    repo.write("b.env", format!("KEY={unpushed}\n"));
+    repo.commit("Not pushed yet");
+
+    let out = repo.run(&["scan", "--range", "HEAD", "--format", "json"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(secrets(&findings(&out)), vec![unpushed.clone()]);
+
+    // Without remote-tracking branches, every commit of B is unpublished.
+    repo.git(&["update-ref", "-d", "refs/remotes/origin/main"]);
+    let out = repo.run(&["scan", "--range", "HEAD", "--format", "json"]);
+    assert_eq!(secrets(&findings(&out)), sorted(vec![pushed, unpushed]));
+
+    let out = repo.run(&["scan", "--range", "..HEAD"]);
+    assert_eq!(out.status, 2);
+    out.assert_stderr_has("expected A..B (two revisions) or one revision B");
+}

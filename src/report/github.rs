@@ -1,0 +1,85 @@
+//! The `github` format: one GitHub Actions workflow command per finding,
+//! `::error file=PATH,line=L,col=C,endLine=…,endColumn=…,title=…::message`, so that each finding
+//! shows as an annotation on the pull request's diff. Exactly one line per finding (the Action
+//! counts them). The secret is always shortened: workflow logs are often public.
+//!
+//! Everything taken from the scanned data is sanitised first (no control or bidi characters), then
+//! escaped as the runner expects (`%`, CR, LF; in properties also `:` and `,`), so a hostile path
+//! can neither end the command early nor start another one.
+
+use super::human::sanitize;
+use super::redact;
+use crate::finding::Finding;
+use std::io::Write;
+
+/// # Errors
+/// Write errors of `out`.
+pub fn write(findings: &[Finding], out: &mut dyn Write) -> std::io::Result<()> {
+    for f in findings {
+        let mut properties = Vec::new();
+        if f.path != "<stdin>" {
+            properties.push(format!("file={}", property(&f.path)));
+        }
+        properties.push(format!("line={},col={}", f.line, f.column));
+        properties.push(format!("endLine={},endColumn={}", f.end_line, f.end_column));
+        properties.push(format!("title={}", property(&f.rule_name)));
+        writeln!(
+            out,
+            "::error {}::{}",
+            properties.join(","),
+            data(&message(f))
+        )?;
+    }
+    Ok(())
+}
+
+fn message(f: &Finding) -> String {
+    let place = match &f.commit {
+        Some(c) => format!(
+            " was committed in {} by {} on {}",
+            c.id.get(..12).unwrap_or(&c.id),
+            c.author,
+            c.date
+        ),
+        None => String::new(),
+    };
+    format!(
+        "{} {}{place} [{}, {}, fingerprint {}]. Revoke it at its provider, then remove it; \
+         deleting the line does not take it out of the git history.",
+        f.rule_name,
+        redact(&f.secret),
+        f.rule_id,
+        f.severity,
+        f.fingerprint.get(..12).unwrap_or(&f.fingerprint),
+    )
+}
+
+/// A command's message: `%`, CR and LF escaped.
+fn data(text: &str) -> String {
+    sanitize(text)
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A command property's value: also `:` and `,`, which end a value.
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_text_cannot_end_or_start_a_command() {
+        let path = "a,b:c%\n::warning::x\u{202E}.env";
+        let escaped = property(path);
+        assert!(
+            !escaped.contains(['\n', '\r', ',', ':', '\u{202E}']),
+            "{escaped}"
+        );
+        assert!(escaped.starts_with("a%2Cb%3Ac%25"), "{escaped}");
+        assert_eq!(data("50%\r\nok"), "50%25\\u{d}\\u{a}ok");
+    }
+}
