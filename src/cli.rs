@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::filter::{self, Baseline};
+use crate::hook::{self, Hook};
 use crate::pattern::{self, selftest, Pattern};
 use crate::report::{self, human::sanitize, Format, Style};
 use crate::revoke;
@@ -24,7 +25,17 @@ const GENERIC_PROVIDER: &str = "generic";
 #[command(
     name = "keysweep",
     version,
-    about = "Find leaked credentials (API keys, tokens, private keys) in files."
+    about = "Find leaked credentials (API keys, tokens, private keys) in files and git history.",
+    after_help = "Examples:
+  keysweep scan .                                   # this folder; exit 1 when secrets are found
+  keysweep scan --history                           # every blob of every ref of this repository
+  keysweep scan --range origin/main..HEAD           # what a push or pull request adds
+  keysweep install-hook                             # stop commits that add a secret
+  keysweep scan . --format sarif -o keysweep.sarif  # for GitHub code scanning
+  keysweep patterns list                            # the built-in patterns
+
+Exit status: 0 no findings, 1 findings (or --exit-code N), 2 an error stopped the work.
+Docs: README.md (pre-commit, GitHub Action, config, patterns, webhooks)."
 )]
 #[command(args_override_self = true)]
 pub struct Cli {
@@ -35,9 +46,17 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan folders, files or standard input for secrets.
-    #[command(
-        after_help = "Examples:\n  keysweep scan .\n  keysweep scan --format json -o report.json src config\n  git diff | keysweep scan -"
-    )]
+    #[command(after_help = "Examples:
+  keysweep scan .                                        # folders and files (default .)
+  keysweep scan --format json -o report.json src config  # a JSON report, mode 0600
+  git diff | keysweep scan -                             # standard input
+  keysweep scan --history                                # the whole git history
+  keysweep scan --staged                                 # what git commit would record
+  keysweep scan --range origin/main..HEAD                # what these commits add
+  keysweep scan --range HEAD                             # what pushing HEAD would publish
+  keysweep scan --format github --report sarif=keysweep.sarif --report markdown=summary.md
+  keysweep scan --baseline .keysweep-baseline.json       # only secrets not in the baseline
+  keysweep scan --verify                                 # ask providers whether secrets are live")]
     Scan(ScanArgs),
     /// List or test the patterns keysweep knows.
     #[command(subcommand)]
@@ -45,6 +64,23 @@ pub enum Command {
     /// Accept today's findings once, to be told only about new ones.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Install a git hook that runs keysweep: pre-commit (what is staged) or, with --pre-push, the
+    /// commits a push publishes. A hook keysweep did not write is left alone unless --force.
+    #[command(
+        after_help = "Examples:\n  keysweep install-hook                # .git/hooks/pre-commit: runs keysweep scan --staged\n  keysweep install-hook --pre-push     # .git/hooks/pre-push: runs keysweep scan --range on what is pushed\n  keysweep install-hook --force ../app # replace app's own pre-commit hook (kept as a backup)\n\nWith the pre-commit framework, use .pre-commit-config.yaml instead (see README)."
+    )]
+    InstallHook {
+        /// Install the pre-push hook instead of the pre-commit hook.
+        #[arg(long)]
+        pre_push: bool,
+        /// Replace an existing hook that keysweep did not write (it is kept as
+        /// HOOK.keysweep-backup).
+        #[arg(long)]
+        force: bool,
+        /// The repository (default: the one containing the current folder).
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+    },
     /// Send what the revocation journal holds as pending: webhook batches (with their delivery
     /// ids) and provider revocations left by a crash or an unreachable endpoint.
     #[command(
@@ -72,6 +108,10 @@ pub struct ScanArgs {
     /// Write the report to FILE (created with mode 0600) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE (mode 0600), from the same scan; repeatable.
+    /// Example: --report sarif=keysweep.sarif --report markdown=summary.md
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub reports: Vec<(Format, PathBuf)>,
     /// Shorten secrets to their first 4 characters in json and jsonl too.
     #[arg(long)]
     pub redact: bool,
@@ -164,6 +204,9 @@ pub struct PatternArgs {
 #[derive(Debug, Subcommand)]
 pub enum PatternsCommand {
     /// List every pattern: id, provider, severity, confidence, keywords.
+    #[command(
+        after_help = "Examples:\n  keysweep patterns list\n  keysweep patterns list --format json --patterns my-patterns/"
+    )]
     List {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
@@ -201,6 +244,28 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Patterns(PatternsCommand::Test { paths }) => test_patterns(&paths),
         Command::Baseline(BaselineCommand::Create { output, target }) => {
             create_baseline(&target, &output)
+        }
+        Command::InstallHook {
+            pre_push,
+            force,
+            repo,
+        } => {
+            let hook = if pre_push {
+                Hook::PrePush
+            } else {
+                Hook::PreCommit
+            };
+            let path = hook::install(&repo, hook, force)?;
+            eprintln!(
+                "keysweep: {} hook installed at {}: {}",
+                hook.name(),
+                path.display(),
+                match hook {
+                    Hook::PreCommit => "a commit that adds a secret is stopped (skip once: git commit --no-verify)",
+                    Hook::PrePush => "a push whose commits add a secret is stopped (skip once: git push --no-verify)",
+                }
+            );
+            Ok(0)
         }
         Command::Revoke {
             resume: _,
@@ -377,14 +442,23 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
             && to_terminal
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
+    let report = report::Report {
+        findings: &outcome.findings,
+        stats: &outcome.stats,
+        patterns: engine.patterns(),
+    };
     write_output(args.output.as_deref(), |out| {
-        let report = report::Report {
-            findings: &outcome.findings,
-            stats: &outcome.stats,
-            patterns: engine.patterns(),
-        };
         report::write(args.format, &report, style, out)
     })?;
+    for (format, path) in &args.reports {
+        let style = Style {
+            color: false,
+            ..style
+        };
+        write_output(Some(path), |out| {
+            report::write(*format, &report, style, out)
+        })?;
+    }
     eprintln!(
         "{}",
         summary(&outcome, !matches!(request.mode, Mode::Paths(_)))
@@ -434,6 +508,24 @@ fn create_baseline(target: &ScanOptions, output: &Path) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// `FORMAT=FILE` of `--report`.
+fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = value
+        .split_once('=')
+        .filter(|(_, file)| !file.is_empty())
+        .ok_or_else(|| {
+            format!("expected FORMAT=FILE, such as sarif=keysweep.sarif, not {value:?}")
+        })?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<_> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!("unknown format {format:?}; use one of {}", names.join(", "))
+    })?;
+    Ok((format, PathBuf::from(file)))
+}
+
 /// Folders and files, or one repository for the git modes.
 fn scan_mode(args: &ScanOptions) -> anyhow::Result<Mode> {
     let git = args.history || args.staged || args.range.is_some();
@@ -442,7 +534,8 @@ fn scan_mode(args: &ScanOptions) -> anyhow::Result<Mode> {
     }
     let [repo] = args.paths.as_slice() else {
         bail!(
-            "--history, --staged and --range take one repository, not {} paths",
+            "--history, --staged and --range take one repository, not {} paths: give only the \
+             repository's path (default: the current folder)",
             args.paths.len()
         );
     };

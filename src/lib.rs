@@ -11,6 +11,7 @@ pub mod decode;
 pub mod engine;
 pub mod filter;
 pub mod finding;
+pub mod hook;
 pub mod pattern;
 pub mod report;
 pub mod revoke;

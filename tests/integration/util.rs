@@ -344,8 +344,9 @@ impl GitRepo {
         self.git_with_stdin(args, "")
     }
 
-    pub fn git_with_stdin(&self, args: &[&str], stdin: &str) -> String {
-        use std::io::Write;
+    /// The `git ARGS` command as [`GitRepo::git`] runs it (fixed identities and clock, no user
+    /// config), for a test that expects it to fail (a commit a hook stops).
+    pub fn git_command(&self, args: &[&str]) -> Command {
         let now = self.clock.get();
         self.clock.set(now + 60);
         let date = format!("@{now} +0200");
@@ -375,11 +376,17 @@ impl GitRepo {
         .env("GIT_AUTHOR_DATE", &date)
         .env("GIT_COMMITTER_NAME", "CI Bot")
         .env("GIT_COMMITTER_EMAIL", "ci@example.com")
-        .env("GIT_COMMITTER_DATE", &date)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("GIT_COMMITTER_DATE", &date);
         isolate_from_git_env(&mut cmd);
+        cmd
+    }
+
+    pub fn git_with_stdin(&self, args: &[&str], stdin: &str) -> String {
+        use std::io::Write;
+        let mut cmd = self.git_command(args);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("git should be installed");
         child
             .stdin
