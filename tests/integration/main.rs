@@ -3,9 +3,11 @@
 
 mod util;
 
+mod action;
 mod boundaries;
 mod config;
 mod decode;
+mod hooks;
 mod human;
 mod output;
 mod pairs;
