@@ -70,3 +70,39 @@ fn readme_config_example_is_valid() {
     let out = t.run(&["scan", "a.txt", "--config", ".keysweep.toml"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
 }
+
+/// The README's quick start shows what `keysweep scan .` prints on this repository: the same
+/// findings, and a summary line that differs only in counts of files, bytes and milliseconds.
+#[test]
+fn readme_quick_start_output_is_what_the_scan_prints() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let start = readme
+        .find("```console\n$ keysweep scan .\n")
+        .expect("README.md shows `keysweep scan .`")
+        + "```console\n$ keysweep scan .\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let shown = &readme[start..end];
+    let (report, summary) = shown.trim_end().rsplit_once('\n').unwrap();
+
+    let mut cmd = std::process::Command::new(crate::util::bin());
+    cmd.args(["scan", "."])
+        .current_dir(root)
+        .env("NO_COLOR", "1");
+    let out = crate::util::run_command(cmd, None);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.trim_end(),
+        report,
+        "README's quick start is stale"
+    );
+    let actual = out.stderr.lines().last().unwrap();
+    let shape = |line: &str| {
+        let (findings, scanned) = line.split_once("; scanned ").unwrap();
+        (
+            findings.to_string(),
+            scanned.split(' ').nth(1).map(str::to_string),
+        )
+    };
+    assert_eq!(shape(actual), shape(summary), "{actual}\n{summary}");
+}
