@@ -64,10 +64,12 @@ pub enum Command {
     /// Accept today's findings once, to be told only about new ones.
     #[command(subcommand)]
     Baseline(BaselineCommand),
-    /// Install a git hook that runs keysweep: pre-commit (what is staged) or, with --pre-push, the
-    /// commits a push publishes. A hook keysweep did not write is left alone unless --force.
+    /// Install a git hook that runs keysweep before each commit (or push).
+    ///
+    /// The pre-commit hook scans what is staged; the pre-push hook (--pre-push) the commits a push
+    /// publishes. A hook that keysweep did not write is left alone unless --force.
     #[command(
-        after_help = "Examples:\n  keysweep install-hook                # .git/hooks/pre-commit: runs keysweep scan --staged\n  keysweep install-hook --pre-push     # .git/hooks/pre-push: runs keysweep scan --range on what is pushed\n  keysweep install-hook --force ../app # replace app's own pre-commit hook (kept as a backup)\n\nWith the pre-commit framework, use .pre-commit-config.yaml instead (see README)."
+        after_help = "Examples:\n  keysweep install-hook                # .git/hooks/pre-commit: runs keysweep scan --staged\n  keysweep install-hook --pre-push     # .git/hooks/pre-push: scans the pushed commits\n  keysweep install-hook --force ../app # replace app's own pre-commit hook (kept as a backup)\n\nWith the pre-commit framework, use .pre-commit-config.yaml instead (see README)."
     )]
     InstallHook {
         /// Install the pre-push hook instead of the pre-commit hook.
@@ -81,8 +83,10 @@ pub enum Command {
         #[arg(default_value = ".")]
         repo: PathBuf,
     },
-    /// Send what the revocation journal holds as pending: webhook batches (with their delivery
-    /// ids) and provider revocations left by a crash or an unreachable endpoint.
+    /// Re-send what the revocation journal holds as pending.
+    ///
+    /// Webhook batches (with their delivery ids) and provider revocations left by a crash or an
+    /// unreachable endpoint.
     #[command(
         after_help = "Examples:\n  keysweep revoke --resume\n  keysweep revoke --resume --config ci/.keysweep.toml"
     )]

@@ -156,15 +156,7 @@ fn action_scripts_pass_shellcheck() {
         .filter(|p| p.extension().is_some_and(|e| e == "sh"))
         .collect();
     assert!(scripts.len() >= 3, "{scripts:?}");
-    let out = Command::new("shellcheck")
-        .args(&scripts)
-        .output()
-        .expect("shellcheck is needed for this test: apt-get install shellcheck (.ci/run does)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    crate::util::assert_shellcheck(&scripts);
 }
 
 /// How the test plays the `actions/cache` step.

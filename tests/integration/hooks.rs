@@ -239,14 +239,8 @@ fn installed_hooks_pass_shellcheck() {
         let out = repo.run(args);
         assert_eq!(out.status, 0, "{}", out.stderr);
     }
-    let out = std::process::Command::new("shellcheck")
-        .arg(repo.join(".git/hooks/pre-commit"))
-        .arg(repo.join(".git/hooks/pre-push"))
-        .output()
-        .expect("shellcheck is needed for this test: apt-get install shellcheck (.ci/run does)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    crate::util::assert_shellcheck(&[
+        repo.join(".git/hooks/pre-commit"),
+        repo.join(".git/hooks/pre-push"),
+    ]);
 }

@@ -111,6 +111,19 @@ impl Output {
     }
 }
 
+/// Fails with shellcheck's report unless every script passes it.
+pub fn assert_shellcheck(scripts: &[PathBuf]) {
+    let out = Command::new("shellcheck")
+        .args(scripts)
+        .output()
+        .expect("shellcheck is needed for this test: apt-get install shellcheck (.ci/run does)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 /// Runs `cmd` with a deadline: a scan that hangs (on a FIFO, a loop) fails the test instead of
 /// hanging the suite.
 pub fn run_command(mut cmd: Command, stdin: Option<&[u8]>) -> Output {
