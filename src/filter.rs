@@ -20,10 +20,17 @@ impl Baseline {
     /// An unreadable file, invalid JSON, or JSON that is not a keysweep report: never an empty
     /// baseline, which would silently report everything as new (or, worse, hide a typo).
     pub fn load(path: &Path) -> anyhow::Result<Baseline> {
-        let name = path.display();
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{name}: cannot read the baseline"))?;
-        let report: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{}: cannot read the baseline", path.display()))?;
+        Self::parse(&path.display().to_string(), &text)
+    }
+
+    /// As [`Baseline::load`], from the file's text; `name` names it in errors.
+    ///
+    /// # Errors
+    /// Invalid JSON, or JSON that is not a keysweep report.
+    pub fn parse(name: &str, text: &str) -> anyhow::Result<Baseline> {
+        let report: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| anyhow!("{name}: the baseline is not valid JSON: {e}"))?;
         let not_a_report = || {
             anyhow!("{name}: not a keysweep JSON report (make one with `keysweep baseline create -o {name}`)")

@@ -11,6 +11,8 @@ pub mod decode;
 pub mod engine;
 pub mod filter;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod hook;
 pub mod pattern;
 pub mod report;

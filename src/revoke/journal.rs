@@ -220,14 +220,21 @@ impl Journal {
     /// # Errors
     /// As [`Journal::open`], except for the lock.
     pub fn read_only(path: &Path) -> anyhow::Result<Journal> {
-        let mut journal = Journal::empty(path, None);
         match std::fs::read_to_string(path) {
-            Ok(text) => {
-                journal.replay(&text)?;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Ok(text) => Journal::parse(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Journal::empty(path, None)),
             Err(e) => anyhow::bail!("{}: cannot read the journal: {e}", path.display()),
         }
+    }
+
+    /// The state that the journal text `text` records, as [`Journal::read_only`] reads it;
+    /// `path` names it in errors.
+    ///
+    /// # Errors
+    /// A line other than a torn last one is not a journal entry.
+    pub fn parse(path: &Path, text: &str) -> anyhow::Result<Journal> {
+        let mut journal = Journal::empty(path, None);
+        journal.replay(text)?;
         Ok(journal)
     }
 
