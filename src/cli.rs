@@ -339,6 +339,7 @@ struct Prepared {
 }
 
 fn prepare(target: &ScanOptions) -> anyhow::Result<Prepared> {
+    crate::interrupt::install().context("cannot install the Ctrl-C handler")?;
     let mode = scan_mode(target)?;
     let config = Config::load(target.config.as_deref(), &config_root(&mode))?;
     let generic = target.generic || config.file.scan.generic;
@@ -417,7 +418,11 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     };
     let mut outcome = scan::run(&engine, &request, &print_notice)?;
     let suppressed = filter::apply(&mut outcome.findings, &config.allow, baseline.as_ref());
-    if let Some(settings) = &settings {
+    let partial = outcome.stats.partial;
+    if partial && settings.is_some() {
+        eprintln!("keysweep: interrupted: nothing verified or sent (run the scan again to finish)");
+    }
+    if let Some(settings) = settings.as_ref().filter(|_| !partial) {
         if args.verify {
             let client = revoke::http::Client::new(settings.policy);
             revoke::provider::verify(&mut outcome.findings, engine.patterns(), settings, &client);
@@ -473,6 +478,12 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
             suppressed.allowed, suppressed.baseline
         );
     }
+    if partial {
+        eprintln!(
+            "keysweep: interrupted: the report is partial (what was scanned before the signal)"
+        );
+        return Ok(crate::interrupt::EXIT_STATUS);
+    }
     Ok(if outcome.findings.is_empty() {
         0
     } else {
@@ -489,6 +500,10 @@ fn create_baseline(target: &ScanOptions, output: &Path) -> anyhow::Result<u8> {
         config,
     } = prepare(target)?;
     let mut outcome = scan::run(&engine, &request, &print_notice)?;
+    if outcome.stats.partial {
+        eprintln!("keysweep: interrupted: no baseline written (a partial one would hide nothing it missed)");
+        return Ok(crate::interrupt::EXIT_STATUS);
+    }
     filter::apply(&mut outcome.findings, &config.allow, None);
     write_output(Some(output), |out| {
         let report = report::Report {

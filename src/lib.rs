@@ -14,6 +14,7 @@ pub mod finding;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod hook;
+pub mod interrupt;
 pub mod pattern;
 pub mod report;
 pub mod revoke;

@@ -43,6 +43,9 @@ pub struct Stats {
     pub skipped: u64,
     pub errors: u64,
     pub duration_ms: u64,
+    /// Ctrl-C or SIGTERM stopped the scan: the findings are those of what was scanned by then.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 /// Findings and counters of one scan.
@@ -86,6 +89,8 @@ pub fn run(
     let counters = Counters::default();
     let findings = Mutex::new(Vec::new());
     let visit = |item: Item| match item {
+        // Interrupted: blobs already read are dropped unscanned, and not counted.
+        Item::Blob(_) if crate::interrupt::requested() => {}
         Item::Blob(blob) => {
             let blobs = counters.blobs.fetch_add(1, Ordering::Relaxed) + 1;
             let bytes = counters
@@ -149,6 +154,7 @@ pub fn run(
             skipped: counters.skipped.into_inner(),
             errors: counters.errors.into_inner(),
             duration_ms: started.elapsed().as_millis() as u64,
+            partial: crate::interrupt::requested(),
         },
         symlinks_skipped: counters.symlinks.into_inner(),
     })

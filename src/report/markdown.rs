@@ -21,6 +21,9 @@ pub const MAX_BYTES: usize = 512 * 1024;
 /// Write errors of `out`.
 pub fn write(findings: &[Finding], stats: &Stats, out: &mut dyn Write) -> std::io::Result<()> {
     let mut text = String::new();
+    if stats.partial {
+        text.push_str("> **Partial report**: the scan was interrupted.\n\n");
+    }
     match findings.len() {
         0 => text.push_str("## keysweep: no secrets found\n\n"),
         1 => text.push_str("## keysweep: 1 secret found\n\n"),

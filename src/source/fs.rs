@@ -48,6 +48,9 @@ pub fn walk(root: &Path, options: &WalkOptions, visit: &(dyn Fn(Item) + Sync)) {
     let root_is_dir = root.is_dir();
     builder.build_parallel().run(|| {
         Box::new(move |entry| {
+            if crate::interrupt::requested() {
+                return WalkState::Quit;
+            }
             match entry {
                 Ok(entry) => visit_entry(&entry, root, root_is_dir, options, visit),
                 Err(err) => visit(Item::Notice(walk_error(root, &err))),

@@ -96,6 +96,9 @@ pub fn history(
         }
         let mut walker = TreeWalker::new(&repo, options, visit);
         for oid in walk {
+            if crate::interrupt::requested() {
+                break;
+            }
             let commit = match oid.and_then(|oid| repo.find_commit(oid)) {
                 Ok(commit) => commit,
                 Err(e) => {
@@ -247,7 +250,9 @@ fn read_blobs(
         }
     };
     while let Some(job) = next(jobs) {
-        visit(read_blob(&repo, job, limit));
+        if !crate::interrupt::requested() {
+            visit(read_blob(&repo, job, limit));
+        }
     }
 }
 
@@ -343,6 +348,9 @@ pub fn range(
     }
     let mut seen = HashSet::new();
     for oid in walk {
+        if crate::interrupt::requested() {
+            break;
+        }
         let commit = oid
             .and_then(|oid| repo.find_commit(oid))
             .context("cannot read a commit of the range")?;
@@ -429,6 +437,9 @@ fn scan_diff(
 ) -> anyhow::Result<()> {
     diff.find_similar(Some(DiffFindOptions::new().renames(true).copies(true)))?;
     for index in 0..diff.deltas().len() {
+        if crate::interrupt::requested() {
+            break;
+        }
         let delta = diff
             .get_delta(index)
             .expect("index should be within the diff");

@@ -9,6 +9,7 @@ mod config;
 mod decode;
 mod fuzz_regressions;
 mod hooks;
+mod hostile;
 mod human;
 mod output;
 mod pairs;

@@ -699,3 +699,32 @@ fn the_readme_receiver_accepts_signed_deliveries() {
     );
     out.assert_stderr_has("3 findings delivered (webhook requests: 1)");
 }
+
+/// A receiver that reads the request and never answers: each attempt ends at `timeout_secs`, the
+/// run ends after `max_attempts`, and the batch stays pending in the journal for a later resume.
+#[test]
+fn a_webhook_that_never_answers_is_bounded_by_the_timeout() {
+    let server = Server::start(|_, _| Reply::Stall);
+    let (t, _) = project(2, &server.url(), "");
+    t.write(
+        ".keysweep.toml",
+        format!(
+            "[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 10\nmax_attempts = 2\ntimeout_secs = 1\n[[revoke.webhooks]]\nurl = \"{}\"\nsecret_env = \"{KEY_ENV}\"\n",
+            server.url()
+        ),
+    );
+    let start = Instant::now();
+    let out = scan_revoke(&t);
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_secs(10),
+        "2 attempts of 1 s took {took:?}"
+    );
+    assert_eq!(server.seen().len(), 2, "one request per attempt");
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(revocation_statuses(&out), ["pending", "pending"]);
+    let entries = journal(&t);
+    assert_eq!(entries.len(), 1, "the batch, with no outcome: {entries:?}");
+    let resumed = keysweep(&t, &["revoke", "--resume"]);
+    assert_eq!(resumed.status, 1, "still pending: {}", resumed.stderr);
+}

@@ -110,24 +110,38 @@ fn build(report: &Report, cap: usize) -> (sarif::Sarif, usize) {
         "stats".to_string(),
         serde_json::to_value(report.stats).expect("stats serialize"),
     );
-    let invocation = if dropped > 0 {
+    let mut notices = Vec::new();
+    if dropped > 0 {
         run_properties.insert("omittedResults".to_string(), json!(dropped));
-        let text = format!(
+        notices.push(format!(
             "{} findings: this log holds the {cap} most severe, as GitHub code scanning rejects a \
              run with more than {MAX_RESULTS} results. The JSON report has them all.",
             findings.len()
+        ));
+    }
+    if report.stats.partial {
+        notices.push(
+            "Interrupted: this log is partial, holding what was scanned before the signal."
+                .to_string(),
         );
-        let notice = sarif::Notification::builder()
-            .level(json!("warning"))
-            .message(sarif::Message::builder().text(text).build())
-            .build();
+    }
+    let notices: Vec<_> = notices
+        .into_iter()
+        .map(|text| {
+            sarif::Notification::builder()
+                .level(json!("warning"))
+                .message(sarif::Message::builder().text(text).build())
+                .build()
+        })
+        .collect();
+    let invocation = if notices.is_empty() {
         sarif::Invocation::builder()
             .execution_successful(true)
-            .tool_execution_notifications(vec![notice])
             .build()
     } else {
         sarif::Invocation::builder()
-            .execution_successful(true)
+            .execution_successful(!report.stats.partial)
+            .tool_execution_notifications(notices)
             .build()
     };
     let run = sarif::Run::builder()

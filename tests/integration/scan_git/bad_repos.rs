@@ -420,3 +420,89 @@ fn staged_in_a_bare_repository_is_an_error_not_a_clean_scan() {
     assert_eq!(out.status, 2);
     out.assert_stderr_has("bare.git: a bare repository has no index, so nothing is staged");
 }
+
+/// A pack whose bytes are damaged: whatever can still be read is scanned, what cannot is said
+/// and counted, and keysweep neither panics nor hangs.
+#[test]
+fn a_corrupt_pack_is_said_and_counted_and_never_crashes() {
+    let repo = GitRepo::new();
+    let keys: Vec<String> = (0..20).map(|i| scw_access_key(460 + i)).collect();
+    for (i, key) in keys.iter().enumerate() {
+        repo.write(
+            &format!("svc{i}/app.env"),
+            format!(
+                "# service {i}\nSCW_ACCESS_KEY={key}\n{}\n",
+                "x".repeat(200 + i)
+            ),
+        );
+        repo.commit(&format!("Service {i}"));
+    }
+    repo.git(&["gc", "-q", "--aggressive"]);
+    let pack = std::fs::read_dir(repo.join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .expect("git gc wrote a pack");
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let middle = bytes.len() / 2;
+    for b in &mut bytes[middle..middle + 64] {
+        *b ^= 0x5a;
+    }
+    let mut permissions = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&pack, permissions).unwrap();
+    std::fs::write(&pack, bytes).unwrap();
+
+    let out = repo.run(&["scan", "--history", "--format", "json"]);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    // Unreadable blobs do not stop a scan (ARCHITECTURE.md §3): exit 0 or 1 by what was found,
+    // with each error said and counted, or 2 if the repository could not be walked at all.
+    assert!([0, 1, 2].contains(&out.status), "{}", out.stderr);
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("keysweep: error: "))
+        .collect();
+    assert!(!errors.is_empty(), "the damage is said: {}", out.stderr);
+    if out.status < 2 {
+        let found = findings(&out).len();
+        assert!(found < keys.len(), "some objects were damaged");
+        assert!(
+            out.stderr.contains(&format!("{} errors", errors.len())),
+            "the summary line counts them: {}",
+            out.stderr
+        );
+        assert_eq!(
+            out.stat("errors") as usize,
+            errors.len(),
+            "every error line is counted: {}",
+            out.stderr
+        );
+    }
+}
+
+/// A clone made with `--shared` keeps no objects of its own: they come through
+/// `objects/info/alternates`, and are scanned all the same.
+#[test]
+fn objects_borrowed_through_alternates_are_scanned() {
+    let origin = GitRepo::new();
+    let key = scw_access_key(481);
+    origin.write("deploy.env", format!("SCW_ACCESS_KEY={key}\n"));
+    origin.commit("Deploy");
+    origin.git(&["rm", "-q", "deploy.env"]);
+    origin.commit("Remove the key");
+    let parent = TestDir::new();
+    GitRepo::open(parent.path()).git(&[
+        "clone",
+        "-q",
+        "--shared",
+        &origin.path().display().to_string(),
+        "borrower",
+    ]);
+    let borrower = GitRepo::open(&parent.join("borrower"));
+    assert!(borrower.join(".git/objects/info/alternates").is_file());
+    let out = borrower.run(&["scan", "--history", "--format", "json"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(secrets(&findings(&out)), vec![key]);
+}
