@@ -4,6 +4,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    keysweep::cli::install_panic_hook();
     let cli = keysweep::cli::Cli::parse();
     match keysweep::cli::run(cli) {
         Ok(status) => ExitCode::from(status),

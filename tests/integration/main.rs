@@ -11,6 +11,7 @@ mod fuzz_regressions;
 mod hooks;
 mod hostile;
 mod human;
+mod hygiene;
 mod output;
 mod pairs;
 mod patterns_cmd;
