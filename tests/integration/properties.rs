@@ -7,7 +7,7 @@
 //!   included), or on where the file sits among others;
 //! - the fingerprint depends only on the rule and the secret.
 
-use keysweep::engine::Engine;
+use keysweep::engine::{shannon_entropy, Engine};
 use keysweep::finding::fingerprint;
 use keysweep::scan::{self, scan_blob, Mode, ScanRequest};
 use keysweep::source::fs::WalkOptions;
@@ -25,22 +25,6 @@ fn engine() -> &'static Engine {
     })
 }
 
-fn entropy(s: &str) -> f64 {
-    let mut counts = [0usize; 256];
-    for b in s.bytes() {
-        counts[b as usize] += 1;
-    }
-    let n = s.len() as f64;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = c as f64 / n;
-            -p * p.log2()
-        })
-        .sum()
-}
-
 /// A secret of a built-in pattern whose default boundaries make any non-alphanumeric character a
 /// delimiter: Scaleway access keys and GitHub classic tokens.
 fn secret() -> impl Strategy<Value = (&'static str, String)> {
@@ -49,7 +33,7 @@ fn secret() -> impl Strategy<Value = (&'static str, String)> {
         "[A-Za-z0-9]{36}".prop_map(|s| ("github.pat_classic", format!("ghp_{s}"))),
     ]
     .prop_filter("real keys are random", |(_, s)| {
-        entropy(s) >= 3.5 && !s.to_ascii_uppercase().contains("EXAMPLE")
+        shannon_entropy(s.as_bytes()) >= 3.5 && !s.to_ascii_uppercase().contains("EXAMPLE")
     })
 }
 
