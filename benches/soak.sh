@@ -7,6 +7,7 @@
 #   TREE_GB  size of the large tree in GB (default 5.2: 20 copies of the 258 MB throughput corpus)
 #   COMMITS  commits of the large repository (default 100000; the small one is a third of it)
 #   WORKDIR  default /tmp/keysweep-soak
+# Environment: THROUGHPUT_DIR reuses benches/throughput.sh's WORKDIR (and its corpus).
 # The tree is the throughput corpus (benches/gen_corpus.py, made by benches/throughput.sh)
 # repeated under copy-N/ folders as hard links: every copy is a distinct path that keysweep reads
 # and scans in full, and the disk holds one copy. The small tree is a quarter of the copies. The
@@ -29,10 +30,11 @@ TIMES=$RES/times.tsv
 : >"$TIMES"
 
 # --- Tree -------------------------------------------------------------------------------------
-log "building keysweep and the 256 MB corpus (benches/throughput.sh, one run)"
-RUNS=1 "$BENCH/throughput.sh" 256 "$WORKDIR/throughput" >/dev/null
-KS=$WORKDIR/throughput/bin/keysweep
-CORPUS=$WORKDIR/throughput/corpus-256mb-seed1/tree
+THROUGHPUT=${THROUGHPUT_DIR:-$WORKDIR/throughput}
+log "building keysweep and the 256 MB corpus (benches/throughput.sh in $THROUGHPUT, one run)"
+RUNS=1 "$BENCH/throughput.sh" 256 "$THROUGHPUT" >/dev/null
+KS=$THROUGHPUT/bin/keysweep
+CORPUS=$THROUGHPUT/corpus-256mb-seed1/tree
 corpus_bytes=$(find "$CORPUS" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
 copies=$(awk -v gb="$TREE_GB" -v b="$corpus_bytes" 'BEGIN {n = int(gb * 1e9 / b + 0.999); print (n < 4 ? 4 : n)}')
 TREE=$WORKDIR/tree
