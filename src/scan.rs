@@ -132,7 +132,7 @@ pub fn run(
                         request.walk.max_file_size,
                     ));
                 } else {
-                    fs::walk(path, &request.walk, &visit);
+                    fs::walk(path, paths.len() == 1, &request.walk, &visit);
                 }
             }
         }

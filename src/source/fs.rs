@@ -32,7 +32,10 @@ impl WalkOptions {
 }
 
 /// Walks `root` (a folder or a file) and hands every item to `visit`, from several threads.
-pub fn walk(root: &Path, options: &WalkOptions, visit: &(dyn Fn(Item) + Sync)) {
+/// Walks `root`. With `relative`, report paths are relative to a folder root; otherwise (several
+/// roots on one command line, where `a/x.env` and `b/x.env` must stay apart) they keep the root
+/// as given.
+pub fn walk(root: &Path, relative: bool, options: &WalkOptions, visit: &(dyn Fn(Item) + Sync)) {
     let mut builder = WalkBuilder::new(root);
     builder
         .threads(options.threads)
@@ -45,7 +48,7 @@ pub fn walk(root: &Path, options: &WalkOptions, visit: &(dyn Fn(Item) + Sync)) {
     } else {
         builder.add_custom_ignore_filename(IGNORE_FILE);
     }
-    let root_is_dir = root.is_dir();
+    let root_is_dir = relative && root.is_dir();
     builder.build_parallel().run(|| {
         Box::new(move |entry| {
             if crate::interrupt::requested() {

@@ -256,3 +256,20 @@ fn thread_count_does_not_change_the_report() {
     assert_eq!(one.as_array().unwrap().len(), 60);
     assert_eq!(one, many);
 }
+
+/// Two folders on one command line holding the same file: two findings, told apart by the folder.
+#[test]
+fn several_folders_keep_their_names_in_report_paths() {
+    let t = TestDir::new();
+    let key = scw_access_key(631);
+    for dir in ["staging", "prod"] {
+        t.write(&format!("{dir}/app.env"), format!("SCW_ACCESS_KEY={key}\n"));
+    }
+    let out = t.run(&["scan", "staging", "prod", "--format", "json"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    let mut paths: Vec<String> = out.findings().into_iter().map(|f| f.1).collect();
+    paths.sort();
+    assert_eq!(paths, ["prod/app.env", "staging/app.env"]);
+    let out = t.run(&["scan", "staging", "--format", "json"]);
+    assert_eq!(out.findings()[0].1, "app.env", "one folder: relative to it");
+}
