@@ -191,6 +191,22 @@ fn big_history(key: &str) -> crate::util::GitRepo {
     repo
 }
 
+/// User plus system CPU time of process `pid` so far, in clock ticks (1/100 s on Linux).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces): utime and
+    // stime are the 12th and 13th.
+    let rest = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
+}
+
 /// Ctrl-C in the middle of a history scan: the report is written, says it is partial, holds what
 /// was found by then, and the exit status is 130; nothing is sent to the webhook and the journal
 /// is never left half-written.
@@ -220,7 +236,16 @@ fn sigint_in_the_middle_of_a_history_scan_gives_a_partial_report() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(800));
+    // Wait until the scan has used half a second of CPU (it needs about six): under load, a
+    // fixed delay could fire before it starts.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while cpu_ticks(child.id()) < 50 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scan never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
