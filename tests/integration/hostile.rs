@@ -155,10 +155,12 @@ fn a_pattern_whose_regex_would_blow_up_is_rejected_at_load_with_its_name() {
     assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
 }
 
-/// A repository of 600 commits adding 100 files each (60,000 blobs), made with git fast-import;
-/// the first commit holds a key.
+/// A repository of 600 commits adding 100 files each (60,000 blobs of 3 KiB, which take a debug
+/// build about 40 s of CPU to scan), made with git fast-import; the first commit holds a key.
 fn big_history(key: &str) -> crate::util::GitRepo {
     let repo = crate::util::GitRepo::new();
+    let filler = "lorem ipsum dolor sit amet, api_key = os.environ['API_KEY'] # token: see vault\n"
+        .repeat(40);
     let mut stream = String::new();
     let mut mark = 0;
     for c in 0..600 {
@@ -168,7 +170,7 @@ fn big_history(key: &str) -> crate::util::GitRepo {
             let body = if c == 0 && f == 0 {
                 format!("SCW_ACCESS_KEY={key}\n")
             } else {
-                format!("value {c} {f} {}\n", "lorem ipsum ".repeat(f % 7))
+                format!("value {c} {f}\n{filler}")
             };
             stream.push_str(&format!(
                 "blob\nmark :{mark}\ndata {}\n{body}\n",
@@ -236,10 +238,10 @@ fn sigint_in_the_middle_of_a_history_scan_gives_a_partial_report() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the scan has used half a second of CPU (it needs about six): under load, a
-    // fixed delay could fire before it starts.
+    // Wait until the scan has used 1.5 s of CPU (starting takes a debug build 0.5 s; the whole
+    // scan about 40 s): under load, a fixed delay could fire before it starts.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while cpu_ticks(child.id()) < 50 {
+    while cpu_ticks(child.id()) < 150 {
         assert!(
             std::time::Instant::now() < deadline,
             "the scan never got going"
