@@ -98,17 +98,16 @@ fn current_binary() -> String {
         .unwrap_or_default()
 }
 
+/// `HOOK.keysweep-backup`, or `HOOK.keysweep-backup.N` for the first N free.
 fn free_backup_name(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".keysweep-backup");
-    let first = PathBuf::from(&name);
     (1..)
         .map(|n| {
-            if n == 1 {
-                first.clone()
-            } else {
-                PathBuf::from(format!("{}.{n}", first.display()))
+            let mut name = path.as_os_str().to_owned();
+            name.push(".keysweep-backup");
+            if n > 1 {
+                name.push(format!(".{n}"));
             }
+            PathBuf::from(name)
         })
         .find(|p| !p.exists())
         .expect("some backup name is free")

@@ -8,7 +8,7 @@
 //! can neither end the command early nor start another one.
 
 use super::human::sanitize;
-use super::redact;
+use super::{redact, short_id};
 use crate::finding::Finding;
 use std::io::Write;
 
@@ -37,7 +37,7 @@ fn message(f: &Finding) -> String {
     let place = match &f.commit {
         Some(c) => format!(
             " was committed in {} by {} on {}",
-            c.id.get(..12).unwrap_or(&c.id),
+            short_id(&c.id),
             c.author,
             c.date
         ),
@@ -50,7 +50,7 @@ fn message(f: &Finding) -> String {
         redact(&f.secret),
         f.rule_id,
         f.severity,
-        f.fingerprint.get(..12).unwrap_or(&f.fingerprint),
+        short_id(&f.fingerprint),
     )
 }
 

@@ -17,7 +17,7 @@
 //! authors) and from pattern files is sanitised: untrusted text must not move the cursor or
 //! reorder the line.
 
-use super::{redact, Style};
+use super::{redact, short_id, Style};
 use crate::finding::Finding;
 use crate::pattern::Severity;
 use crate::source::SourceKind;
@@ -34,8 +34,6 @@ const SECRET: &str = "\x1b[1;31m";
 const GUTTER: &str = "\x1b[1;34m";
 const COMMIT: &str = "\x1b[33m";
 
-/// Hexadecimal digits shown of commit ids, blob ids and fingerprints.
-const SHORT_ID: usize = 12;
 /// Characters of a commit message's first line shown.
 const MESSAGE_CHARS: usize = 100;
 /// Indent of the context, caret and fingerprint lines.
@@ -409,7 +407,7 @@ fn first_line(message: &str) -> String {
 }
 
 fn short(id: &str) -> String {
-    sanitize(&id.chars().take(SHORT_ID).collect::<String>())
+    sanitize(short_id(id))
 }
 
 #[derive(Clone, Copy)]

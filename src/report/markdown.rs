@@ -8,7 +8,7 @@
 //! out.
 
 use super::human::sanitize;
-use super::redact;
+use super::{redact, short_id};
 use crate::finding::Finding;
 use crate::scan::{human_bytes, Stats};
 use std::fmt::Write as _;
@@ -43,9 +43,7 @@ pub fn write(findings: &[Finding], stats: &Stats, out: &mut dyn Write) -> std::i
                 );
                 break;
             }
-            let commit = f.commit.as_ref().map_or(String::new(), |c| {
-                c.id.get(..12).unwrap_or(&c.id).to_string()
-            });
+            let commit = f.commit.as_ref().map_or("", |c| short_id(&c.id));
             let _ = writeln!(
                 text,
                 "| {} | {} ({}) | {}:{}:{} | {} | {} |",

@@ -50,6 +50,11 @@ pub fn redact(secret: &str) -> String {
     out
 }
 
+/// The first 12 characters of a commit id, blob id or fingerprint: what every format shows.
+pub fn short_id(id: &str) -> &str {
+    id.char_indices().nth(12).map_or(id, |(end, _)| &id[..end])
+}
+
 /// Everything a report is made from.
 pub struct Report<'a> {
     pub findings: &'a [Finding],

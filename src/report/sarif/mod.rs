@@ -11,7 +11,7 @@
 //! No whole secret is ever written: a result names the secret by its [`redact`]ed form and its
 //! fingerprint (a hash of the whole secret).
 
-use super::{redact, Report};
+use super::{redact, short_id, Report};
 use crate::finding::Finding;
 use crate::pattern::{Confidence, Pattern, Severity};
 use serde_json::json;
@@ -473,10 +473,6 @@ fn result(finding: &Finding, rule_index: usize, occurrence: usize) -> sarif::Res
             )
             .build()
     }
-}
-
-fn short_id(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
 }
 
 fn as_i64(n: usize) -> i64 {
