@@ -16,6 +16,7 @@ pub mod fuzz;
 pub mod hook;
 pub mod interrupt;
 pub mod pattern;
+pub mod places;
 pub mod report;
 pub mod revoke;
 pub mod scan;

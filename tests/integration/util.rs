@@ -127,6 +127,7 @@ pub fn assert_shellcheck(scripts: &[PathBuf]) {
 /// Runs `cmd` with a deadline: a scan that hangs (on a FIFO, a loop) fails the test instead of
 /// hanging the suite.
 pub fn run_command(mut cmd: Command, stdin: Option<&[u8]>) -> Output {
+    isolate_user_folders(&mut cmd);
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
@@ -186,6 +187,27 @@ pub fn run_command(mut cmd: Command, stdin: Option<&[u8]>) -> Output {
         status: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Points keysweep's user config and state folders (`XDG_CONFIG_HOME`, `XDG_STATE_HOME`) at a
+/// folder of this test run, unless the test set them itself: a developer's own
+/// `~/.config/keysweep/config.toml` or journal must never change what a test sees.
+pub fn isolate_user_folders(cmd: &mut Command) {
+    // One folder per test process, under cargo's scratch folder for tests (not cleaned up by
+    // the process, so kept out of /tmp).
+    static HOME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let home = HOME.get_or_init(|| {
+        tempfile::Builder::new()
+            .prefix("user-folders-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .expect("a temp dir should be creatable")
+            .keep()
+    });
+    for (var, sub) in [("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state")] {
+        if !cmd.get_envs().any(|(k, _)| k == var) {
+            cmd.env(var, home.join(sub));
+        }
     }
 }
 
