@@ -3,7 +3,9 @@
 //! error that stopped the work.
 
 use crate::config::Config;
+use crate::discover::{self, ConfigArgs};
 use crate::engine::Engine;
+use crate::exit::Exit;
 use crate::filter::{self, Baseline};
 use crate::hook::{self, Hook};
 use crate::pattern::{self, selftest, Pattern};
@@ -15,7 +17,6 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
 /// The provider of the built-in generic rules, off unless `--generic` or `[scan] generic`.
@@ -34,7 +35,8 @@ const GENERIC_PROVIDER: &str = "generic";
   keysweep scan . --format sarif -o keysweep.sarif  # for GitHub code scanning
   keysweep patterns list                            # the built-in patterns
 
-Exit status: 0 no findings, 1 findings (or --exit-code N), 2 an error stopped the work.
+Exit status: 0 no findings, 1 findings (or --exit-code N), 2 an error stopped the work,
+3 the scan had errors (unreadable files, corrupt objects, nothing scanned), 130 interrupted.
 Docs: README.md (pre-commit, GitHub Action, config, patterns, webhooks)."
 )]
 #[command(args_override_self = true)]
@@ -94,7 +96,8 @@ pub enum Command {
         /// Re-send the pending entries (the only action; required).
         #[arg(long, required = true)]
         resume: bool,
-        /// The config file naming the webhooks and the journal (default: ./.keysweep.toml).
+        /// The config file naming the webhooks and the journal (default: your own config file,
+        /// ~/.config/keysweep/config.toml; a repository's .keysweep.toml is never read here).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
         #[command(flatten)]
@@ -158,9 +161,18 @@ pub struct ScanOptions {
     /// Scan what the commits of A..B add (a pull request, a push), added lines only.
     #[arg(long, value_name = "A..B")]
     pub range: Option<String>,
-    /// The config file (default: .keysweep.toml at the scanned folder or repository root).
+    /// The config file (default: the repository's .keysweep.toml, read from a place the scanned
+    /// change cannot rewrite; see README "Trust model"). Your own ~/.config/keysweep/config.toml
+    /// is read as well.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Read no config file: neither the repository's .keysweep.toml nor your own.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Exit 0 rather than 3 when nothing could be scanned (every file excluded, ignored, skipped
+    /// or unreadable).
+    #[arg(long)]
+    pub allow_nothing_scanned: bool,
     #[command(flatten)]
     pub patterns: PatternArgs,
     /// Also run the generic rules (a high-entropy value assigned to a name like `password` or
@@ -258,13 +270,13 @@ fn panic_line(location: Option<&std::panic::Location>) -> String {
 ///
 /// # Errors
 /// Anything that stops the work (bad pattern, missing path, unwritable output): exit status 2.
-pub fn run(cli: Cli) -> anyhow::Result<u8> {
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Patterns(PatternsCommand::List { format, patterns }) => {
             let engine = load_engine(&patterns.extra)?;
             list_patterns(engine.patterns(), format)?;
-            Ok(0)
+            Ok(Exit::Clean)
         }
         Command::Patterns(PatternsCommand::Test { paths }) => test_patterns(&paths),
         Command::Baseline(BaselineCommand::Create { output, target }) => {
@@ -290,7 +302,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                     Hook::PrePush => "a push whose commits add a secret is stopped (skip once: git push --no-verify)",
                 }
             );
-            Ok(0)
+            Ok(Exit::Clean)
         }
         Command::Revoke {
             resume: _,
@@ -300,17 +312,26 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-fn resume_revocations(config: Option<&Path>, extra: &[PathBuf]) -> anyhow::Result<u8> {
-    let config = Config::load(config, Path::new("."))?;
+fn resume_revocations(config: Option<&Path>, extra: &[PathBuf]) -> anyhow::Result<Exit> {
+    let args = ConfigArgs {
+        named: config.map(Path::to_path_buf),
+        none: false,
+    };
+    let config = Config::load(&discover::trusted_sources(&args)?, &warn)?;
     let engine = load_engine_with(extra, &config, true)?;
     let settings = revoke::Settings::from_config(&config, true)?;
     let tally = revoke::resume(engine.patterns(), &settings)?;
     eprintln!("{}", tally.line(&settings.journal));
     Ok(if tally.pending + tally.revoke_pending > 0 {
-        1
+        Exit::Findings(1)
     } else {
-        0
+        Exit::Clean
     })
+}
+
+/// A warning line on stderr; the text may quote a scanned tree's config, so it is sanitised.
+fn warn(text: String) {
+    eprintln!("keysweep: warning: {}", sanitize(&text));
 }
 
 /// Built-in patterns plus `extra`, checked for duplicate ids; the extra ones also for their own
@@ -320,25 +341,17 @@ fn load_engine(extra: &[PathBuf]) -> anyhow::Result<Engine> {
     load_engine_with(extra, &Config::default(), true)
 }
 
-/// As [`load_engine`], plus the config's `[[patterns]]`, minus the rules its `[allow] rules`
-/// switch off.
+/// As [`load_engine`], plus the config's `[[patterns]]`. Its `[allow] rules` are checked
+/// against the loaded rules here and applied to findings by the filters, which count them.
 fn load_engine_with(extra: &[PathBuf], config: &Config, generic: bool) -> anyhow::Result<Engine> {
     let mut patterns = pattern::builtin()?;
     patterns.extend(pattern::load_paths(extra)?);
-    if let Some(path) = &config.path {
-        let specs = config.file.patterns.clone();
-        patterns.extend(pattern::compile_specs(&path.display().to_string(), specs)?);
+    for (name, specs) in &config.patterns {
+        patterns.extend(pattern::compile_specs(name, specs.clone())?);
     }
     pattern::check_set(&patterns)?;
-    if let Some(off) = &config.allow.rules {
-        let before = patterns.len();
-        patterns.retain(|p| !off.is_match(&p.id));
-        if patterns.len() == before {
-            eprintln!(
-                "keysweep: warning: [allow] rules in the config switch off no rule (check the ids)"
-            );
-        }
-    }
+    let ids: Vec<&str> = patterns.iter().map(|p| p.id.as_str()).collect();
+    config.check_rules(&ids, &warn)?;
     if !generic {
         patterns.retain(|p| !(p.builtin && p.provider == GENERIC_PROVIDER));
     }
@@ -362,8 +375,14 @@ struct Prepared {
 fn prepare(target: &ScanOptions) -> anyhow::Result<Prepared> {
     crate::interrupt::install().context("cannot install the Ctrl-C handler")?;
     let mode = scan_mode(target)?;
-    let config = Config::load(target.config.as_deref(), &config_root(&mode))?;
-    let generic = target.generic || config.file.scan.generic;
+    let args = ConfigArgs {
+        named: target.config.clone(),
+        none: target.no_config,
+    };
+    let sources =
+        discover::config_sources(&mode, &args, &|n| eprintln!("keysweep: {}", sanitize(&n)))?;
+    let config = Config::load(&sources, &warn)?;
+    let generic = target.generic || config.generic;
     let engine = load_engine_with(&target.patterns.extra, &config, generic)?;
     let threads = target
         .threads
@@ -378,9 +397,9 @@ fn prepare(target: &ScanOptions) -> anyhow::Result<Prepared> {
             follow_symlinks: target.follow_symlinks,
             max_file_size: target
                 .max_file_size
-                .or(config.file.scan.max_file_size)
+                .or(config.max_file_size)
                 .unwrap_or(DEFAULT_MAX_FILE_SIZE),
-            exclude: config.exclude.clone().map(Arc::new),
+            exclude: config.exclude.clone(),
         },
     };
     Ok(Prepared {
@@ -388,24 +407,6 @@ fn prepare(target: &ScanOptions) -> anyhow::Result<Prepared> {
         request,
         config,
     })
-}
-
-/// Where `.keysweep.toml` is looked for: the one folder scanned, the repository's work tree,
-/// or else the current folder.
-fn config_root(mode: &Mode) -> PathBuf {
-    let here = PathBuf::from(".");
-    match mode {
-        Mode::Paths(paths) => match paths.as_slice() {
-            [one] if one.is_dir() => one.clone(),
-            _ => here,
-        },
-        Mode::History(repo) | Mode::Staged(repo) | Mode::Range { repo, .. } => {
-            crate::source::git::open(repo)
-                .ok()
-                .and_then(|r| r.workdir().map(Path::to_path_buf))
-                .unwrap_or(here)
-        }
-    }
 }
 
 fn print_notice(notice: &Notice) {
@@ -424,7 +425,7 @@ fn print_notice(notice: &Notice) {
     }
 }
 
-fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
+fn run_scan(args: ScanArgs) -> anyhow::Result<Exit> {
     let Prepared {
         engine,
         request,
@@ -437,8 +438,10 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     } else {
         None
     };
-    let mut outcome = scan::run(&engine, &request, &print_notice)?;
+    let errors = ErrorLog::default();
+    let mut outcome = scan::run(&engine, &request, &|n| errors.print(n))?;
     let suppressed = filter::apply(&mut outcome.findings, &config.allow, baseline.as_ref());
+    let problems = errors.problems(&outcome, &request.mode);
     let partial = outcome.stats.partial;
     if partial && settings.is_some() {
         eprintln!("keysweep: interrupted: nothing verified or sent (run the scan again to finish)");
@@ -475,6 +478,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     let report = report::Report {
         findings: &outcome.findings,
         stats: &outcome.stats,
+        problems: &problems,
         patterns: engine.patterns(),
     };
     write_output(args.output.as_deref(), |out| {
@@ -493,43 +497,202 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         "{}",
         summary(&outcome, !matches!(request.mode, Mode::Paths(_)))
     );
+    tell_suppressed(&config, &suppressed);
+    if partial {
+        eprintln!(
+            "keysweep: interrupted: the report is partial (what was scanned before the signal)"
+        );
+        return Ok(Exit::Interrupted);
+    }
+    Ok(verdict(
+        &outcome,
+        &problems,
+        &request.mode,
+        args.target.allow_nothing_scanned,
+        args.exit_code,
+    ))
+}
+
+/// The exit status of a finished scan, with a line saying why when the scan was not complete.
+fn verdict(
+    outcome: &Outcome,
+    problems: &[report::Problem],
+    mode: &Mode,
+    allow_nothing_scanned: bool,
+    findings_code: u8,
+) -> Exit {
+    let incomplete = problems
+        .iter()
+        .any(|p| p.id != NOTHING_SCANNED || !allow_nothing_scanned);
+    if incomplete {
+        eprintln!(
+            "keysweep: the scan had errors, so its report is incomplete (exit status {}{})",
+            Exit::SCAN_ERRORS,
+            if problems.iter().any(|p| p.id == NOTHING_SCANNED) {
+                "; --allow-nothing-scanned accepts a scan that read nothing"
+            } else {
+                ""
+            }
+        );
+        return Exit::ScanErrors;
+    }
+    if outcome.stats.blobs_scanned == 0 && problems.is_empty() {
+        eprintln!("keysweep: nothing to scan: {}", empty_input(mode));
+    }
+    if outcome.findings.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings(findings_code)
+    }
+}
+
+/// What an empty input was, for the "nothing to scan" line.
+fn empty_input(mode: &Mode) -> &'static str {
+    match mode {
+        Mode::Paths(_) => "no files",
+        Mode::History(_) => "the repository has no commits",
+        Mode::Staged(_) => "nothing is staged",
+        Mode::Range { .. } => "the range adds no files",
+    }
+}
+
+const NOTHING_SCANNED: &str = "nothing-scanned";
+
+/// The error notices of a scan, printed as they come; the first few kept for the reports.
+#[derive(Default)]
+struct ErrorLog {
+    first: std::sync::Mutex<Vec<String>>,
+}
+
+impl ErrorLog {
+    const KEPT: usize = 3;
+
+    fn print(&self, notice: &Notice) {
+        if let Notice::Error { path, message } = notice {
+            let mut first = self.first.lock().expect("no thread panics holding the log");
+            if first.len() < Self::KEPT {
+                first.push(format!("{}: {}", sanitize(path), sanitize(message)));
+            }
+        }
+        print_notice(notice);
+    }
+
+    /// One problem per kind: unreadable inputs, and a scan that read nothing.
+    fn problems(&self, outcome: &Outcome, mode: &Mode) -> Vec<report::Problem> {
+        let stats = &outcome.stats;
+        let mut problems = Vec::new();
+        if stats.errors > 0 {
+            let first = self.first.lock().expect("no thread panics holding the log");
+            let (id, what) = match mode {
+                Mode::Paths(_) => ("read-errors", "files or folders could not be read"),
+                _ => ("object-errors", "git objects or paths could not be read"),
+            };
+            problems.push(report::Problem {
+                id,
+                text: format!(
+                    "{} {what}, so they were not scanned (first: {})",
+                    stats.errors,
+                    first.join("; ")
+                ),
+            });
+        }
+        if stats.blobs_scanned == 0 && !stats.partial {
+            let mut why = Vec::new();
+            if stats.excluded > 0 {
+                why.push(format!("{} excluded by the config", stats.excluded));
+            }
+            if stats.skipped > 0 {
+                why.push(format!("{} skipped", stats.skipped));
+            }
+            if stats.errors > 0 {
+                why.push(format!("{} unreadable", stats.errors));
+            }
+            if why.is_empty() && all_ignored(mode) {
+                why.push(
+                    "every file is ignored by .gitignore, .ignore or .keysweepignore (--no-ignore \
+                     scans them)"
+                        .to_string(),
+                );
+            }
+            if !why.is_empty() {
+                let text = format!("nothing was scanned: {}", why.join(", "));
+                eprintln!("keysweep: {text}");
+                problems.push(report::Problem {
+                    id: NOTHING_SCANNED,
+                    text,
+                });
+            }
+        }
+        problems
+    }
+}
+
+/// Whether a folder scan that read nothing had files to read, all of them ignored.
+fn all_ignored(mode: &Mode) -> bool {
+    let Mode::Paths(paths) = mode else {
+        return false;
+    };
+    paths.iter().filter(|p| p.is_dir()).any(|root| {
+        ignore::WalkBuilder::new(root)
+            .standard_filters(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build()
+            .flatten()
+            .any(|e| e.file_type().is_some_and(|t| t.is_file()))
+    })
+}
+
+/// Says what each allow rule and exclude glob of the config hid: a config cannot hide a finding
+/// without it being counted here.
+fn tell_suppressed(config: &Config, suppressed: &filter::Suppressed) {
     if suppressed.allowed + suppressed.baseline > 0 {
         eprintln!(
             "keysweep: not reported: {} allowed by the config, {} already in the baseline",
             suppressed.allowed, suppressed.baseline
         );
     }
-    if partial {
-        eprintln!(
-            "keysweep: interrupted: the report is partial (what was scanned before the signal)"
-        );
-        return Ok(crate::interrupt::EXIT_STATUS);
+    for ((entry, _), n) in config.allow.entries.iter().zip(&suppressed.by_entry) {
+        if *n > 0 {
+            eprintln!(
+                "keysweep:   {} hid {n} finding{}",
+                sanitize(&entry.to_string()),
+                plural(*n)
+            );
+        }
     }
-    Ok(if outcome.findings.is_empty() {
-        0
-    } else {
-        args.exit_code
-    })
+    if let Some(exclude) = &config.exclude {
+        for (entry, n) in exclude.counts() {
+            eprintln!(
+                "keysweep: {} kept {n} path{} from being scanned",
+                sanitize(&entry.to_string()),
+                plural(n as usize)
+            );
+        }
+    }
 }
 
 /// `baseline create`: the findings left after the config's allow rules, written as a redacted
-/// JSON report. Exit status 0 whatever it holds: accepting findings is the point.
-fn create_baseline(target: &ScanOptions, output: &Path) -> anyhow::Result<u8> {
+/// JSON report. Exit status 0 whatever it holds: accepting findings is the point; 3 when the
+/// scan had errors, as a baseline of an incomplete scan accepts less than it seems.
+fn create_baseline(target: &ScanOptions, output: &Path) -> anyhow::Result<Exit> {
     let Prepared {
         engine,
         request,
         config,
     } = prepare(target)?;
-    let mut outcome = scan::run(&engine, &request, &print_notice)?;
+    let errors = ErrorLog::default();
+    let mut outcome = scan::run(&engine, &request, &|n| errors.print(n))?;
     if outcome.stats.partial {
         eprintln!("keysweep: interrupted: no baseline written (a partial one would hide nothing it missed)");
-        return Ok(crate::interrupt::EXIT_STATUS);
+        return Ok(Exit::Interrupted);
     }
-    filter::apply(&mut outcome.findings, &config.allow, None);
+    let problems = errors.problems(&outcome, &request.mode);
+    let suppressed = filter::apply(&mut outcome.findings, &config.allow, None);
     write_output(Some(output), |out| {
         let report = report::Report {
             findings: &outcome.findings,
             stats: &outcome.stats,
+            problems: &problems,
             patterns: engine.patterns(),
         };
         let style = Style {
@@ -545,7 +708,19 @@ fn create_baseline(target: &ScanOptions, output: &Path) -> anyhow::Result<u8> {
         output.display(),
         output.display()
     );
-    Ok(0)
+    tell_suppressed(&config, &suppressed);
+    Ok(
+        match verdict(
+            &outcome,
+            &problems,
+            &request.mode,
+            target.allow_nothing_scanned,
+            1,
+        ) {
+            Exit::Findings(_) => Exit::Clean,
+            other => other,
+        },
+    )
 }
 
 /// `FORMAT=FILE` of `--report`.
@@ -769,7 +944,7 @@ fn list_patterns(patterns: &[Pattern], format: ListFormat) -> anyhow::Result<()>
     })
 }
 
-fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<u8> {
+fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<Exit> {
     let patterns = if paths.is_empty() {
         pattern::builtin()?
     } else {
@@ -793,7 +968,11 @@ fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<u8> {
         count - failing_patterns(&failures),
         failing_patterns(&failures)
     );
-    Ok(if failures.is_empty() { 0 } else { 1 })
+    Ok(if failures.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings(1)
+    })
 }
 
 fn failing_patterns(failures: &[selftest::ExampleFailure]) -> usize {

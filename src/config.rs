@@ -8,6 +8,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The config file looked for at the scanned root when `--config` is not given.
 pub const FILE_NAME: &str = ".keysweep.toml";
@@ -54,14 +55,14 @@ pub struct AllowSection {
     pub rules: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderSection {
     /// Base URL for verification and revocation calls.
     pub api_url: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeSection {
     pub journal: Option<String>,
@@ -75,7 +76,7 @@ pub struct RevokeSection {
     pub webhooks: Vec<WebhookSection>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSection {
     pub url: String,
@@ -86,86 +87,417 @@ pub struct WebhookSection {
     pub secret_env: String,
 }
 
-/// A loaded, checked config: globs and regexes compiled.
-#[derive(Debug, Default)]
-pub struct Config {
-    /// Where it came from (`None`: no config file).
+/// Where a config file came from, which decides what it may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// `--config FILE`: the user named it.
+    Named,
+    /// The user's own config folder (`places::user_config_file`).
+    User,
+    /// Found in the scanned tree (or in a commit of the scanned repository): written by whoever
+    /// wrote the tree. It may only narrow what is reported, visibly; never say where data goes.
+    Tree,
+}
+
+/// One config file's text and where it came from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// How messages name it: a path, or `.keysweep.toml at 1a2b3c4d5e6f` for a committed one.
+    pub name: String,
+    /// The file on disk, when it is one (relative paths in `[revoke]` start from its folder).
     pub path: Option<PathBuf>,
-    pub file: ConfigFile,
-    pub exclude: Option<GlobSet>,
-    pub allow: Allow,
+    pub trust: Trust,
+    pub text: String,
 }
 
-/// The compiled `[allow]` rules.
-#[derive(Debug, Default)]
-pub struct Allow {
-    pub paths: Option<GlobSet>,
-    pub secrets: Vec<regex::Regex>,
-    pub rules: Option<GlobSet>,
-}
-
-impl Config {
-    /// Loads `explicit`, or else `root/.keysweep.toml` if it exists, or else an empty config.
+impl Source {
+    /// A file on disk, read whole.
     ///
     /// # Errors
-    /// An unreadable file (an explicit one that is missing included), bad TOML, an unknown key,
-    /// a bad glob or regex: each message names the file and the key.
-    pub fn load(explicit: Option<&Path>, root: &Path) -> anyhow::Result<Config> {
-        let path = match explicit {
-            Some(path) => path.to_path_buf(),
-            None => {
-                let found = root.join(FILE_NAME);
-                if !found.is_file() {
-                    return Ok(Config::default());
-                }
-                found
-            }
-        };
-        let text = std::fs::read_to_string(&path)
+    /// The file cannot be read.
+    pub fn read(path: &Path, trust: Trust) -> anyhow::Result<Source> {
+        let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read the config", path.display()))?;
-        Self::parse(&path, &text)
+        Ok(Source {
+            name: crate::source::display_path(path),
+            path: Some(path.to_path_buf()),
+            trust,
+            text,
+        })
+    }
+}
+
+/// A loaded, checked config: every file read, merged, globs and regexes compiled.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The names of the files read, lowest precedence first.
+    pub sources: Vec<String>,
+    pub exclude: Option<std::sync::Arc<Exclude>>,
+    pub max_file_size: Option<u64>,
+    pub generic: bool,
+    pub allow: Allow,
+    /// Custom patterns, by the name of the file that holds them.
+    pub patterns: Vec<(String, Vec<PatternSpec>)>,
+    /// What only a trusted file (named or the user's own) may set.
+    pub trusted: Trusted,
+}
+
+/// The settings that send data or write files: never from a config found in the scanned tree.
+#[derive(Debug, Default)]
+pub struct Trusted {
+    /// The file `revoke` came from (its folder anchors a relative journal path).
+    pub path: Option<PathBuf>,
+    pub providers: BTreeMap<String, ProviderSection>,
+    pub revoke: RevokeSection,
+}
+
+/// `[scan] exclude`, with how many paths each glob kept from being read.
+#[derive(Debug)]
+pub struct Exclude {
+    set: GlobSet,
+    entries: Vec<Entry>,
+    hits: Vec<AtomicU64>,
+}
+
+/// One glob or regex of a config, named as its file wrote it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The config file.
+    pub origin: String,
+    /// `[allow] paths`, `[scan] exclude`, …
+    pub key: &'static str,
+    /// The glob or regex as written.
+    pub text: String,
+    /// The trust of its file.
+    pub trust: Trust,
+}
+
+impl std::fmt::Display for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} {:?}", self.origin, self.key, self.text)
+    }
+}
+
+impl Exclude {
+    /// Whether a glob excludes this report path; the first matching glob counts it.
+    pub fn matches(&self, path: &str) -> bool {
+        match self.set.matches(path).first() {
+            Some(&i) => {
+                self.hits[i].fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
     }
 
+    /// Each glob that excluded something, with its count.
+    pub fn counts(&self) -> Vec<(&Entry, u64)> {
+        self.entries
+            .iter()
+            .zip(&self.hits)
+            .map(|(e, n)| (e, n.load(Ordering::Relaxed)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// How many paths were excluded in all.
+    pub fn total(&self) -> u64 {
+        self.hits.iter().map(|n| n.load(Ordering::Relaxed)).sum()
+    }
+}
+
+/// The compiled `[allow]` rules of every config file, in order: a finding is counted against the
+/// first entry that hides it.
+#[derive(Debug, Default)]
+pub struct Allow {
+    pub entries: Vec<(Entry, Matcher)>,
+}
+
+#[derive(Debug)]
+pub enum Matcher {
+    /// `[allow] paths`: a glob on the finding's path.
+    Path(globset::GlobMatcher),
+    /// `[allow] secrets`: a regex on the secret.
+    Secret(regex::Regex),
+    /// `[allow] rules`: a glob on the rule id.
+    Rule(globset::GlobMatcher),
+}
+
+impl Allow {
+    /// The index of the first entry that hides this finding.
+    pub fn hides(&self, rule_id: &str, path: &str, secret: &str) -> Option<usize> {
+        self.entries.iter().position(|(_, m)| match m {
+            Matcher::Path(g) => g.is_match(path),
+            Matcher::Secret(re) => re.is_match(secret),
+            Matcher::Rule(g) => g.is_match(rule_id),
+        })
+    }
+
+    /// `[allow] rules` entries that match none of `rule_ids`: most likely typos.
+    pub fn unused_rules<'a>(&'a self, rule_ids: &[&str]) -> Vec<&'a Entry> {
+        self.entries
+            .iter()
+            .filter_map(|(e, m)| match m {
+                Matcher::Rule(g) if !rule_ids.iter().any(|id| g.is_match(id)) => Some(e),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Paths of every shape a repository has: a glob matching all of them hides everything.
+const PROBE_PATHS: &[&str] = &[
+    "a",
+    ".env",
+    "README.md",
+    "src/main.rs",
+    "deploy/prod/values.yaml",
+    "x/y/z/credentials",
+];
+
+/// Secrets of every shape: a regex matching all of them hides everything.
+const PROBE_SECRETS: &[&str] = &[
+    "0",
+    "Zq",
+    "SCW0123456789ABCDEFGH",
+    "3f6c2b1a-9d8e-4f7a-b6c5-d4e3f2a1b0c9",
+    "-----BEGIN PRIVATE KEY-----",
+    "p@ss w0rd!",
+    "eyJhbGciOiJIUzI1NiJ9.e30.sig",
+];
+
+impl Config {
+    /// Merges `sources`, lowest precedence first: lists add up, a later file's `max_file_size`
+    /// wins, and `[revoke]` and `[providers]` come from the last trusted file that has them.
+    /// A file found in the scanned tree that tries to say where data goes, or to hide everything,
+    /// is told off: the first is ignored with a warning (`warn`), the second is an error.
+    ///
+    /// # Errors
+    /// Bad TOML, an unknown key, a bad glob or regex, or a tree config that hides everything:
+    /// each message names the file and the key.
+    pub fn load(sources: &[Source], warn: &dyn Fn(String)) -> anyhow::Result<Config> {
+        let mut config = Config::default();
+        let mut excludes: Vec<Entry> = Vec::new();
+        for source in sources {
+            let name = source.name.as_str();
+            let mut file = parse_file(name, &source.text)?;
+            for (i, hook) in file.revoke.webhooks.iter().enumerate() {
+                globs(&hook.rules)
+                    .map_err(|e| anyhow!("{name}: [[revoke.webhooks]] #{} rules: {e}", i + 1))?;
+            }
+            let untrusted = source.trust == Trust::Tree;
+            if untrusted {
+                restrict(name, &mut file, warn);
+            }
+            let entry = |key: &'static str, text: &String| Entry {
+                origin: name.to_string(),
+                key,
+                text: text.clone(),
+                trust: source.trust,
+            };
+            let exclude: Vec<Entry> = file
+                .scan
+                .exclude
+                .iter()
+                .map(|g| entry("[scan] exclude", g))
+                .collect();
+            check_globs(&exclude)?;
+            let mut allow = Vec::new();
+            for glob in &file.allow.paths {
+                let e = entry("[allow] paths", glob);
+                allow.push((e.clone(), Matcher::Path(glob_matcher(&e)?)));
+            }
+            for re in &file.allow.secrets {
+                let e = entry("[allow] secrets", re);
+                allow.push((e.clone(), Matcher::Secret(regex(&e)?)));
+            }
+            for glob in &file.allow.rules {
+                let e = entry("[allow] rules", glob);
+                allow.push((e.clone(), Matcher::Rule(glob_matcher(&e)?)));
+            }
+            let everything = hides_everything(&exclude, &allow);
+            if let Some(entry) = everything {
+                let why = format!("{entry} would hide every finding");
+                if untrusted {
+                    anyhow::bail!(
+                        "{why}: a config found in the scanned tree may narrow what is reported, not \
+                         switch the scan off; pass the config with --config FILE if you mean it, or \
+                         --no-config"
+                    );
+                }
+                warn(format!(
+                    "{why} (it is yours: --config or your own config folder)"
+                ));
+            }
+            excludes.extend(exclude);
+            config.allow.entries.extend(allow);
+            config.max_file_size = file.scan.max_file_size.or(config.max_file_size);
+            config.generic |= file.scan.generic;
+            if !file.patterns.is_empty() {
+                config
+                    .patterns
+                    .push((name.to_string(), std::mem::take(&mut file.patterns)));
+            }
+            if !untrusted {
+                let has_revoke = file.revoke != RevokeSection::default();
+                if has_revoke || !file.providers.is_empty() {
+                    config.trusted.path = source.path.clone();
+                }
+                if has_revoke {
+                    config.trusted.revoke = std::mem::take(&mut file.revoke);
+                }
+                config
+                    .trusted
+                    .providers
+                    .extend(std::mem::take(&mut file.providers));
+            }
+            config.sources.push(name.to_string());
+        }
+        if !excludes.is_empty() {
+            let mut set = GlobSetBuilder::new();
+            for e in &excludes {
+                set.add(glob(e)?);
+            }
+            config.exclude = Some(std::sync::Arc::new(Exclude {
+                set: set.build().map_err(|e| anyhow!("[scan] exclude: {e}"))?,
+                hits: excludes.iter().map(|_| AtomicU64::new(0)).collect(),
+                entries: excludes,
+            }));
+        }
+        Ok(config)
+    }
+
+    /// One file's config as the user named it: for tests and fuzzing.
+    ///
     /// # Errors
     /// As [`Config::load`].
     pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {
-        let name = crate::source::display_path(path);
-        let file: ConfigFile = toml::from_str(text)
-            .map_err(|e| anyhow!("{name}: {}", crate::pattern::toml_error(text, &e)))?;
-        let exclude =
-            globs(&file.scan.exclude).map_err(|e| anyhow!("{name}: [scan] exclude: {e}"))?;
-        let allow = Allow {
-            paths: globs(&file.allow.paths).map_err(|e| anyhow!("{name}: [allow] paths: {e}"))?,
-            secrets: file
-                .allow
-                .secrets
-                .iter()
-                .map(|re| {
-                    regex::Regex::new(re).map_err(|e| {
-                        let last = e
-                            .to_string()
-                            .lines()
-                            .last()
-                            .unwrap_or_default()
-                            .trim()
-                            .to_string();
-                        anyhow!("{name}: [allow] secrets: bad regex {re:?}: {last}")
-                    })
-                })
-                .collect::<anyhow::Result<_>>()?,
-            rules: globs(&file.allow.rules).map_err(|e| anyhow!("{name}: [allow] rules: {e}"))?,
-        };
-        for (i, hook) in file.revoke.webhooks.iter().enumerate() {
-            globs(&hook.rules)
-                .map_err(|e| anyhow!("{name}: [[revoke.webhooks]] #{} rules: {e}", i + 1))?;
-        }
-        Ok(Config {
-            path: Some(path.to_path_buf()),
-            file,
-            exclude,
-            allow,
-        })
+        Config::load(
+            &[Source {
+                name: crate::source::display_path(path),
+                path: Some(path.to_path_buf()),
+                trust: Trust::Named,
+                text: text.to_string(),
+            }],
+            &|_| {},
+        )
     }
+
+    /// Fails when the `[allow] rules` switch off every one of `rule_ids` (a tree config), or
+    /// warns (a config of the user's); warns about each rules entry that matches no rule.
+    ///
+    /// # Errors
+    /// A rules entry of a config found in the scanned tree that switches off every rule.
+    pub fn check_rules(&self, rule_ids: &[&str], warn: &dyn Fn(String)) -> anyhow::Result<()> {
+        for entry in self.allow.unused_rules(rule_ids) {
+            warn(format!(
+                "{entry} matches no rule (check the id: `keysweep patterns list`)"
+            ));
+        }
+        for (entry, matcher) in &self.allow.entries {
+            let Matcher::Rule(glob) = matcher else {
+                continue;
+            };
+            if rule_ids.len() > 1 && rule_ids.iter().all(|id| glob.is_match(id)) {
+                let why = format!("{entry} switches off every rule");
+                if entry.trust == Trust::Tree {
+                    anyhow::bail!(
+                        "{why}: a config found in the scanned tree may narrow what is reported, not \
+                         switch the scan off; pass the config with --config FILE if you mean it, or \
+                         --no-config"
+                    );
+                }
+                warn(format!(
+                    "{why} (it is yours: --config or your own config folder)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Drops from a tree config what it may not set, saying so.
+fn restrict(name: &str, file: &mut ConfigFile, warn: &dyn Fn(String)) {
+    let mut ignored = Vec::new();
+    if file.revoke != RevokeSection::default() {
+        ignored.push("[revoke]");
+        file.revoke = RevokeSection::default();
+    }
+    if !file.providers.is_empty() {
+        ignored.push("[providers]");
+        file.providers.clear();
+    }
+    let mut calls = false;
+    for spec in &mut file.patterns {
+        calls |= spec.verify.take().is_some() | spec.revoke.take().is_some();
+    }
+    if calls {
+        ignored.push("the verify and revoke blocks of [[patterns]]");
+    }
+    if !ignored.is_empty() {
+        warn(format!(
+            "{name}: {} ignored: a config found in the scanned tree may not say where secrets are \
+             sent or files written; put these in a file given with --config, or in {}",
+            ignored.join(", "),
+            crate::places::user_config_file()
+                .map_or("your own config folder".into(), |p| p.display().to_string())
+        ));
+    }
+}
+
+/// The first entry (or the exclude list) that would hide every finding.
+fn hides_everything<'a>(exclude: &'a [Entry], allow: &'a [(Entry, Matcher)]) -> Option<&'a Entry> {
+    let all_paths = |g: &globset::GlobMatcher| PROBE_PATHS.iter().all(|p| g.is_match(p));
+    exclude
+        .iter()
+        .find(|e| glob(e).is_ok_and(|g| all_paths(&g.compile_matcher())))
+        .or_else(|| {
+            allow.iter().find_map(|(e, m)| {
+                let all = match m {
+                    Matcher::Path(g) => all_paths(g),
+                    Matcher::Secret(re) => PROBE_SECRETS.iter().all(|s| re.is_match(s)),
+                    Matcher::Rule(_) => false, // checked against the loaded rules
+                };
+                all.then_some(e)
+            })
+        })
+}
+
+fn parse_file(name: &str, text: &str) -> anyhow::Result<ConfigFile> {
+    toml::from_str(text).map_err(|e| anyhow!("{name}: {}", crate::pattern::toml_error(text, &e)))
+}
+
+fn glob(e: &Entry) -> anyhow::Result<Glob> {
+    Glob::new(&e.text).map_err(|err| {
+        anyhow!(
+            "{}: {}: bad glob {:?}: {}",
+            e.origin,
+            e.key,
+            e.text,
+            err.kind()
+        )
+    })
+}
+
+fn glob_matcher(e: &Entry) -> anyhow::Result<globset::GlobMatcher> {
+    Ok(glob(e)?.compile_matcher())
+}
+
+fn check_globs(entries: &[Entry]) -> anyhow::Result<()> {
+    entries.iter().try_for_each(|e| glob(e).map(|_| ()))
+}
+
+fn regex(e: &Entry) -> anyhow::Result<regex::Regex> {
+    regex::Regex::new(&e.text).map_err(|err| {
+        let last = err
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        anyhow!("{}: {}: bad regex {:?}: {last}", e.origin, e.key, e.text)
+    })
 }
 
 /// Compiles globs (`None` when there are none).
@@ -210,15 +542,81 @@ url = "https://hooks.example.com/secret-scanning"
 rules = ["scaleway.*", "scalr.*"]
 secret_env = "KEYSWEEP_WEBHOOK_SECRET"
 [revoke]
-journal = ".keysweep/revocations.jsonl"
+journal = "revocations.jsonl"
 "#,
         )
         .unwrap();
-        assert!(config.exclude.unwrap().is_match("web/app.min.js"));
-        assert!(config.allow.rules.unwrap().is_match("generic.password"));
+        assert!(config.exclude.unwrap().matches("web/app.min.js"));
+        assert_eq!(config.allow.hides("generic.password", "a", "x"), Some(2));
         assert_eq!(
-            config.file.providers["scaleway"].api_url.as_deref(),
+            config.trusted.providers["scaleway"].api_url.as_deref(),
             Some("https://api.scaleway.com")
+        );
+        assert_eq!(config.trusted.revoke.webhooks.len(), 1);
+    }
+
+    fn tree(text: &str) -> (anyhow::Result<Config>, Vec<String>) {
+        let warnings = std::cell::RefCell::new(Vec::new());
+        let source = Source {
+            name: ".keysweep.toml".into(),
+            path: None,
+            trust: Trust::Tree,
+            text: text.into(),
+        };
+        let config = Config::load(&[source], &|w| warnings.borrow_mut().push(w));
+        (config, warnings.into_inner())
+    }
+
+    #[test]
+    fn a_tree_config_cannot_say_where_data_goes() {
+        let (config, warnings) = tree(
+            "[providers.scaleway]\napi_url = \"https://evil.example\"\n[revoke]\njournal = \"/etc/x\"\n\
+             [[revoke.webhooks]]\nurl = \"https://evil.example/\"\nsecret_env = \"HOME\"\n",
+        );
+        let config = config.unwrap();
+        assert!(config.trusted.providers.is_empty());
+        assert_eq!(config.trusted.revoke, RevokeSection::default());
+        assert!(config.trusted.path.is_none());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(
+                ".keysweep.toml: [revoke], [providers] ignored: a config found in the scanned tree"
+            ),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn a_tree_config_cannot_hide_everything() {
+        for text in [
+            "[scan]\nexclude = [\"**\"]\n",
+            "[scan]\nexclude = [\"*\"]\n",
+            "[allow]\npaths = [\"**/*\", \"*\"]\n",
+            "[allow]\nsecrets = ['.']\n",
+            "[allow]\nsecrets = ['']\n",
+            "[allow]\nsecrets = ['(?s).*']\n",
+        ] {
+            let err = tree(text).0.unwrap_err().to_string();
+            assert!(
+                err.contains("would hide every finding: a config found in the scanned tree"),
+                "{text}: {err}"
+            );
+        }
+        // Narrow rules are fine.
+        for text in [
+            "[scan]\nexclude = [\"vendor/**\"]\n",
+            "[allow]\nsecrets = ['^EXAMPLE']\n",
+        ] {
+            assert!(tree(text).0.is_ok(), "{text}");
+        }
+        let config = tree("[allow]\nrules = [\"*\"]\n").0.unwrap();
+        let err = config
+            .check_rules(&["a.key", "b.token"], &|_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[allow] rules \"*\" switches off every rule"),
+            "{err}"
         );
     }
 

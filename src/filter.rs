@@ -66,24 +66,29 @@ impl Baseline {
 }
 
 /// How many findings each filter removed (told in the summary).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Suppressed {
     pub allowed: usize,
+    /// Per `[allow]` entry of the config, in its order: how many findings it hid.
+    pub by_entry: Vec<usize>,
     pub baseline: usize,
 }
 
-/// Removes findings in allowed paths, allowed secrets, or the baseline.
+/// Removes findings that an `[allow]` entry (path, secret or rule) hides, or that the baseline
+/// holds, counting each against the first entry that hides it.
 pub fn apply(
     findings: &mut Vec<Finding>,
     allow: &Allow,
     baseline: Option<&Baseline>,
 ) -> Suppressed {
-    let mut suppressed = Suppressed::default();
+    let mut suppressed = Suppressed {
+        by_entry: vec![0; allow.entries.len()],
+        ..Suppressed::default()
+    };
     findings.retain(|f| {
-        let allowed = allow.paths.as_ref().is_some_and(|g| g.is_match(&f.path))
-            || allow.secrets.iter().any(|re| re.is_match(&f.secret));
-        if allowed {
+        if let Some(entry) = allow.hides(&f.rule_id, &f.path, &f.secret) {
             suppressed.allowed += 1;
+            suppressed.by_entry[entry] += 1;
             return false;
         }
         if baseline.is_some_and(|b| b.contains(&f.fingerprint)) {

@@ -42,8 +42,10 @@ pub fn load_config(data: &[u8]) {
     let Ok(config) = Config::parse(Path::new("fuzz.keysweep.toml"), text) else {
         return;
     };
-    if let Ok(patterns) = pattern::compile_specs("fuzz.keysweep.toml", config.file.patterns) {
-        scan_with(patterns, data);
+    for (name, specs) in config.patterns {
+        if let Ok(patterns) = pattern::compile_specs(&name, specs) {
+            scan_with(patterns, data);
+        }
     }
 }
 
@@ -142,6 +144,7 @@ pub fn write_reports(data: &[u8]) {
     let report = Report {
         findings: &findings,
         stats: &stats,
+        problems: &[],
         patterns: builtin_engine().patterns(),
     };
     let hay = String::from_utf8_lossy(&blob.bytes);

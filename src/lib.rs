@@ -8,7 +8,9 @@
 pub mod cli;
 pub mod config;
 pub mod decode;
+pub mod discover;
 pub mod engine;
+pub mod exit;
 pub mod filter;
 pub mod finding;
 #[doc(hidden)]

@@ -7,10 +7,10 @@ fn main() -> ExitCode {
     keysweep::cli::install_panic_hook();
     let cli = keysweep::cli::Cli::parse();
     match keysweep::cli::run(cli) {
-        Ok(status) => ExitCode::from(status),
+        Ok(status) => ExitCode::from(status.code()),
         Err(err) => {
             eprintln!("keysweep: error: {err:#}");
-            ExitCode::from(2)
+            ExitCode::from(keysweep::exit::Exit::FAILED)
         }
     }
 }

@@ -41,11 +41,18 @@ pub struct Stats {
     pub blobs_scanned: u64,
     pub bytes_scanned: u64,
     pub skipped: u64,
+    /// Files or blobs the config's `[scan] exclude` kept from being read.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub excluded: u64,
     pub errors: u64,
     pub duration_ms: u64,
     /// Ctrl-C or SIGTERM stopped the scan: the findings are those of what was scanned by then.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partial: bool,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Findings and counters of one scan.
@@ -152,6 +159,7 @@ pub fn run(
             blobs_scanned: counters.blobs.into_inner(),
             bytes_scanned: counters.bytes.into_inner(),
             skipped: counters.skipped.into_inner(),
+            excluded: request.walk.exclude.as_ref().map_or(0, |e| e.total()),
             errors: counters.errors.into_inner(),
             duration_ms: started.elapsed().as_millis() as u64,
             partial: crate::interrupt::requested(),

@@ -55,10 +55,22 @@ pub fn short_id(id: &str) -> &str {
     id.char_indices().nth(12).map_or(id, |(end, _)| &id[..end])
 }
 
+/// Something that kept the scan from reading all it was asked to, for the reports that carry
+/// notifications (SARIF): one per kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// A stable id: `read-errors`, `object-errors`, `nothing-scanned`.
+    pub id: &'static str,
+    /// One line for people, already sanitised.
+    pub text: String,
+}
+
 /// Everything a report is made from.
 pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub stats: &'a Stats,
+    /// What went wrong while scanning (empty when everything was read).
+    pub problems: &'a [Problem],
     /// All loaded patterns (SARIF describes the rules that have results).
     pub patterns: &'a [Pattern],
 }

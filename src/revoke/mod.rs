@@ -43,10 +43,11 @@ impl Settings {
     /// a bad rule glob, a bad provider URL: nothing may be sent then.
     pub fn from_config(config: &Config, need_webhooks: bool) -> anyhow::Result<Settings> {
         let file = config
+            .trusted
             .path
             .as_deref()
             .map_or("the config".into(), |p| p.display().to_string());
-        let section = &config.file.revoke;
+        let section = &config.trusted.revoke;
         let mut webhooks = Vec::new();
         if need_webhooks {
             for (i, w) in section.webhooks.iter().enumerate() {
@@ -69,7 +70,7 @@ impl Settings {
             }
         }
         let mut api_urls = BTreeMap::new();
-        for (name, provider) in &config.file.providers {
+        for (name, provider) in &config.trusted.providers {
             if let Some(url) = &provider.api_url {
                 http::check_url(url)
                     .map_err(|e| anyhow::anyhow!("{file}: [providers.{name}] api_url: {e}"))?;
@@ -77,6 +78,7 @@ impl Settings {
             }
         }
         let base = config
+            .trusted
             .path
             .as_deref()
             .and_then(Path::parent)

@@ -18,16 +18,15 @@ pub struct WalkOptions {
     pub no_ignore: bool,
     pub follow_symlinks: bool,
     pub max_file_size: u64,
-    /// `[scan] exclude` globs of the config, matched against report paths: not read at all.
-    pub exclude: Option<std::sync::Arc<globset::GlobSet>>,
+    /// `[scan] exclude` globs of the config, matched against report paths: not read at all
+    /// (each glob counts what it kept out).
+    pub exclude: Option<std::sync::Arc<crate::config::Exclude>>,
 }
 
 impl WalkOptions {
     /// Whether the config excludes this report path.
     pub fn excludes(&self, path: &str) -> bool {
-        self.exclude
-            .as_ref()
-            .is_some_and(|globs| globs.is_match(path))
+        self.exclude.as_ref().is_some_and(|e| e.matches(path))
     }
 }
 

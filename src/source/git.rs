@@ -49,6 +49,41 @@ pub fn open(path: &Path) -> anyhow::Result<Repository> {
     })
 }
 
+/// The text of `rel` (a path in the repository, `/`-separated) as commit `commit` has it, or
+/// `None` when the commit has no such file.
+///
+/// # Errors
+/// The entry is not a readable blob, or is not UTF-8.
+pub fn committed_text(repo: &Repository, commit: Oid, rel: &str) -> anyhow::Result<Option<String>> {
+    let tree = repo.find_commit(commit)?.tree()?;
+    let entry = match tree.get_path(Path::new(rel)) {
+        Ok(entry) => entry,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let blob = entry
+        .to_object(repo)
+        .and_then(|o| o.peel_to_blob())
+        .map_err(|e| {
+            anyhow!(
+                "{rel} at {}: not a readable file: {}",
+                short(commit),
+                e.message()
+            )
+        })?;
+    String::from_utf8(blob.content().to_vec())
+        .map(Some)
+        .map_err(|_| anyhow!("{rel} at {}: not UTF-8 text", short(commit)))
+}
+
+/// The commit `rev` names, if it names one.
+pub fn resolve_commit(repo: &Repository, rev: &str) -> Option<Oid> {
+    repo.revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map(|c| c.id())
+        .ok()
+}
+
 /// Scans every blob reachable from every ref (branches, tags, remotes, stash) and HEAD.
 ///
 /// # Errors
@@ -548,7 +583,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-fn short(oid: Oid) -> String {
+pub fn short(oid: Oid) -> String {
     oid.to_string()[..12].to_string()
 }
 

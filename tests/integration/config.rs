@@ -40,7 +40,11 @@ fn allow_paths_secrets_and_rules() {
     );
     let out = t.run(&["scan", ".", "--format", "json"]);
     assert_eq!(paths(&out), vec!["app.env"]);
-    out.assert_stderr_has("not reported: 2 allowed by the config");
+    // Each entry says what it hid; a rule switched off is counted like the others.
+    out.assert_stderr_has("not reported: 3 allowed by the config");
+    out.assert_stderr_has(".keysweep.toml: [allow] paths \"tests/fixtures/**\" hid 1 finding");
+    out.assert_stderr_has(".keysweep.toml: [allow] secrets \"^SCWSAMPLE\" hid 1 finding");
+    out.assert_stderr_has(".keysweep.toml: [allow] rules \"github.*\" hid 1 finding");
     let listed = t.run(&["patterns", "list"]);
     assert!(
         listed.stdout.contains("github.pat_classic"),
@@ -58,7 +62,9 @@ fn a_rules_glob_that_switches_off_nothing_is_warned_about() {
     t.write("a.env", format!("K={}\n", scw_access_key(4)));
     let out = t.run(&["scan", ".", "--format", "json"]);
     assert_eq!(out.findings().len(), 1);
-    out.assert_stderr_has("[allow] rules in the config switch off no rule");
+    out.assert_stderr_has(
+        "warning: .keysweep.toml: [allow] rules \"scaleway.acess_key\" matches no rule (check the id",
+    );
 }
 
 #[test]

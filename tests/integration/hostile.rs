@@ -59,8 +59,8 @@ fn one_100_mib_line_is_scanned_within_the_size_rule_and_memory_stays_near_its_si
 
     let (out, _) = run_measured(t.path(), &["scan", ".", "--format", "json"]);
     assert_eq!(
-        out.status, 0,
-        "skipped by the default 25 MiB rule: {}",
+        out.status, 3,
+        "skipped by the default 25 MiB rule, so nothing was scanned: {}",
         out.stderr
     );
     out.assert_stderr_has("minified.js: skipped");

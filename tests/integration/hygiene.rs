@@ -123,9 +123,17 @@ fn no_whole_secret_reaches_stderr_the_human_report_sarif_annotations_or_summarie
         "[providers.scaleway]\napi_url = \"http://127.0.0.1:9\"\n[revoke]\njournal = \"state/j.jsonl\"\nmax_attempts = 1\n[[revoke.webhooks]]\nurl = \"http://127.0.0.1:9/hook\"\nsecret_env = \"KEYSWEEP_TEST_KEY\"\n",
     );
     let mut cmd = std::process::Command::new(crate::util::bin());
-    cmd.args(["scan", ".", "--verify", "--revoke", "--dry-run"])
-        .current_dir(repo.path())
-        .env("KEYSWEEP_TEST_KEY", "k");
+    cmd.args([
+        "scan",
+        ".",
+        "--config",
+        ".keysweep.toml",
+        "--verify",
+        "--revoke",
+        "--dry-run",
+    ])
+    .current_dir(repo.path())
+    .env("KEYSWEEP_TEST_KEY", "k");
     let out = run_command(cmd, None);
     assert_eq!(out.status, 1, "{}", out.stderr);
     assert!(out.stderr.contains("dry run"), "{}", out.stderr);
@@ -159,6 +167,8 @@ fn files_that_hold_secrets_are_private_and_readable_ones_hold_none() {
     cmd.args([
         "scan",
         "--history",
+        "--config",
+        ".keysweep.toml",
         "--revoke",
         "--format",
         "json",

@@ -368,7 +368,7 @@ fn a_refused_connection_stays_pending_until_resume_delivers_it() {
     );
 
     let server = Server::start_on(port, |_, _| ok());
-    let resumed = keysweep(&t, &["revoke", "--resume"]);
+    let resumed = keysweep(&t, &["revoke", "--resume", "--config", ".keysweep.toml"]);
     assert_eq!(resumed.status, 0, "{}", resumed.stderr);
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
@@ -386,7 +386,10 @@ fn a_refused_connection_stays_pending_until_resume_delivers_it() {
         tokens
     );
     // Delivered now: neither a resume nor a new scan sends it again.
-    assert_eq!(keysweep(&t, &["revoke", "--resume"]).status, 0);
+    assert_eq!(
+        keysweep(&t, &["revoke", "--resume", "--config", ".keysweep.toml"]).status,
+        0
+    );
     assert_eq!(revocation_statuses(&scan_revoke(&t)), ["sent", "sent"]);
     assert_eq!(server.seen().len(), 1);
 }
@@ -426,7 +429,7 @@ fn a_run_killed_before_the_acknowledgement_resends_the_same_delivery() {
     );
 
     answer.store(true, Ordering::SeqCst);
-    let resumed = keysweep(&t, &["revoke", "--resume"]);
+    let resumed = keysweep(&t, &["revoke", "--resume", "--config", ".keysweep.toml"]);
     assert_eq!(resumed.status, 0, "{}", resumed.stderr);
     let seen = server.seen();
     assert_eq!(seen.len(), 2);
@@ -725,6 +728,6 @@ fn a_webhook_that_never_answers_is_bounded_by_the_timeout() {
     assert_eq!(revocation_statuses(&out), ["pending", "pending"]);
     let entries = journal(&t);
     assert_eq!(entries.len(), 1, "the batch, with no outcome: {entries:?}");
-    let resumed = keysweep(&t, &["revoke", "--resume"]);
+    let resumed = keysweep(&t, &["revoke", "--resume", "--config", ".keysweep.toml"]);
     assert_eq!(resumed.status, 1, "still pending: {}", resumed.stderr);
 }

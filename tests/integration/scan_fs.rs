@@ -138,10 +138,16 @@ fn unreadable_files_are_errors_that_do_not_stop_the_scan() {
         t.run(&["scan", ".", "--format", "json"])
     };
     assert_eq!(
-        out.status, 1,
-        "the readable file's finding still counts: {}",
+        out.status, 3,
+        "an unreadable file makes the scan incomplete (exit 3): {}",
         out.stderr
     );
+    assert_eq!(
+        out.findings().len(),
+        1,
+        "the readable file's finding is still reported"
+    );
+    out.assert_stderr_has("the scan had errors, so its report is incomplete (exit status 3)");
     assert_eq!(out.stat("errors"), 1);
     assert_eq!(out.findings().len(), 1);
     out.assert_stderr_has("keysweep: error: locked/secret.env: cannot read: Permission denied");
@@ -220,9 +226,21 @@ fn stdin_is_scanned_with_dash() {
         &["scan", "-", "--format", "json", "--max-file-size", "10"],
         Some(input.as_bytes()),
     );
-    assert_eq!(out.status, 0);
+    assert_eq!(out.status, 3, "nothing was scanned: {}", out.stderr);
     assert_eq!(out.stat("skipped"), 1);
     out.assert_stderr_has("<stdin>: skipped:");
+    out.assert_stderr_has("keysweep: nothing was scanned: 1 skipped");
+    let out = t.run_with_stdin(
+        &[
+            "scan",
+            "-",
+            "--max-file-size",
+            "10",
+            "--allow-nothing-scanned",
+        ],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(out.status, 0, "asked to accept it: {}", out.stderr);
 }
 
 #[test]

@@ -125,23 +125,37 @@ fn build(report: &Report, cap: usize) -> (sarif::Sarif, usize) {
                 .to_string(),
         );
     }
-    let notices: Vec<_> = notices
-        .into_iter()
-        .map(|text| {
+    let mut notifications: Vec<_> = report
+        .problems
+        .iter()
+        .map(|p| {
             sarif::Notification::builder()
-                .level(json!("warning"))
-                .message(sarif::Message::builder().text(text).build())
+                .level(json!("error"))
+                .descriptor(
+                    serde_json::from_value::<sarif::ReportingDescriptorReference>(
+                        json!({"id": p.id}),
+                    )
+                    .expect("a descriptor reference is an object with an id"),
+                )
+                .message(sarif::Message::builder().text(p.text.clone()).build())
                 .build()
         })
         .collect();
-    let invocation = if notices.is_empty() {
+    notifications.extend(notices.into_iter().map(|text| {
+        sarif::Notification::builder()
+            .level(json!("warning"))
+            .message(sarif::Message::builder().text(text).build())
+            .build()
+    }));
+    let successful = !report.stats.partial && report.problems.is_empty();
+    let invocation = if notifications.is_empty() {
         sarif::Invocation::builder()
             .execution_successful(true)
             .build()
     } else {
         sarif::Invocation::builder()
-            .execution_successful(!report.stats.partial)
-            .tool_execution_notifications(notices)
+            .execution_successful(successful)
+            .tool_execution_notifications(notifications)
             .build()
     };
     let run = sarif::Run::builder()

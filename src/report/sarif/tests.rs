@@ -100,6 +100,7 @@ fn sarif_capped(findings: &[Finding], pattern_set: &[Pattern], cap: usize) -> (V
     let report = Report {
         findings,
         stats: &stats,
+        problems: &[],
         patterns: pattern_set,
     };
     let mut out = Vec::new();
