@@ -163,20 +163,25 @@ fn committed(
     label: &str,
     note: &dyn Fn(String),
 ) -> anyhow::Result<Option<Source>> {
-    let Some(text) = git::committed_text(repo, commit, FILE_NAME)
-        .with_context(|| format!("{FILE_NAME} at {label}"))?
-    else {
-        return Ok(None);
-    };
+    let text = git::committed_text(repo, commit, FILE_NAME)
+        .with_context(|| format!("{FILE_NAME} at {label}"))?;
     let on_disk = repo
         .workdir()
         .and_then(|d| std::fs::read_to_string(d.join(FILE_NAME)).ok());
-    if on_disk.is_some_and(|t| t != text) {
+    if on_disk.is_some() && on_disk != text {
         note(format!(
-            "{FILE_NAME} read from {label}: the work tree's copy differs and is not used (the \
-             change being scanned must not choose its own rules)"
+            "{FILE_NAME} {}: the work tree's copy differs and is not used (the change being \
+             scanned must not choose its own rules)",
+            if text.is_some() {
+                format!("read from {label}")
+            } else {
+                format!("not read: {label} has none")
+            }
         ));
     }
+    let Some(text) = text else {
+        return Ok(None);
+    };
     Ok(Some(Source {
         name: format!("{FILE_NAME} at {label}"),
         path: None,

@@ -22,3 +22,4 @@ mod revoke;
 mod sarif;
 mod scan_fs;
 mod scan_git;
+mod trust_config;
