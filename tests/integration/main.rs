@@ -18,6 +18,7 @@ mod patterns_cmd;
 mod properties;
 mod providers;
 mod readme;
+mod report_files;
 mod revoke;
 mod sarif;
 mod scan_fs;
