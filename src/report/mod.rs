@@ -6,6 +6,7 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod workflow;
 
 use crate::finding::Finding;
 use crate::pattern::Pattern;

@@ -23,3 +23,4 @@ mod revoke;
 mod sarif;
 mod scan_fs;
 mod scan_git;
+mod workflow_commands;
