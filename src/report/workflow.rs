@@ -15,6 +15,10 @@
 //! `\u{3a}:` and `##[` becomes `##\u{5b}`. [`fenced`] also wraps the human report on stdout in
 //! `::stop-commands::TOKEN` … `::TOKEN::` under GitHub Actions, with a fresh random token, so that
 //! the runner processes nothing in between even if some text escaped both rules.
+//!
+//! JSON, JSONL and SARIF go through [`JsonDefuse`], which writes that `[` as `\u005b`: the same
+//! JSON value, so a report printed in a log (`--format json | tee`) runs nothing either. (A JSON
+//! line never starts with `::`.)
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -57,15 +61,74 @@ pub fn defuse(text: &str) -> Cow<'_, str> {
                 leading_colon = Some(out.len());
             }
         }
-        if c == '[' && hashes >= 2 {
-            out.push_str(BRACKET);
-            hashes = 0;
-            continue;
-        }
-        hashes = if c == '#' { hashes + 1 } else { 0 };
-        out.push(c);
+        legacy_form(c, &mut hashes, BRACKET, &mut out);
     }
     Cow::Owned(out)
+}
+
+/// Pushes `c` (not ignorable) to `out`, as `escape` if it is the `[` of a `##[`; `hashes` counts
+/// the `#` just before.
+fn legacy_form(c: char, hashes: &mut usize, escape: &str, out: &mut String) {
+    if c == '[' && *hashes >= 2 {
+        out.push_str(escape);
+        *hashes = 0;
+    } else {
+        *hashes = if c == '#' { *hashes + 1 } else { 0 };
+        out.push(c);
+    }
+}
+
+/// A writer of JSON text that writes the `[` of every `##[` as `\u005b`. In JSON a `#` can only
+/// be inside a string, so the escape always is too, and the value read back is the same.
+pub struct JsonDefuse<'a> {
+    out: &'a mut dyn Write,
+    hashes: usize,
+    /// The start of a character cut by the end of the last write.
+    partial: Vec<u8>,
+}
+
+impl<'a> JsonDefuse<'a> {
+    pub fn new(out: &'a mut dyn Write) -> Self {
+        JsonDefuse {
+            out,
+            hashes: 0,
+            partial: Vec::new(),
+        }
+    }
+}
+
+impl Write for JsonDefuse<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut bytes = std::mem::take(&mut self.partial);
+        bytes.extend_from_slice(buf);
+        let valid = match std::str::from_utf8(&bytes) {
+            Ok(_) => bytes.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            // Not UTF-8 (serde_json writes only UTF-8): passed on as it is.
+            Err(_) => {
+                self.hashes = 0;
+                self.out.write_all(&bytes)?;
+                return Ok(buf.len());
+            }
+        };
+        let text = std::str::from_utf8(&bytes[..valid]).expect("checked above");
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if is_ignorable(c) {
+                out.push(c);
+            } else {
+                legacy_form(c, &mut self.hashes, "\\u005b", &mut out);
+            }
+        }
+        self.out.write_all(out.as_bytes())?;
+        self.partial = bytes[valid..].to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.write_all(&std::mem::take(&mut self.partial))?;
+        self.out.flush()
+    }
 }
 
 /// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters a
@@ -202,6 +265,25 @@ mod tests {
         assert!(!once.contains("##["), "{once}");
         assert!(once.lines().all(|l| !l.trim_start().starts_with("::")));
         assert_eq!(defuse(&once), once, "defusing twice changes nothing more");
+    }
+
+    #[test]
+    fn json_keeps_its_value_but_loses_the_legacy_form() {
+        let value = serde_json::json!({"path": "a ##[error]b #\u{ad}#[x] é##[", "n": [1]});
+        let mut out = Vec::new();
+        let mut json = JsonDefuse::new(&mut out);
+        // Written a byte at a time: a character cut between writes still comes out whole.
+        for byte in serde_json::to_vec_pretty(&value).unwrap() {
+            json.write_all(&[byte]).unwrap();
+        }
+        json.flush().unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains("##["), "{text}");
+        assert!(text.contains("#\u{ad}#\\u005bx]"), "{text}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
     }
 
     #[test]

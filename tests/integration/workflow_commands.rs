@@ -243,3 +243,41 @@ fn under_github_actions_the_human_report_is_fenced_with_a_fresh_token() {
     let out = run_in(repo.path(), &["scan", "README.md"], Some("true"));
     assert_eq!((out.status, out.stdout.as_str()), (0, ""));
 }
+
+#[test]
+fn json_jsonl_and_sarif_printed_in_a_log_start_no_command_and_keep_their_values() {
+    let (repo, base, head) = hostile_repo();
+    let range = format!("{base}..{head}");
+    for format in ["json", "jsonl", "sarif"] {
+        let out = run_in(
+            repo.path(),
+            &["scan", "--range", &range, "--format", format],
+            Some("true"),
+        );
+        assert_eq!(out.status, 1, "{format}: {}", out.stderr);
+        assert_output_safe(format, &out);
+        // Escaped as JSON allows: the values read back are the scanned ones.
+        let first = match format {
+            "jsonl" => out.stdout.lines().next().unwrap().to_string(),
+            _ => out.stdout.clone(),
+        };
+        let value: serde_json::Value = serde_json::from_str(&first).unwrap();
+        let finding = match format {
+            "json" => &value["findings"][0],
+            "jsonl" => &value,
+            _ => {
+                // SARIF percent-encodes the path in its URI.
+                let uri = &value["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+                    ["artifactLocation"]["uri"];
+                assert!(uri.as_str().unwrap().contains("pwned"), "{uri}");
+                continue;
+            }
+        };
+        assert_eq!(finding["path"], HOSTILE_PATH);
+        assert_eq!(finding["commit"]["author"], HOSTILE_AUTHOR);
+        assert_eq!(
+            finding["commit"]["message"].as_str().map(str::trim),
+            Some(HOSTILE_SUBJECT)
+        );
+    }
+}
