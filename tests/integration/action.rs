@@ -208,7 +208,7 @@ fn run_action(
     let summary = runner.write("summary.md", "");
     let cargo_log = runner.join("cargo-calls.txt");
     if cache == Cache::Cold {
-        write_fake_cargo(&fake_bin.join("cargo"), &cargo_log);
+        write_fake_cargo(&fake_bin);
     }
     let path = std::iter::once(fake_bin.display().to_string())
         .chain(
@@ -302,30 +302,20 @@ fn run_action(
     }
 }
 
-/// A `cargo` that records its arguments and installs the test binary where `--root` says.
-fn write_fake_cargo(path: &Path, log: &Path) {
-    let script = format!(
-        "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\nroot=\nwhile [ $# -gt 0 ]; do\n  \
-         [ \"$1\" = --root ] && root=$2\n  shift\ndone\nmkdir -p \"$root/bin\" && cp '{bin}' \"$root/bin/keysweep\"\n",
-        log = log.display(),
-        bin = crate::util::bin().display()
-    );
-    std::fs::write(path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+/// A `cargo` that records its arguments in `cargo-calls.txt` next to `bin` and installs the test
+/// binary where `--root` says (`fixtures/action/fake-cargo.sh`).
+fn write_fake_cargo(bin: &Path) {
+    let script = action_path().join("fixtures/action/fake-cargo.sh");
+    std::os::unix::fs::symlink(script, bin.join("cargo")).unwrap();
+    std::os::unix::fs::symlink(crate::util::bin(), bin.join("keysweep-built")).unwrap();
 }
 
-/// A keysweep at `path` that runs the real one and then, for a scan, exits 3 whatever it found.
+/// Makes the keysweep at `path` a stand-in that runs the real one and then, for a scan, exits 3
+/// whatever it found (`fixtures/action/keysweep-scan-errors.sh`).
 fn write_erroring_keysweep(path: &Path) {
-    let real = path.with_file_name("keysweep-real");
-    std::fs::rename(path, &real).unwrap();
-    let script = format!(
-        "#!/bin/sh\n'{real}' \"$@\"\nstatus=$?\n[ \"$1\" = scan ] && exit 3\nexit $status\n",
-        real = real.display()
-    );
-    std::fs::write(path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::rename(path, path.with_file_name("keysweep-real")).unwrap();
+    let stand_in = action_path().join("fixtures/action/keysweep-scan-errors.sh");
+    std::os::unix::fs::symlink(stand_in, path).unwrap();
 }
 
 /// What `actions/cache` restores on a hit: the paths a previous run saved, which for the build
@@ -338,7 +328,9 @@ fn restore_cache(paths: &str, home: &Path, key: &str) -> PathBuf {
         .expect("the cache saves the build root");
     let root = PathBuf::from(root.replacen('~', &home.display().to_string(), 1));
     std::fs::create_dir_all(root.join("bin")).unwrap();
-    std::fs::copy(crate::util::bin(), root.join("bin/keysweep")).unwrap();
+    // A link, not a copy: a file this process just wrote may still be open in a child another
+    // test thread forked, and running it would fail with "Text file busy".
+    std::os::unix::fs::symlink(crate::util::bin(), root.join("bin/keysweep")).unwrap();
     std::fs::write(root.join("build-key"), format!("{key}\n")).unwrap();
     root.join("bin/keysweep")
 }
