@@ -3,6 +3,9 @@
 # checkout holds the commits that needs, runs keysweep once, and turns its reports into what
 # GitHub shows: annotations on the diff (one `::error` line per finding), a job summary, the
 # SARIF file, and the outputs `findings` and `sarif`.
+#
+# The checkout may be a pull request from anyone: every file this step writes is under
+# RUNNER_TEMP unless the user's `sarif` input names a place, and then never through a link.
 set -uo pipefail
 
 fail() {
@@ -27,6 +30,35 @@ unshallow() {
 fetch_commit() {
     has_commit "$1" || git fetch --quiet --no-tags origin "$1" 2>/dev/null
     has_commit "$1"
+}
+
+# Sets `sarif` to the absolute path of the user's `sarif` input. A relative one is in the
+# checkout, where a pull request can commit links: each of its folders must be a real folder
+# (created if missing), never a link, and it must not leave the checkout.
+resolve_sarif() {
+    local given=$1 dir part
+    local -a parts
+    case "$given" in
+        /*)
+            mkdir -p "$(dirname "$given")" || fail "sarif: cannot create the folder of $given"
+            sarif=$given
+            return
+            ;;
+    esac
+    dir=$PWD
+    IFS=/ read -r -a parts <<< "$(dirname "$given")"
+    for part in ${parts[@]+"${parts[@]}"}; do
+        case "$part" in
+            "" | .) continue ;;
+            ..) fail "sarif: $given leaves the checkout; give a path inside it, or an absolute one" ;;
+        esac
+        dir="$dir/$part"
+        if [ -L "$dir" ]; then
+            fail "sarif: $dir is a symbolic link (committed in the checkout?); keysweep writes no report through a link: use a real folder, or leave sarif empty for a file under RUNNER_TEMP"
+        fi
+        [ -d "$dir" ] || mkdir "$dir" || fail "sarif: cannot create the folder $dir"
+    done
+    sarif="$dir/$(basename "$given")"
 }
 
 git rev-parse --git-dir >/dev/null 2>&1 ||
@@ -93,25 +125,35 @@ case "$mode" in
 esac
 
 read -r -a extra <<< "${ARGS:-}"
-reports=$(mktemp -d "${RUNNER_TEMP:-/tmp}/keysweep.XXXXXX")
+temp=${RUNNER_TEMP:-/tmp}
+reports=$(mktemp -d "$temp/keysweep.XXXXXX") || fail "cannot create a folder under $temp"
 annotations="$reports/annotations.txt"
 summary="$reports/summary.md"
-sarif=${SARIF:-keysweep.sarif}
-mkdir -p "$(dirname "$sarif")"
+if [ -n "${SARIF:-}" ]; then
+    resolve_sarif "$SARIF"
+else
+    # Kept after this step, for upload-sarif; the runner empties RUNNER_TEMP after the job.
+    sarif_dir=$(mktemp -d "$temp/keysweep-sarif.XXXXXX") || fail "cannot create a folder under $temp"
+    sarif="$sarif_dir/keysweep.sarif"
+fi
 
-# The flags after the user's win: exit status 0 (clean), 1 (findings) or anything else (error).
+# The flags after the user's win: exit status 0 (clean), 1 (findings), 3 (the scan had errors)
+# or anything else (keysweep could not run).
 "${KEYSWEEP:-keysweep}" scan ${scope[@]+"${scope[@]}"} ${extra[@]+"${extra[@]}"} \
     --exit-code 1 --format github --output "$annotations" \
     --report "markdown=$summary" --report "sarif=$sarif" .
 status=$?
 
+case "$status" in
+    0 | 1 | 3) ;;
+    2) fail "keysweep stopped with exit status 2 (it could not run: a bad flag in args, a broken config, a report path it refused): see its message above" ;;
+    *) fail "keysweep stopped with exit status $status: see its message above" ;;
+esac
+# Status 0, 1 or 3: the reports are written; show them even when the scan had errors.
 count=0
 if [ -f "$annotations" ]; then
     cat "$annotations"
     count=$(grep -c '^::error ' "$annotations")
-fi
-if [ "$status" -gt 1 ]; then
-    fail "keysweep stopped with exit status $status: see its message above"
 fi
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$summary" ]; then
     cat "$summary" >> "$GITHUB_STEP_SUMMARY"
@@ -122,7 +164,11 @@ fi
 } >> "$GITHUB_OUTPUT"
 rm -rf "$reports"
 
-if [ "$count" -gt 0 ] && [ "${FAIL_ON_FINDINGS:-true}" != false ]; then
+if [ "$status" -eq 3 ]; then
+    echo "::error title=keysweep::keysweep stopped with exit status 3 (the scan had errors: unreadable files, corrupt git objects, or nothing could be scanned), so secrets may be missing from this report: see its messages above"
+    exit 3
+fi
+if [ "$status" -eq 1 ] && [ "${FAIL_ON_FINDINGS:-true}" != false ]; then
     echo "keysweep: $count secrets found. Revoke each at its provider, then remove it from the code and the history (see the job summary); set fail-on-findings: false to report without failing."
     exit 1
 fi

@@ -8,14 +8,15 @@ use crate::engine::Engine;
 use crate::exit::Exit;
 use crate::filter::{self, Baseline};
 use crate::hook::{self, Hook};
+use crate::output;
 use crate::pattern::{self, selftest, Pattern};
-use crate::report::{self, human::sanitize, Format, Style};
+use crate::report::{self, human::sanitize, workflow, Format, Style};
 use crate::revoke;
 use crate::scan::{self, human_bytes, Mode, Outcome, ScanRequest};
 use crate::source::{fs::WalkOptions, Notice};
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
@@ -481,15 +482,20 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<Exit> {
         problems: &problems,
         patterns: engine.patterns(),
     };
-    write_output(args.output.as_deref(), |out| {
-        report::write(args.format, &report, style, out)
+    output::write(args.output.as_deref(), |out| {
+        if args.output.is_none() && args.format == Format::Human {
+            // The CI log: scanned text must not run workflow commands there.
+            workflow::fenced(out, |out| report::write(args.format, &report, style, out))
+        } else {
+            report::write(args.format, &report, style, out)
+        }
     })?;
     for (format, path) in &args.reports {
         let style = Style {
             color: false,
             ..style
         };
-        write_output(Some(path), |out| {
+        output::write(Some(path), |out| {
             report::write(*format, &report, style, out)
         })?;
     }
@@ -688,7 +694,7 @@ fn create_baseline(target: &ScanOptions, output: &Path) -> anyhow::Result<Exit> 
     }
     let problems = errors.problems(&outcome, &request.mode);
     let suppressed = filter::apply(&mut outcome.findings, &config.allow, None);
-    write_output(Some(output), |out| {
+    output::write(Some(output), |out| {
         let report = report::Report {
             findings: &outcome.findings,
             stats: &outcome.stats,
@@ -763,51 +769,6 @@ fn scan_mode(args: &ScanOptions) -> anyhow::Result<Mode> {
         None if args.staged => Mode::Staged(repo),
         None => Mode::History(repo),
     })
-}
-
-/// Writes to FILE (mode 0600: reports hold secrets) or standard output.
-fn write_output(
-    path: Option<&Path>,
-    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    match path {
-        Some(path) => {
-            let file = private_file(path)
-                .with_context(|| format!("{}: cannot write the report", path.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            render(&mut out)
-                .and_then(|()| out.flush())
-                .with_context(|| format!("{}: cannot write the report", path.display()))
-        }
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            match render(&mut out).and_then(|()| out.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(e).context("cannot write to standard output")
-                }
-                _ => Ok(()),
-            }
-        }
-    }
-}
-
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let file = options.open(path)?;
-        // An existing regular file keeps its mode on open: tighten it. Leave anything else alone:
-        // `-o /dev/null` must not turn the device private.
-        if file.metadata()?.is_file() {
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-        Ok(file)
-    }
-    #[cfg(not(unix))]
-    options.open(path)
 }
 
 /// The one-line summary printed on stderr after every scan: findings by severity, the files
@@ -900,7 +861,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn list_patterns(patterns: &[Pattern], format: ListFormat) -> anyhow::Result<()> {
-    write_output(None, |out| match format {
+    output::write(None, |out| match format {
         ListFormat::Json => {
             let rows: Vec<_> = patterns
                 .iter()

@@ -17,6 +17,7 @@ pub mod finding;
 pub mod fuzz;
 pub mod hook;
 pub mod interrupt;
+pub mod output;
 pub mod pattern;
 pub mod places;
 pub mod report;

@@ -9,7 +9,9 @@ fn main() -> ExitCode {
     match keysweep::cli::run(cli) {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) => {
-            eprintln!("keysweep: error: {err:#}");
+            // An error can quote the scanned tree (a pattern id, a path): one sanitised line.
+            let message = keysweep::report::human::sanitize(&format!("{err:#}"));
+            eprintln!("keysweep: error: {message}");
             ExitCode::from(keysweep::exit::Exit::FAILED)
         }
     }

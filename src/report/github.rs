@@ -5,9 +5,11 @@
 //!
 //! Everything taken from the scanned data is sanitised first (no control or bidi characters), then
 //! escaped as the runner expects (`%`, CR, LF; in properties also `:` and `,`), so a hostile path
-//! can neither end the command early nor start another one.
+//! can neither end the command early nor start another one. A `##[` in a path or message is left
+//! as it is, so that the annotation names the real file: the runner tries the legacy `##[` form
+//! only on a line that is not a `::` command, and every line here is one.
 
-use super::human::sanitize;
+use super::human::escape_controls;
 use super::{redact, short_id};
 use crate::finding::Finding;
 use std::io::Write;
@@ -56,7 +58,7 @@ fn message(f: &Finding) -> String {
 
 /// A command's message: `%`, CR and LF escaped.
 fn data(text: &str) -> String {
-    sanitize(text)
+    escape_controls(text)
         .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
@@ -81,5 +83,30 @@ mod tests {
         );
         assert!(escaped.starts_with("a%2Cb%3Ac%25"), "{escaped}");
         assert_eq!(data("50%\r\nok"), "50%25\\u{d}\\u{a}ok");
+    }
+
+    /// The runner's `UnescapeProperty`, in its order.
+    fn unescape_property(text: &str) -> String {
+        [
+            ("%0D", "\r"),
+            ("%0A", "\n"),
+            ("%3A", ":"),
+            ("%2C", ","),
+            ("%25", "%"),
+        ]
+        .iter()
+        .fold(text.to_string(), |t, (from, to)| t.replace(from, to))
+    }
+
+    #[test]
+    fn a_legacy_command_in_a_path_stays_inside_the_one_annotation() {
+        let path = "##[add-mask]x/::error::y,%3A ##[stop-commands]z.env";
+        let escaped = property(path);
+        assert!(
+            !escaped.contains("::") && !escaped.contains(','),
+            "{escaped}"
+        );
+        // The `file` property reads back as the real path, so the annotation lands on it.
+        assert_eq!(unescape_property(&escaped), path);
     }
 }

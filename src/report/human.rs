@@ -14,10 +14,10 @@
 //! secret nor any other secret of the report that shows on its line is ever printed whole.
 //! Colour only when asked (a terminal without NO_COLOR): then the secret is highlighted instead
 //! of underlined. Everything taken from the scanned data (paths, lines, commit messages and
-//! authors) and from pattern files is sanitised: untrusted text must not move the cursor or
-//! reorder the line.
+//! authors) and from pattern files is sanitised: untrusted text must not move the cursor,
+//! reorder the line or start a GitHub Actions workflow command (see [`super::workflow`]).
 
-use super::{redact, short_id, Style};
+use super::{redact, short_id, workflow, Style};
 use crate::finding::Finding;
 use crate::pattern::Severity;
 use crate::source::SourceKind;
@@ -42,6 +42,15 @@ const GUTTER_INDENT: &str = "    ";
 /// # Errors
 /// Write errors of `out`.
 pub fn write(findings: &[Finding], style: Style, out: &mut dyn Write) -> std::io::Result<()> {
+    // Each field is sanitised, but fields meet on a line (text, then a secret starting with `[`):
+    // the whole report is defused line by line too.
+    let mut report = Vec::new();
+    write_groups(findings, style, &mut report)?;
+    let report = String::from_utf8(report).expect("the report is made of strings");
+    out.write_all(workflow::defuse(&report).as_bytes())
+}
+
+fn write_groups(findings: &[Finding], style: Style, out: &mut dyn Write) -> std::io::Result<()> {
     let paint = Paint(style.color);
     let known = if style.show_secrets {
         None
@@ -432,9 +441,15 @@ fn severity_colour(severity: Severity) -> &'static str {
     }
 }
 
+/// Untrusted text for a terminal or a CI log: [`escape_controls`], then
+/// [`workflow::defuse`] so that it cannot start a GitHub Actions workflow command.
+pub fn sanitize(text: &str) -> String {
+    workflow::defuse(&escape_controls(text)).into_owned()
+}
+
 /// Escapes control characters, bidirectional controls and line separators so untrusted text
 /// prints as what it is, on one line.
-pub fn sanitize(text: &str) -> String {
+pub fn escape_controls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         let bidi = matches!(
@@ -471,6 +486,26 @@ mod tests {
         assert_eq!(sanitize("x\u{202E}y"), "x\\u{202e}y");
         assert_eq!(sanitize("x\u{2028}y\u{61c}"), "x\\u{2028}y\\u{61c}");
         assert_eq!(sanitize("plain/path.env"), "plain/path.env");
+    }
+
+    #[test]
+    fn no_workflow_command_from_a_field_or_where_fields_meet() {
+        assert_eq!(sanitize("::error::x ##[y]"), "\\u{3a}:error::x ##\\u{5b}y]");
+        // Neither the text before the secret nor the secret holds `##[`; the line does.
+        let mut f = finding("k=##[error]pwned", "[error]pwned");
+        f.path = "::warning::p".into();
+        let style = Style {
+            show_secrets: true,
+            ..Style::default()
+        };
+        let mut out = Vec::new();
+        write(&[f], style, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains("##["), "{text}");
+        assert!(
+            text.lines().all(|l| !l.trim_start().starts_with("::")),
+            "{text}"
+        );
     }
 
     /// A finding of `secret` in `line`, its context the whole line.

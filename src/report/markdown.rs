@@ -7,7 +7,7 @@
 //! table stops at [`MAX_BYTES`] (a job summary holds at most 1 MiB) and says how many rows it left
 //! out.
 
-use super::human::sanitize;
+use super::human::escape_controls;
 use super::{redact, short_id};
 use crate::finding::Finding;
 use crate::scan::{human_bytes, Stats};
@@ -82,7 +82,7 @@ pub fn write(findings: &[Finding], stats: &Stats, out: &mut dyn Write) -> std::i
 /// Untrusted text as one table cell's literal text.
 fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in sanitize(text).chars() {
+    for c in escape_controls(text).chars() {
         if c.is_ascii_punctuation() {
             out.push('\\');
         }
@@ -100,5 +100,12 @@ mod tests {
         assert_eq!(cell("a|b"), "a\\|b");
         assert_eq!(cell("[x](http://e)"), "\\[x\\]\\(http\\:\\/\\/e\\)");
         assert_eq!(cell("<img>\n"), "\\<img\\>\\\\u\\{a\\}");
+    }
+
+    #[test]
+    fn cells_hold_no_workflow_command() {
+        // Backslashes split both forms, should the table ever be printed to a CI log.
+        assert_eq!(cell("::error::x"), "\\:\\:error\\:\\:x");
+        assert_eq!(cell("a##[error]b"), "a\\#\\#\\[error\\]b");
     }
 }

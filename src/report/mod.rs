@@ -6,10 +6,12 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod workflow;
 
 use crate::finding::Finding;
 use crate::pattern::Pattern;
 use crate::scan::Stats;
+use std::io::Write as _;
 
 /// The output formats of `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -87,12 +89,22 @@ pub fn write(
 ) -> std::io::Result<()> {
     match format {
         Format::Human => human::write(report.findings, style, out),
-        Format::Json => json::write_json(report.findings, report.stats, style, out),
-        Format::Jsonl => json::write_jsonl(report.findings, style, out),
+        Format::Json => {
+            let mut out = workflow::JsonDefuse::new(out);
+            json::write_json(report.findings, report.stats, style, &mut out)?;
+            out.flush()
+        }
+        Format::Jsonl => {
+            let mut out = workflow::JsonDefuse::new(out);
+            json::write_jsonl(report.findings, style, &mut out)?;
+            out.flush()
+        }
         Format::Github => github::write(report.findings, out),
         Format::Markdown => markdown::write(report.findings, report.stats, out),
         Format::Sarif => {
-            let dropped = sarif::write(report, out)?;
+            let mut out = workflow::JsonDefuse::new(out);
+            let dropped = sarif::write(report, &mut out)?;
+            out.flush()?;
             if dropped > 0 {
                 let (verb, noun) = if dropped == 1 {
                     ("is", "finding")

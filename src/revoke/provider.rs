@@ -7,7 +7,7 @@ use super::journal::{now, Entry, Journal, Outcome};
 use super::{Settings, Tally};
 use crate::finding::{Finding, Status};
 use crate::pattern::{Pattern, ProviderCall};
-use crate::report::redact;
+use crate::report::{human::sanitize, redact};
 use std::collections::HashMap;
 
 /// A call with its placeholders filled in.
@@ -292,7 +292,9 @@ pub fn revoke(
                 }
                 Err(why) => eprintln!(
                     "keysweep: dry run: cannot revoke {} at {}:{}: {why}",
-                    f.rule_id, f.path, f.line
+                    f.rule_id,
+                    sanitize(&f.path),
+                    f.line
                 ),
             }
             continue;
@@ -302,7 +304,9 @@ pub fn revoke(
             Err(why) => {
                 eprintln!(
                     "keysweep: warning: cannot revoke {} at {}:{}: {why}",
-                    f.rule_id, f.path, f.line
+                    f.rule_id,
+                    sanitize(&f.path),
+                    f.line
                 );
                 continue;
             }

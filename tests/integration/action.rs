@@ -87,7 +87,7 @@ fn action_yml_declares_its_inputs_and_outputs_and_passes_inputs_through_env_only
             ("args", ""),
             ("fail-on-findings", "true"),
             ("mode", "auto"),
-            ("sarif", "keysweep.sarif"),
+            ("sarif", ""),
             ("version", ""),
         ])
     );
@@ -169,9 +169,17 @@ enum Cache {
     Cold,
     /// Nothing restored, and no cargo on PATH.
     NoCargo,
+    /// Restored, but the keysweep restored is a stand-in that runs the real one and then exits 3
+    /// ("the scan had errors": unreadable files, corrupt objects), as a scan that could not read
+    /// everything does.
+    WarmScanErrors,
 }
 
 struct Run {
+    /// The runner's folders (home, RUNNER_TEMP), kept until the test ends.
+    _runner: TestDir,
+    /// RUNNER_TEMP.
+    temp: PathBuf,
     status: i32,
     stdout: String,
     stderr: String,
@@ -200,7 +208,7 @@ fn run_action(
     let summary = runner.write("summary.md", "");
     let cargo_log = runner.join("cargo-calls.txt");
     if cache == Cache::Cold {
-        write_fake_cargo(&fake_bin.join("cargo"), &cargo_log);
+        write_fake_cargo(&fake_bin);
     }
     let path = std::iter::once(fake_bin.display().to_string())
         .chain(
@@ -227,8 +235,13 @@ fn run_action(
     for (n, step) in action.runs.steps.iter().enumerate() {
         let eval = |text: &str| expand(text, &inputs, &steps, event_name, event);
         if let Some(uses) = &step.uses {
-            if uses.starts_with("actions/cache@") && cache == Cache::Warm {
-                restore_cache(&eval(&step.with["path"]), &home, &eval(&step.with["key"]));
+            if uses.starts_with("actions/cache@")
+                && matches!(cache, Cache::Warm | Cache::WarmScanErrors)
+            {
+                let bin = restore_cache(&eval(&step.with["path"]), &home, &eval(&step.with["key"]));
+                if cache == Cache::WarmScanErrors {
+                    write_erroring_keysweep(&bin);
+                }
             }
             continue;
         }
@@ -278,6 +291,8 @@ fn run_action(
         })
         .collect();
     Run {
+        temp,
+        _runner: runner,
         status,
         stdout,
         stderr,
@@ -287,22 +302,25 @@ fn run_action(
     }
 }
 
-/// A `cargo` that records its arguments and installs the test binary where `--root` says.
-fn write_fake_cargo(path: &Path, log: &Path) {
-    let script = format!(
-        "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\nroot=\nwhile [ $# -gt 0 ]; do\n  \
-         [ \"$1\" = --root ] && root=$2\n  shift\ndone\nmkdir -p \"$root/bin\" && cp '{bin}' \"$root/bin/keysweep\"\n",
-        log = log.display(),
-        bin = crate::util::bin().display()
-    );
-    std::fs::write(path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+/// A `cargo` that records its arguments in `cargo-calls.txt` next to `bin` and installs the test
+/// binary where `--root` says (`fixtures/action/fake-cargo.sh`).
+fn write_fake_cargo(bin: &Path) {
+    let script = action_path().join("fixtures/action/fake-cargo.sh");
+    std::os::unix::fs::symlink(script, bin.join("cargo")).unwrap();
+    std::os::unix::fs::symlink(crate::util::bin(), bin.join("keysweep-built")).unwrap();
+}
+
+/// Makes the keysweep at `path` a stand-in that runs the real one and then, for a scan, exits 3
+/// whatever it found (`fixtures/action/keysweep-scan-errors.sh`).
+fn write_erroring_keysweep(path: &Path) {
+    std::fs::rename(path, path.with_file_name("keysweep-real")).unwrap();
+    let stand_in = action_path().join("fixtures/action/keysweep-scan-errors.sh");
+    std::os::unix::fs::symlink(stand_in, path).unwrap();
 }
 
 /// What `actions/cache` restores on a hit: the paths a previous run saved, which for the build
-/// root are the installed keysweep and the key it was built under.
-fn restore_cache(paths: &str, home: &Path, key: &str) {
+/// root are the installed keysweep and the key it was built under. Returns the keysweep.
+fn restore_cache(paths: &str, home: &Path, key: &str) -> PathBuf {
     let root = paths
         .lines()
         .map(str::trim)
@@ -310,8 +328,11 @@ fn restore_cache(paths: &str, home: &Path, key: &str) {
         .expect("the cache saves the build root");
     let root = PathBuf::from(root.replacen('~', &home.display().to_string(), 1));
     std::fs::create_dir_all(root.join("bin")).unwrap();
-    std::fs::copy(crate::util::bin(), root.join("bin/keysweep")).unwrap();
+    // A link, not a copy: a file this process just wrote may still be open in a child another
+    // test thread forked, and running it would fail with "Text file busy".
+    std::os::unix::fs::symlink(crate::util::bin(), root.join("bin/keysweep")).unwrap();
     std::fs::write(root.join("build-key"), format!("{key}\n")).unwrap();
+    root.join("bin/keysweep")
 }
 
 /// `name=value` lines of a GITHUB_OUTPUT file (the action writes no multi-line value).
@@ -465,7 +486,14 @@ fn pull_request_findings_are_annotated_summarised_written_as_sarif_and_fail_the_
 
     assert_eq!(run.status, 1, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.outputs["findings"], "2");
-    assert_eq!(run.outputs["sarif"], "keysweep.sarif");
+    // The SARIF file is under RUNNER_TEMP, out of the checkout's reach; nothing is written there.
+    let sarif_path = PathBuf::from(&run.outputs["sarif"]);
+    assert!(
+        sarif_path.starts_with(&run.temp),
+        "{}",
+        sarif_path.display()
+    );
+    assert_eq!(work.git(&["status", "--porcelain", "--ignored"]), "");
     let lines = annotations(&run.stdout);
     assert_eq!(lines.len(), 2, "{}", run.stdout);
     assert!(
@@ -510,7 +538,7 @@ fn pull_request_findings_are_annotated_summarised_written_as_sarif_and_fail_the_
         assert!(run.summary.contains(&secret[..4]), "{}", run.summary);
     }
 
-    let sarif = std::fs::read_to_string(work.join("keysweep.sarif")).unwrap();
+    let sarif = std::fs::read_to_string(&sarif_path).unwrap();
     assert_valid_sarif(&sarif);
     let log: Value = serde_json::from_str(&sarif).unwrap();
     let results = log["runs"][0]["results"].as_array().unwrap();
@@ -539,9 +567,107 @@ fn fail_on_findings_false_reports_without_failing() {
     );
     assert_eq!(run.status, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(run.outputs["findings"], "2");
-    assert_eq!(run.outputs["sarif"], "reports/secrets.sarif");
-    assert!(work.join("reports/secrets.sarif").is_file());
+    // A relative path is in the workspace; the output names it whole.
+    let expected = work
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join("reports/secrets.sarif");
+    assert_eq!(run.outputs["sarif"], expected.display().to_string());
+    assert!(expected.is_file());
     assert_eq!(annotations(&run.stdout).len(), 2);
+}
+
+/// A pull request that commits `keysweep.sarif` as a link to a file outside the checkout, and
+/// `reports` as a link to a folder outside it.
+fn pull_request_with_links(outside: &TestDir) -> (Origin, Value) {
+    let mut origin = origin();
+    let victim = outside.write("victim.sarif", "the runner's own file\n");
+    origin.repo.git(&["checkout", "-q", "feature"]);
+    std::os::unix::fs::symlink(&victim, origin.repo.join("keysweep.sarif")).unwrap();
+    std::os::unix::fs::symlink(outside.join("dir"), origin.repo.join("reports")).unwrap();
+    std::fs::create_dir(outside.join("dir")).unwrap();
+    origin.head = origin.repo.commit("Add links");
+    origin.repo.git(&["checkout", "-q", "main"]);
+    let event = pull_request_event(&origin);
+    (origin, event)
+}
+
+#[test]
+fn links_committed_by_a_pull_request_cannot_redirect_the_reports() {
+    let outside = TestDir::new();
+    let (origin, event) = pull_request_with_links(&outside);
+    let (_dir, work) = checkout(&origin, "feature", None);
+    assert!(work.join("keysweep.sarif").is_symlink());
+
+    // The default: the SARIF file goes under RUNNER_TEMP; the link and its target are untouched.
+    let run = run_action(work.path(), "pull_request", &event, &[], Cache::Warm);
+    assert_eq!(run.status, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.outputs["findings"], "2");
+    assert!(PathBuf::from(&run.outputs["sarif"]).starts_with(&run.temp));
+    let victim = outside.join("victim.sarif");
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "the runner's own file\n"
+    );
+
+    // A relative `sarif` through the committed folder link: refused, said, nothing written.
+    let inputs = [("sarif", "reports/sub/keysweep.sarif")];
+    let run = run_action(work.path(), "pull_request", &event, &inputs, Cache::Warm);
+    assert_eq!(run.status, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("::error title=keysweep::sarif: ")
+            && run.stdout.contains("/reports is a symbolic link"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(std::fs::read_dir(outside.join("dir")).unwrap().count(), 0);
+    assert_eq!(run.outputs["sarif"], "");
+
+    // The link itself as `sarif`: keysweep refuses it and the step fails with status 2.
+    let inputs = [("sarif", "keysweep.sarif")];
+    let run = run_action(work.path(), "pull_request", &event, &inputs, Cache::Warm);
+    assert_eq!(run.status, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("keysweep.sarif: is a symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "the runner's own file\n"
+    );
+}
+
+#[test]
+fn a_scan_with_errors_fails_the_step_but_still_reports_what_it_found() {
+    let origin = origin();
+    let (_dir, work) = checkout(&origin, "feature", None);
+    let event = pull_request_event(&origin);
+    let inputs = [("fail-on-findings", "false")];
+    let run = run_action(
+        work.path(),
+        "pull_request",
+        &event,
+        &inputs,
+        Cache::WarmScanErrors,
+    );
+    assert_eq!(run.status, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "::error title=keysweep::keysweep stopped with exit status 3 (the scan had errors"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        annotations(&run.stdout).len(),
+        3,
+        "2 findings and the error"
+    );
+    assert_eq!(run.outputs["findings"], "2");
+    assert!(Path::new(&run.outputs["sarif"]).is_file());
+    assert!(run.summary.contains("## keysweep: 2 secrets found"));
 }
 
 #[test]

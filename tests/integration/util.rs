@@ -128,6 +128,10 @@ pub fn assert_shellcheck(scripts: &[PathBuf]) {
 /// hanging the suite.
 pub fn run_command(mut cmd: Command, stdin: Option<&[u8]>) -> Output {
     isolate_user_folders(&mut cmd);
+    // The suite itself may run under GitHub Actions: a run is under it only when its test says so.
+    if !cmd.get_envs().any(|(k, _)| k == "GITHUB_ACTIONS") {
+        cmd.env_remove("GITHUB_ACTIONS");
+    }
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
