@@ -97,6 +97,10 @@ pub enum Command {
         /// The config file naming the webhooks and the journal (default: ./.keysweep.toml).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// The revocation journal [default: the config's [revoke] journal, else
+        /// revocations.jsonl in keysweep's state folder].
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
         #[command(flatten)]
         patterns: PatternArgs,
     },
@@ -139,6 +143,10 @@ pub struct ScanArgs {
     /// With --revoke: print what would be sent, redacted, and send nothing.
     #[arg(long, requires = "revoke")]
     pub dry_run: bool,
+    /// With --revoke: the revocation journal [default: the config's [revoke] journal, else
+    /// revocations.jsonl in keysweep's state folder].
+    #[arg(long, value_name = "PATH", requires = "revoke")]
+    pub journal: Option<PathBuf>,
 }
 
 /// What to scan and with which rules: shared by `scan` and `baseline create`.
@@ -295,18 +303,26 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Revoke {
             resume: _,
             config,
+            journal,
             patterns,
-        } => resume_revocations(config.as_deref(), &patterns.extra),
+        } => resume_revocations(config.as_deref(), journal.as_deref(), &patterns.extra),
     }
 }
 
-fn resume_revocations(config: Option<&Path>, extra: &[PathBuf]) -> anyhow::Result<u8> {
+fn resume_revocations(
+    config: Option<&Path>,
+    journal: Option<&Path>,
+    extra: &[PathBuf],
+) -> anyhow::Result<u8> {
+    crate::interrupt::install().context("cannot install the Ctrl-C handler")?;
     let config = Config::load(config, Path::new("."))?;
     let engine = load_engine_with(extra, &config, true)?;
-    let settings = revoke::Settings::from_config(&config, true)?;
+    let settings = revoke::Settings::from_config(&config, true, journal)?;
     let tally = revoke::resume(engine.patterns(), &settings)?;
-    eprintln!("{}", tally.line(&settings.journal));
-    Ok(if tally.pending + tally.revoke_pending > 0 {
+    eprintln!("{}", tally.lines(&settings));
+    Ok(if crate::interrupt::requested() {
+        crate::interrupt::EXIT_STATUS
+    } else if tally.pending + tally.revoke_pending > 0 {
         1
     } else {
         0
@@ -433,7 +449,11 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     // Checked before scanning: a bad webhook URL or a missing key stops everything, unsent.
     let settings = if args.verify || args.revoke {
-        Some(revoke::Settings::from_config(&config, args.revoke)?)
+        Some(revoke::Settings::from_config(
+            &config,
+            args.revoke,
+            args.journal.as_deref(),
+        )?)
     } else {
         None
     };
@@ -443,25 +463,16 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     if partial && settings.is_some() {
         eprintln!("keysweep: interrupted: nothing verified or sent (run the scan again to finish)");
     }
+    // A journal error fails the run only after the reports are written: they hold the findings.
+    let mut journal_error = None;
     if let Some(settings) = settings.as_ref().filter(|_| !partial) {
-        if args.verify {
-            let client = revoke::http::Client::new(settings.policy);
-            revoke::provider::verify(&mut outcome.findings, engine.patterns(), settings, &client);
-        }
-        if args.revoke && !outcome.findings.is_empty() {
-            if settings.webhooks.is_empty() {
-                eprintln!("keysweep: warning: --revoke: no [[revoke.webhooks]] in the config; only provider revocation is done");
-            }
-            let tally = revoke::run(
-                &mut outcome.findings,
-                engine.patterns(),
-                settings,
-                args.dry_run,
-            )?;
-            if !args.dry_run {
-                eprintln!("{}", tally.line(&settings.journal));
-            }
-        }
+        let asked = revoke::Asked {
+            verify: args.verify,
+            revoke: args.revoke,
+            dry_run: args.dry_run,
+        };
+        journal_error =
+            revoke::after_scan(&mut outcome.findings, engine.patterns(), settings, asked).err();
     }
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -499,10 +510,16 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
             suppressed.allowed, suppressed.baseline
         );
     }
+    if let Some(e) = journal_error {
+        return Err(e);
+    }
     if partial {
         eprintln!(
             "keysweep: interrupted: the report is partial (what was scanned before the signal)"
         );
+        return Ok(crate::interrupt::EXIT_STATUS);
+    }
+    if crate::interrupt::requested() {
         return Ok(crate::interrupt::EXIT_STATUS);
     }
     Ok(if outcome.findings.is_empty() {

@@ -120,7 +120,7 @@ fn project(count: usize, hook_url: &str, extra_config: &str) -> (TestDir, Vec<St
     t.write(
         ".keysweep.toml",
         format!(
-            "[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 20\nmax_attempts = 3\ntimeout_secs = 5\n{extra_config}\n[[revoke.webhooks]]\nurl = \"{hook_url}\"\nsecret_env = \"{KEY_ENV}\"\n"
+            "[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 100\nmax_attempts = 3\ntimeout_secs = 5\n{extra_config}\n[[revoke.webhooks]]\nurl = \"{hook_url}\"\nsecret_env = \"{KEY_ENV}\"\n"
         ),
     );
     (t, tokens)
@@ -160,7 +160,8 @@ fn assert_signed(s: &Seen) {
     let timestamp = s.header("X-Keysweep-Timestamp");
     assert!(timestamp.parse::<u64>().is_ok(), "timestamp {timestamp:?}");
     let mut mac = Hmac::<Sha256>::new_from_slice(KEY.as_bytes()).unwrap();
-    mac.update(format!("{timestamp}.{}", s.body).as_bytes());
+    let delivery = s.header("X-Keysweep-Delivery");
+    mac.update(format!("{timestamp}.{delivery}.{}", s.body).as_bytes());
     let want: String = mac
         .finalize()
         .into_bytes()
@@ -169,7 +170,6 @@ fn assert_signed(s: &Seen) {
         .collect();
     assert_eq!(s.header("X-Keysweep-Signature"), format!("sha256={want}"));
     assert_eq!(s.header("Content-Type"), "application/json");
-    let delivery = s.header("X-Keysweep-Delivery");
     assert_eq!(delivery.len(), 36, "a UUID: {delivery:?}");
 }
 
@@ -403,14 +403,15 @@ fn a_run_killed_before_the_acknowledgement_resends_the_same_delivery() {
         }
     });
     let (t, _) = project(2, &server.url(), "");
-    let mut child = std::process::Command::new(crate::util::bin())
-        .args(["scan", "src", "--config", ".keysweep.toml", "--revoke"])
+    let mut cmd = std::process::Command::new(crate::util::bin());
+    cmd.args(["scan", "src", "--config", ".keysweep.toml", "--revoke"])
         .current_dir(t.path())
         .env(KEY_ENV, KEY)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(std::process::Stdio::null());
+    // The same state folder (journal key) as the resume below.
+    crate::util::isolate_user_folders(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while server.seen().is_empty() {
         assert!(Instant::now() < deadline, "the request never arrived");
@@ -461,7 +462,7 @@ fn unsafe_or_unkeyed_webhooks_stop_before_anything_is_sent() {
     let out = scan_revoke(&t);
     assert_eq!(out.status, 2);
     out.assert_stderr_has(
-        "url: http://hooks.example.com/x is plain http: secrets are only sent over https://",
+        "url: http://hooks.example.com is plain http: secrets are only sent over https://",
     );
 
     let server = Server::start(|_, _| ok());
@@ -499,8 +500,8 @@ fn dry_run_prints_redacted_and_sends_nothing() {
     );
     assert_eq!(out.status, 1, "{}", out.stderr);
     out.assert_stderr_has(&format!(
-        "keysweep: dry run: would POST 2 findings to {}",
-        server.url()
+        "keysweep: dry run: would POST 2 findings to http://127.0.0.1:{}:",
+        server.port
     ));
     for token in &tokens {
         assert!(!out.stderr.contains(token.as_str()) && !out.stdout.contains(token.as_str()));
@@ -568,7 +569,7 @@ fn scaleway_keys_are_verified_and_revoked_against_the_configured_api() {
     );
     t.write(
         ".keysweep.toml",
-        format!("[providers.scaleway]\napi_url = \"http://127.0.0.1:{}\"\n[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 20\n", api.port),
+        format!("[providers.scaleway]\napi_url = \"http://127.0.0.1:{}\"\n[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 100\n", api.port),
     );
     let verified = keysweep(
         &t,
@@ -709,7 +710,7 @@ fn a_webhook_that_never_answers_is_bounded_by_the_timeout() {
     t.write(
         ".keysweep.toml",
         format!(
-            "[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 10\nmax_attempts = 2\ntimeout_secs = 1\n[[revoke.webhooks]]\nurl = \"{}\"\nsecret_env = \"{KEY_ENV}\"\n",
+            "[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 100\nmax_attempts = 2\ntimeout_secs = 1\n[[revoke.webhooks]]\nurl = \"{}\"\nsecret_env = \"{KEY_ENV}\"\n",
             server.url()
         ),
     );
