@@ -87,6 +87,8 @@ pub struct Client {
     policy: Policy,
     /// Nothing is sent after this instant.
     deadline: Instant,
+    /// Set when a wait would have ended past the deadline: the budget counts as spent then.
+    spent: std::cell::Cell<bool>,
 }
 
 /// A URL as keysweep shows it: scheme, host and port only. Its user, password, path and query
@@ -156,6 +158,7 @@ impl Client {
             agent,
             policy,
             deadline: Instant::now() + budget,
+            spent: std::cell::Cell::new(false),
         }
     }
 
@@ -163,7 +166,7 @@ impl Client {
     pub fn stopped(&self) -> Option<Stop> {
         if interrupt::requested() {
             Some(Stop::Interrupted)
-        } else if Instant::now() >= self.deadline {
+        } else if self.spent.get() || Instant::now() >= self.deadline {
             Some(Stop::OutOfTime)
         } else {
             None
@@ -247,6 +250,7 @@ impl Client {
     fn pause(&self, wait: Duration) -> Result<(), Stop> {
         let until = Instant::now() + wait;
         if until >= self.deadline {
+            self.spent.set(true);
             return Err(Stop::OutOfTime);
         }
         while let Some(left) = until.checked_duration_since(Instant::now()) {
@@ -360,8 +364,10 @@ mod tests {
         let sent = client.send("GET", "http://127.0.0.1:9/", None, &Vec::new);
         assert!(matches!(sent, Err(Failure::Stopped(Stop::OutOfTime))));
         let client = Client::new(Policy::default(), Duration::from_millis(300));
-        assert_eq!(client.pause(Duration::from_secs(1)), Err(Stop::OutOfTime));
         assert_eq!(client.pause(Duration::from_millis(10)), Ok(()));
+        assert_eq!(client.stopped(), None);
+        assert_eq!(client.pause(Duration::from_secs(1)), Err(Stop::OutOfTime));
+        assert_eq!(client.stopped(), Some(Stop::OutOfTime), "and stays stopped");
     }
 
     #[test]

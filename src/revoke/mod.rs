@@ -223,11 +223,10 @@ impl Tally {
             ));
         }
         if self.pending + self.revoke_pending > 0 {
-            text.push_str(&format!(
-                "; `keysweep revoke --resume` sends what is pending (journal {})",
-                settings.journal().display()
-            ));
+            text.push_str("; `keysweep revoke --resume` sends what is pending");
         }
+        // Named every time: the user sees which journal was trusted (never one in the tree).
+        text.push_str(&format!(" (journal {})", settings.journal().display()));
         text
     }
 }

@@ -19,6 +19,7 @@ mod properties;
 mod providers;
 mod readme;
 mod revoke;
+mod revoke_trust;
 mod sarif;
 mod scan_fs;
 mod scan_git;
