@@ -735,3 +735,88 @@ fn a_delivery_replayed_under_a_new_id_fails_the_readme_receivers_check() {
     assert_eq!(as_sent, 200);
     assert_eq!(replayed, 401, "a fresh delivery id breaks the signature");
 }
+
+/// SIGINT while a provider holds a verification request: the other secrets are not asked about
+/// (`unknown`, "not verified: interrupted"), the report is written, and the exit status is 130.
+#[test]
+fn sigint_during_verification_asks_nothing_more() {
+    const SLOW: Duration = Duration::from_secs(6);
+    let api = Server::start(|_, _| {
+        std::thread::sleep(SLOW);
+        Reply::Status(401, vec![], String::new())
+    });
+    let t = TestDir::new();
+    let pairs: String = (0..3)
+        .map(|i| {
+            format!(
+                "SCW_ACCESS_KEY={}\nSCW_SECRET_KEY={}\n\n",
+                scw_access_key(160 + i),
+                uuid_v4(160 + i)
+            )
+        })
+        .collect();
+    t.write("src/scw.env", pairs);
+    t.write(
+        "keysweep.toml",
+        format!(
+            "[providers.scaleway]\napi_url = \"http://127.0.0.1:{}\"\n",
+            api.port
+        ),
+    );
+    let mut cmd = Command::new(crate::util::bin());
+    cmd.args([
+        "scan",
+        "src",
+        "--config",
+        "keysweep.toml",
+        "--verify",
+        "--format",
+        "json",
+        "-o",
+        "report.json",
+    ])
+    .current_dir(t.path())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped());
+    crate::util::isolate_user_folders(&mut cmd);
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while api.seen().is_empty() {
+        assert!(Instant::now() < deadline, "the request never arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let first_request = api.seen()[0].at;
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let signalled = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(signalled.elapsed() < SLOW / 2, "{:?}", signalled.elapsed());
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("keysweep: verification interrupted: 3 findings not verified"),
+        "{stderr}"
+    );
+    let report = read_json(&t.join("report.json"));
+    let secret_keys: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "scaleway.secret_key")
+        .map(|f| &f["verification"])
+        .collect();
+    assert_eq!(secret_keys.len(), 3);
+    for v in secret_keys {
+        assert_eq!(
+            v,
+            &serde_json::json!({"status": "unknown", "detail": "not verified: interrupted"})
+        );
+    }
+    std::thread::sleep(
+        (first_request + SLOW + Duration::from_secs(1)).saturating_duration_since(Instant::now()),
+    );
+    assert_eq!(api.seen().len(), 1, "no request after the signal");
+}
