@@ -61,11 +61,15 @@ impl Key {
     /// The key in `dir`, if there is one.
     ///
     /// # Errors
-    /// It is a symbolic link, another user's, readable by others, or not 32 bytes: then it may
-    /// be known to someone else, and no journal it signs can be trusted.
+    /// It (or its folder) is a symbolic link, or it is another user's, readable by others, or
+    /// not 32 bytes: then it may be known to someone else, and no journal it signs can be
+    /// trusted.
     pub fn load(dir: &Path) -> anyhow::Result<Option<Key>> {
         let path: PathBuf = dir.join(KEY_FILE);
         let what = "journal key";
+        if !state_file::check_folder(&path, what)? {
+            return Ok(None);
+        }
         let Some(file) = state_file::open(&path, what, false, false)? else {
             return Ok(None);
         };
