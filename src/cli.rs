@@ -101,6 +101,10 @@ pub enum Command {
         /// ~/.config/keysweep/config.toml; a repository's .keysweep.toml is never read here).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// The revocation journal [default: the config's [revoke] journal, else
+        /// revocations.jsonl in keysweep's state folder].
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
         #[command(flatten)]
         patterns: PatternArgs,
     },
@@ -143,6 +147,10 @@ pub struct ScanArgs {
     /// With --revoke: print what would be sent, redacted, and send nothing.
     #[arg(long, requires = "revoke")]
     pub dry_run: bool,
+    /// With --revoke: the revocation journal [default: the config's [revoke] journal, else
+    /// revocations.jsonl in keysweep's state folder].
+    #[arg(long, value_name = "PATH", requires = "revoke")]
+    pub journal: Option<PathBuf>,
 }
 
 /// What to scan and with which rules: shared by `scan` and `baseline create`.
@@ -308,22 +316,30 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Revoke {
             resume: _,
             config,
+            journal,
             patterns,
-        } => resume_revocations(config.as_deref(), &patterns.extra),
+        } => resume_revocations(config.as_deref(), journal.as_deref(), &patterns.extra),
     }
 }
 
-fn resume_revocations(config: Option<&Path>, extra: &[PathBuf]) -> anyhow::Result<Exit> {
+fn resume_revocations(
+    config: Option<&Path>,
+    journal: Option<&Path>,
+    extra: &[PathBuf],
+) -> anyhow::Result<Exit> {
+    crate::interrupt::install().context("cannot install the Ctrl-C handler")?;
     let args = ConfigArgs {
         named: config.map(Path::to_path_buf),
         none: false,
     };
     let config = Config::load(&discover::trusted_sources(&args)?, &warn)?;
     let engine = load_engine_with(extra, &config, true)?;
-    let settings = revoke::Settings::from_config(&config, true)?;
+    let settings = revoke::Settings::from_config(&config, true, journal)?;
     let tally = revoke::resume(engine.patterns(), &settings)?;
-    eprintln!("{}", tally.line(&settings.journal));
-    Ok(if tally.pending + tally.revoke_pending > 0 {
+    eprintln!("{}", tally.lines(&settings));
+    Ok(if crate::interrupt::requested() {
+        Exit::Interrupted
+    } else if tally.pending + tally.revoke_pending > 0 {
         Exit::Findings(1)
     } else {
         Exit::Clean
@@ -435,7 +451,11 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<Exit> {
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     // Checked before scanning: a bad webhook URL or a missing key stops everything, unsent.
     let settings = if args.verify || args.revoke {
-        Some(revoke::Settings::from_config(&config, args.revoke)?)
+        Some(revoke::Settings::from_config(
+            &config,
+            args.revoke,
+            args.journal.as_deref(),
+        )?)
     } else {
         None
     };
@@ -447,25 +467,16 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<Exit> {
     if partial && settings.is_some() {
         eprintln!("keysweep: interrupted: nothing verified or sent (run the scan again to finish)");
     }
+    // A journal error fails the run only after the reports are written: they hold the findings.
+    let mut journal_error = None;
     if let Some(settings) = settings.as_ref().filter(|_| !partial) {
-        if args.verify {
-            let client = revoke::http::Client::new(settings.policy);
-            revoke::provider::verify(&mut outcome.findings, engine.patterns(), settings, &client);
-        }
-        if args.revoke && !outcome.findings.is_empty() {
-            if settings.webhooks.is_empty() {
-                eprintln!("keysweep: warning: --revoke: no [[revoke.webhooks]] in the config; only provider revocation is done");
-            }
-            let tally = revoke::run(
-                &mut outcome.findings,
-                engine.patterns(),
-                settings,
-                args.dry_run,
-            )?;
-            if !args.dry_run {
-                eprintln!("{}", tally.line(&settings.journal));
-            }
-        }
+        let asked = revoke::Asked {
+            verify: args.verify,
+            revoke: args.revoke,
+            dry_run: args.dry_run,
+        };
+        journal_error =
+            revoke::after_scan(&mut outcome.findings, engine.patterns(), settings, asked).err();
     }
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -504,10 +515,16 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<Exit> {
         summary(&outcome, !matches!(request.mode, Mode::Paths(_)))
     );
     tell_suppressed(&config, &suppressed);
+    if let Some(e) = journal_error {
+        return Err(e);
+    }
     if partial {
         eprintln!(
             "keysweep: interrupted: the report is partial (what was scanned before the signal)"
         );
+        return Ok(Exit::Interrupted);
+    }
+    if crate::interrupt::requested() {
         return Ok(Exit::Interrupted);
     }
     Ok(verdict(

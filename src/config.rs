@@ -72,6 +72,8 @@ pub struct RevokeSection {
     pub backoff_ms: Option<u64>,
     /// Per-request timeout in seconds (default 10).
     pub timeout_secs: Option<u64>,
+    /// Wall-clock seconds for the whole verify + revoke phase (default 600).
+    pub budget_secs: Option<u64>,
     #[serde(default)]
     pub webhooks: Vec<WebhookSection>,
 }

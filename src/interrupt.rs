@@ -1,7 +1,9 @@
 //! Ctrl-C (SIGINT) and SIGTERM. The first asks the scan to stop where it is: sources stop
 //! producing, workers stop scanning, and keysweep writes what it found as a report marked
 //! partial, then exits with 130. A second ends the process at once, also with 130. Nothing is
-//! sent to a webhook or a provider after an interruption.
+//! sent to a webhook or a provider after an interruption: verification and revocation check the
+//! flag before each finding, batch and attempt, and while waiting (`revoke::http::Client`), then
+//! keysweep writes its reports and exits with 130.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};

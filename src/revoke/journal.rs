@@ -8,14 +8,55 @@
 //! - A provider revocation is recorded (`revoking`) before the call and its outcome (`revoked` or
 //!   `revoke_failed`) after it.
 //!
-//! An exclusive lock on the journal file keeps a second keysweep out while one is using it.
+//! It lives outside any scanned tree (the state folder by default) and every line is sealed
+//! ([`super::seal`]): a journal that is a symbolic link, another user's, tracked by git, or not
+//! sealed by this machine's key is refused whole and left untouched (issue 13). An exclusive lock
+//! on the file keeps a second keysweep out while one is using it.
 
+use super::seal::Key;
+use super::state_file;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+
+/// The longest line keysweep reads: far above a batch of 100 findings, and a bound on what a
+/// foreign file can make it hold in memory.
+const MAX_LINE: u64 = 64 << 20;
+
+/// The one-line refusal of a journal this machine did not write: nothing in it is used, and it
+/// is not touched.
+fn foreign(shown: &str, line: usize, why: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{shown}: line {line}: {why}; this journal was not written by keysweep on this machine (copied, forged, or from an older keysweep), so nothing in it is used: move it away (keysweep then starts a new one) and run again"
+    )
+}
+
+/// Seals each line of `text` that is a JSON object with `key`, as keysweep would have written
+/// it, and leaves the others as they are: fuzzing and tests reach the replay through the seal.
+pub fn seal_lines(text: &[u8], key: Key) -> Vec<u8> {
+    let mut journal = Journal::empty(Path::new("-"), None, Some(key));
+    let mut out = Vec::new();
+    for line in text.split_inclusive(|b| *b == b'\n') {
+        let entry = std::str::from_utf8(line)
+            .ok()
+            .and_then(|l| serde_json::from_str::<Entry>(l).ok());
+        match entry {
+            Some(entry) => {
+                let (mut sealed, mac) = journal.seal(&entry);
+                if !line.ends_with(b"\n") {
+                    sealed.pop();
+                }
+                journal.last_mac = mac;
+                out.extend_from_slice(sealed.as_bytes());
+            }
+            None => out.extend_from_slice(line),
+        }
+    }
+    out
+}
 
 /// One found secret as a webhook receives it (ARCHITECTURE.md §7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +151,10 @@ pub struct Journal {
     path: PathBuf,
     /// `None` for a dry run's read-only view.
     file: Option<File>,
+    /// `None` when this machine has no key yet (a read-only view of no journal).
+    key: Option<Key>,
+    /// The MAC of the last line, which the next line's MAC covers.
+    last_mac: String,
     batches: BTreeMap<String, Batch>,
     /// Delivery ids in the order their batches were first written.
     order: Vec<String>,
@@ -123,128 +168,157 @@ pub fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+const WHAT: &str = "journal";
+
 impl Journal {
     /// Opens (creating it, and its folder, private to the user) and locks the journal, and reads
-    /// its state.
+    /// its state, every line checked against `key`.
     ///
     /// # Errors
-    /// Another keysweep holds the lock; the file cannot be created or read; a line other than a
-    /// torn last one is not a journal entry.
-    pub fn open(path: &Path) -> anyhow::Result<Journal> {
+    /// The path is refused ([`state_file`]: a symbolic link, another user's, tracked by git);
+    /// another keysweep holds the lock; a line other than a torn last one is not an entry this
+    /// machine sealed (then the file is left as it was).
+    pub fn open(path: &Path, key: Key) -> anyhow::Result<Journal> {
         let shown = path.display();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.exists() {
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(dir)
-                    .map_err(|e| {
-                        anyhow::anyhow!(
-                            "{}: cannot create the journal's folder: {e}",
-                            dir.display()
-                        )
-                    })?;
-                // The journal holds secrets: keep it out of commits and out of later scans.
-                let ignore = dir.join(".gitignore");
-                if let Err(e) = std::fs::write(&ignore, "*\n") {
-                    eprintln!(
-                        "keysweep: warning: {}: cannot write ({e}); keep the journal out of git yourself",
-                        ignore.display()
-                    );
-                }
+        if state_file::prepare_folder(path, WHAT)? {
+            // The journal holds secrets: should its folder be in a work tree, keep it out of
+            // commits and out of later scans.
+            let ignore = path.with_file_name(".gitignore");
+            if let Err(e) = std::fs::write(&ignore, "*\n") {
+                eprintln!(
+                    "keysweep: warning: {}: cannot write ({e}); keep the journal out of git yourself",
+                    ignore.display()
+                );
             }
         }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| anyhow::anyhow!("{shown}: cannot open the journal: {e}"))?;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| anyhow::anyhow!("{shown}: cannot make the journal private (0600): {e}"))?;
+        state_file::check_not_tracked(path, WHAT)?;
+        state_file::check_existing(path, WHAT)?;
+        let file = state_file::open(path, WHAT, true, true)?.expect("a created file is opened");
         if let Err(e) = file.try_lock() {
             anyhow::bail!(
                 "{shown}: the journal is in use by another keysweep ({e}); wait for it to finish, then run again"
             );
         }
-        let mut text = String::new();
-        file.read_to_string(&mut text)
-            .map_err(|e| anyhow::anyhow!("{shown}: cannot read the journal: {e}"))?;
-        let mut journal = Journal::empty(path, Some(file));
-        let complete = journal.replay(&text)?;
-        if complete < text.len() {
-            let file = journal.file.as_ref().expect("just opened");
-            file.set_len(complete as u64)
+        let mut journal = Journal::empty(path, None, Some(key));
+        let (complete, total) = journal.replay(BufReader::new(&file))?;
+        // Only now is the file known to be ours: repair and tighten it.
+        if complete < total {
+            file.set_len(complete)
                 .map_err(|e| anyhow::anyhow!("{shown}: cannot repair the journal: {e}"))?;
         }
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| anyhow::anyhow!("{shown}: cannot make the journal private (0600): {e}"))?;
+        journal.file = Some(file);
         Ok(journal)
     }
 
-    fn empty(path: &Path, file: Option<File>) -> Journal {
+    fn empty(path: &Path, file: Option<File>, key: Option<Key>) -> Journal {
         Journal {
             path: path.to_path_buf(),
             file,
+            key,
+            last_mac: String::new(),
             batches: BTreeMap::new(),
             order: Vec::new(),
             revocations: HashMap::new(),
         }
     }
 
-    /// Applies the entries of `text` and returns the length of its complete lines. A last line
-    /// without its newline was torn by a crash mid-write: its step never started, so it is
-    /// dropped (the caller cuts it from the file, so the next entry starts on its own line).
-    fn replay(&mut self, text: &str) -> anyhow::Result<usize> {
+    /// Applies the entries read from `reader`, each checked against the key, and returns the
+    /// length of its complete lines and its whole length. A last line without its newline was
+    /// torn by a crash mid-write: its step never started, so it is dropped (the caller cuts it
+    /// from the file, so the next entry starts on its own line).
+    fn replay(&mut self, mut reader: impl BufRead) -> anyhow::Result<(u64, u64)> {
         let shown = self.path.display().to_string();
-        let complete = text.rfind('\n').map_or(0, |i| i + 1);
-        if complete < text.len() {
-            eprintln!(
-                "keysweep: warning: {shown}: dropping an incomplete last line (a write cut short)"
-            );
-        }
-        for (n, line) in text[..complete].lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
+        let (mut complete, mut number) = (0u64, 0usize);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let read = (&mut reader)
+                .take(MAX_LINE)
+                .read_until(b'\n', &mut line)
+                .map_err(|e| anyhow::anyhow!("{shown}: cannot read the journal: {e}"))?;
+            if read == 0 {
+                return Ok((complete, complete));
             }
-            let entry: Entry = serde_json::from_str(line).map_err(|e| {
-                anyhow::anyhow!("{shown}: line {}: not a journal entry: {e}", n + 1)
-            })?;
+            number += 1;
+            let Some(text) = line.strip_suffix(b"\n") else {
+                if number == 1 || read as u64 == MAX_LINE {
+                    // Nothing sealed to show it is ours: it must not be cut.
+                    return Err(foreign(&shown, number, "not a complete journal entry"));
+                }
+                eprintln!(
+                    "keysweep: warning: {shown}: dropping an incomplete last line (a write cut short)"
+                );
+                return Ok((complete, complete + read as u64));
+            };
+            let text = std::str::from_utf8(text)
+                .map_err(|_| foreign(&shown, number, "not a journal entry"))?;
+            let (entry, mac) = self
+                .unseal(text)
+                .map_err(|why| foreign(&shown, number, why))?;
+            self.last_mac = mac;
             self.apply(entry);
+            complete += read as u64;
         }
-        Ok(complete)
     }
 
-    /// The journal as it stands, read without locking or writing it (an empty one when the file
-    /// does not exist): what a dry run reports against.
+    /// The entry of one line, if its MAC verifies after the previous line's.
+    fn unseal(&self, line: &str) -> Result<(Entry, String), &'static str> {
+        let mut fields: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(line).map_err(|_| "not a journal entry")?;
+        let Some(serde_json::Value::String(mac)) = fields.remove("mac") else {
+            return Err("the line carries no MAC");
+        };
+        // No serde error in the message: it may quote a secret of the line.
+        let entry: Entry = serde_json::from_value(serde_json::Value::Object(fields))
+            .map_err(|_| "not a journal entry")?;
+        let key = self
+            .key
+            .as_ref()
+            .ok_or("this machine has no journal key to check it with")?;
+        let json = serde_json::to_string(&entry).expect("journal entries serialize");
+        if !key.verifies(&self.last_mac, &json, &mac) {
+            return Err("its MAC does not verify with this machine's key");
+        }
+        Ok((entry, mac))
+    }
+
+    /// The journal as it stands, read without creating, locking or writing anything (an empty
+    /// one when the file does not exist): what a dry run reports against.
     ///
     /// # Errors
     /// As [`Journal::open`], except for the lock.
-    pub fn read_only(path: &Path) -> anyhow::Result<Journal> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Journal::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Journal::empty(path, None)),
-            Err(e) => anyhow::bail!("{}: cannot read the journal: {e}", path.display()),
+    pub fn read_only(path: &Path, key: Option<Key>) -> anyhow::Result<Journal> {
+        let mut journal = Journal::empty(path, None, key);
+        if !state_file::check_folder(path, WHAT)? {
+            return Ok(journal);
         }
+        state_file::check_not_tracked(path, WHAT)?;
+        state_file::check_existing(path, WHAT)?;
+        if let Some(file) = state_file::open(path, WHAT, false, false)? {
+            journal.replay(BufReader::new(file))?;
+        }
+        Ok(journal)
     }
 
     /// The state that the journal text `text` records, as [`Journal::read_only`] reads it;
     /// `path` names it in errors.
     ///
     /// # Errors
-    /// A line other than a torn last one is not a journal entry.
-    pub fn parse(path: &Path, text: &str) -> anyhow::Result<Journal> {
-        let mut journal = Journal::empty(path, None);
+    /// A line other than a torn last one is not an entry `key` sealed.
+    pub fn parse(path: &Path, text: &[u8], key: Key) -> anyhow::Result<Journal> {
+        let mut journal = Journal::empty(path, None, Some(key));
         journal.replay(text)?;
         Ok(journal)
     }
 
-    /// Writes `entry`, syncs it to disk, then updates the state.
+    /// Writes `entry`, sealed, syncs it to disk, then updates the state.
     ///
     /// # Errors
     /// A write or sync error: the step it announces must not happen then.
     pub fn append(&mut self, entry: Entry) -> anyhow::Result<()> {
-        let mut line = serde_json::to_string(&entry).expect("journal entries serialize");
-        line.push('\n');
+        let (line, mac) = self.seal(&entry);
         let file = self
             .file
             .as_mut()
@@ -254,8 +328,20 @@ impl Journal {
             .map_err(|e| {
                 anyhow::anyhow!("{}: cannot write the journal: {e}", self.path.display())
             })?;
+        self.last_mac = mac;
         self.apply(entry);
         Ok(())
+    }
+
+    /// `entry` as a line: its JSON with a `mac` field added, chained to the previous line.
+    fn seal(&self, entry: &Entry) -> (String, String) {
+        let json = serde_json::to_string(entry).expect("journal entries serialize");
+        let key = self.key.as_ref().expect("a writable journal has a key");
+        let mac = key.mac(&self.last_mac, &json);
+        let body = json
+            .strip_suffix('}')
+            .expect("an entry serializes to a JSON object");
+        (format!("{body},\"mac\":\"{mac}\"}}\n"), mac)
     }
 
     fn apply(&mut self, entry: Entry) {
@@ -368,6 +454,11 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::OpenOptions;
+
+    fn key() -> Key {
+        Key::from_bytes([7; 32])
+    }
 
     fn item(n: u32) -> Item {
         Item {
@@ -379,21 +470,23 @@ mod tests {
         }
     }
 
+    fn batch(delivery: &str, n: u32) -> Entry {
+        Entry::Batch {
+            delivery: delivery.into(),
+            webhook: "w".into(),
+            time: 1,
+            items: vec![item(n)],
+        }
+    }
+
     #[test]
     fn state_survives_reopening_and_a_torn_last_line_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j/revocations.jsonl");
         {
-            let mut j = Journal::open(&path).unwrap();
-            for (d, n) in [("d1", 1), ("d2", 2)] {
-                j.append(Entry::Batch {
-                    delivery: d.into(),
-                    webhook: "w".into(),
-                    time: 1,
-                    items: vec![item(n)],
-                })
-                .unwrap();
-            }
+            let mut j = Journal::open(&path, key()).unwrap();
+            j.append(batch("d1", 1)).unwrap();
+            j.append(batch("d2", 2)).unwrap();
             j.append(Entry::Delivered {
                 delivery: "d1".into(),
                 time: 2,
@@ -410,7 +503,7 @@ mod tests {
             .unwrap()
             .write_all(b"{\"event\":\"deliv")
             .unwrap();
-        let j = Journal::open(&path).unwrap();
+        let j = Journal::open(&path, key()).unwrap();
         let states: Vec<(&str, &Outcome)> = j
             .batches()
             .map(|b| (b.delivery.as_str(), &b.outcome))
@@ -430,12 +523,64 @@ mod tests {
     fn a_second_opener_is_refused_and_a_bad_line_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("revocations.jsonl");
-        let first = Journal::open(&path).unwrap();
-        let err = Journal::open(&path).err().unwrap().to_string();
+        let first = Journal::open(&path, key()).unwrap();
+        let err = Journal::open(&path, key()).err().unwrap().to_string();
         assert!(err.contains("in use by another keysweep"), "{err}");
         drop(first);
         std::fs::write(&path, "{\"event\":\"batch\"}\n").unwrap();
-        let err = Journal::open(&path).err().unwrap().to_string();
-        assert!(err.contains("line 1: not a journal entry"), "{err}");
+        let err = Journal::open(&path, key()).err().unwrap().to_string();
+        assert!(err.contains("line 1: the line carries no MAC"), "{err}");
+    }
+
+    /// Lines sealed by another key, unsealed, edited, dropped or reordered are refused, and the
+    /// file is left as it was (a torn tail is not cut from a file that is not ours).
+    #[test]
+    fn only_lines_sealed_in_order_by_this_key_are_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("revocations.jsonl");
+        {
+            let mut j = Journal::open(&path, key()).unwrap();
+            for (d, n) in [("d1", 1), ("d2", 2), ("d3", 3)] {
+                j.append(batch(d, n)).unwrap();
+            }
+        }
+        let good = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = good.lines().collect();
+        let refused = |text: String, want: &str| {
+            std::fs::write(&path, &text).unwrap();
+            let err = Journal::open(&path, key()).err().unwrap().to_string();
+            assert!(err.contains(want), "{want}: {err}");
+            assert!(err.contains("move it away"), "{err}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "untouched");
+            let err = Journal::read_only(&path, Some(key())).err().unwrap();
+            assert!(err.to_string().contains(want), "{err}");
+        };
+        let other = String::from_utf8(seal_lines(
+            good.replace(",\"mac\"", ",\"x\"").as_bytes(),
+            Key::from_bytes([8; 32]),
+        ))
+        .unwrap();
+        refused(other, "line 1: its MAC does not verify");
+        refused(
+            format!("{}\n{}\n{}", lines[0], lines[2], "{\"torn"),
+            "line 2: its MAC does not verify",
+        );
+        refused(
+            format!("{}\n{}\n", lines[1], lines[0]),
+            "line 1: its MAC does not verify",
+        );
+        refused(
+            good.replace("tok2", "tok9"),
+            "line 2: its MAC does not verify",
+        );
+        refused(
+            "{\"event\":\"ba".into(),
+            "line 1: not a complete journal entry",
+        );
+        refused("\n".into(), "line 1: not a journal entry");
+        std::fs::write(&path, &good).unwrap();
+        let err = Journal::read_only(&path, None).err().unwrap().to_string();
+        assert!(err.contains("no journal key"), "{err}");
+        assert_eq!(Journal::open(&path, key()).unwrap().batches().count(), 3);
     }
 }

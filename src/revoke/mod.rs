@@ -1,22 +1,40 @@
 //! Verification and revocation (ARCHITECTURE.md §7): signed webhook deliveries, provider calls
 //! declared in pattern files, and the journal that makes sure none is lost or made twice.
+//!
+//! The settings come from a trusted config only (the one the user names, or their own), and are
+//! bounded (issue 13): a few attempts per request, a minimum backoff and timeout, and a wall-clock
+//! budget for the whole phase, which also ends at the first interruption.
 
 pub mod http;
 pub mod journal;
 pub mod provider;
+pub mod seal;
+pub mod state_file;
 pub mod webhook;
 
 use crate::config::Config;
+use crate::finding::{Finding, Status};
 use globset::GlobSet;
+use http::Stop;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Where the journal goes unless the config says otherwise (relative to the config's folder).
-pub const DEFAULT_JOURNAL: &str = ".keysweep/revocations.jsonl";
+/// The journal's file name in the state folder, its default place.
+pub const JOURNAL_FILE: &str = "revocations.jsonl";
+
+/// The allowed values of the `[revoke]` bounds.
+const MAX_ATTEMPTS: RangeInclusive<u64> = 1..=10;
+const BACKOFF_MS: RangeInclusive<u64> = 100..=60_000;
+const TIMEOUT_SECS: RangeInclusive<u64> = 1..=120;
+const BUDGET_SECS: RangeInclusive<u64> = 1..=3600;
+/// The whole verify + revoke phase's budget unless `[revoke] budget_secs` says otherwise.
+pub const DEFAULT_BUDGET: Duration = Duration::from_secs(600);
 
 /// A configured webhook, its HMAC key read from the environment.
 pub struct Webhook {
+    /// Only ever shown through [`http::shown`]: it may hold credentials.
     pub url: String,
     rules: Option<GlobSet>,
     key: Vec<u8>,
@@ -31,17 +49,46 @@ impl Webhook {
 /// Everything verification and revocation need from the config, checked before a scan starts.
 pub struct Settings {
     pub webhooks: Vec<Webhook>,
-    pub journal: PathBuf,
+    /// The journal (`--revoke` only): `--journal`, else the config's `[revoke] journal`, else
+    /// the state folder's.
+    pub journal: Option<PathBuf>,
     pub policy: http::Policy,
+    /// For the whole verify + revoke phase.
+    pub budget: Duration,
     /// `[providers.NAME] api_url`.
     pub api_urls: BTreeMap<String, String>,
 }
 
+/// `value`, or an error naming `[revoke] key` and its allowed range.
+fn bounded(
+    file: &str,
+    key: &str,
+    value: Option<u64>,
+    range: RangeInclusive<u64>,
+) -> anyhow::Result<Option<u64>> {
+    match value {
+        Some(v) if !range.contains(&v) => anyhow::bail!(
+            "{file}: [revoke] {key} = {v} is out of range: use {} to {}",
+            range.start(),
+            range.end()
+        ),
+        _ => Ok(value),
+    }
+}
+
 impl Settings {
+    /// `revoke`: `--revoke` was given (webhooks and a journal are needed); `journal_flag`: its
+    /// `--journal`.
+    ///
     /// # Errors
     /// A webhook URL that is not https (or loopback http), a missing or empty HMAC key variable,
-    /// a bad rule glob, a bad provider URL: nothing may be sent then.
-    pub fn from_config(config: &Config, need_webhooks: bool) -> anyhow::Result<Settings> {
+    /// a bad rule glob, a bad provider URL, a `[revoke]` bound out of range, no state folder for
+    /// the journal: nothing may be sent then.
+    pub fn from_config(
+        config: &Config,
+        revoke: bool,
+        journal_flag: Option<&Path>,
+    ) -> anyhow::Result<Settings> {
         let file = config
             .trusted
             .path
@@ -49,7 +96,7 @@ impl Settings {
             .map_or("the config".into(), |p| p.display().to_string());
         let section = &config.trusted.revoke;
         let mut webhooks = Vec::new();
-        if need_webhooks {
+        if revoke {
             for (i, w) in section.webhooks.iter().enumerate() {
                 let at = format!("{file}: [[revoke.webhooks]] #{}", i + 1);
                 http::check_url(&w.url).map_err(|e| anyhow::anyhow!("{at}: url: {e}"))?;
@@ -77,30 +124,58 @@ impl Settings {
                 api_urls.insert(name.clone(), url.trim_end_matches('/').to_string());
             }
         }
+        let defaults = http::Policy::default();
+        let attempts = bounded(
+            &file,
+            "max_attempts",
+            section.max_attempts.map(u64::from),
+            MAX_ATTEMPTS,
+        )?;
+        let backoff = bounded(&file, "backoff_ms", section.backoff_ms, BACKOFF_MS)?;
+        let timeout = bounded(&file, "timeout_secs", section.timeout_secs, TIMEOUT_SECS)?;
+        let budget = bounded(&file, "budget_secs", section.budget_secs, BUDGET_SECS)?;
+        let policy = http::Policy {
+            max_attempts: attempts.map_or(defaults.max_attempts, |n| n as u32),
+            backoff: backoff.map_or(defaults.backoff, Duration::from_millis),
+            timeout: timeout.map_or(defaults.timeout, Duration::from_secs),
+        };
+        let journal = if revoke {
+            Some(journal_path(config, journal_flag)?)
+        } else {
+            None
+        };
+        Ok(Settings {
+            webhooks,
+            journal,
+            policy,
+            budget: budget.map_or(DEFAULT_BUDGET, Duration::from_secs),
+            api_urls,
+        })
+    }
+
+    fn journal(&self) -> &Path {
+        self.journal
+            .as_deref()
+            .expect("settings made for --revoke name a journal")
+    }
+}
+
+/// `--journal`, else `[revoke] journal` (relative to the config's folder), else the state
+/// folder's: never a place the scanned tree chooses.
+fn journal_path(config: &Config, flag: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(path) = flag {
+        return Ok(path.to_path_buf());
+    }
+    if let Some(configured) = &config.trusted.revoke.journal {
         let base = config
             .trusted
             .path
             .as_deref()
             .and_then(Path::parent)
             .unwrap_or(Path::new("."));
-        let journal = base.join(section.journal.as_deref().unwrap_or(DEFAULT_JOURNAL));
-        let defaults = http::Policy::default();
-        let policy = http::Policy {
-            max_attempts: section.max_attempts.unwrap_or(defaults.max_attempts).max(1),
-            backoff: section
-                .backoff_ms
-                .map_or(defaults.backoff, Duration::from_millis),
-            timeout: section
-                .timeout_secs
-                .map_or(defaults.timeout, Duration::from_secs),
-        };
-        Ok(Settings {
-            webhooks,
-            journal,
-            policy,
-            api_urls,
-        })
+        return Ok(base.join(configured));
     }
+    Ok(crate::places::state_dir()?.join(JOURNAL_FILE))
 }
 
 /// Counts for the summary line of a revocation run.
@@ -113,54 +188,132 @@ pub struct Tally {
     pub revoked: usize,
     pub revoke_pending: usize,
     pub revoke_failed: usize,
+    /// Findings (per webhook) and provider revocations never journaled: the run stopped first.
+    pub unsent: usize,
+    /// Why the run stopped sending, if it did.
+    pub stopped: Option<Stop>,
 }
 
 impl Tally {
-    /// One line for stderr, with what to do about what is left.
-    pub fn line(&self, journal: &Path) -> String {
-        let mut text = format!(
+    /// The lines for stderr: what the run did, with what to do about what is left, after a line
+    /// saying why it stopped sending, if it did.
+    pub fn lines(&self, settings: &Settings) -> String {
+        let mut text = match self.stopped {
+            Some(Stop::Interrupted) => {
+                "keysweep: revocation interrupted: nothing was sent after the signal\n".to_string()
+            }
+            Some(Stop::OutOfTime) => format!(
+                "keysweep: revocation stopped: the time budget of {} s ([revoke] budget_secs) ran out; nothing more was sent\n",
+                settings.budget.as_secs()
+            ),
+            None => String::new(),
+        };
+        text.push_str(&format!(
             "keysweep: revocation: {} findings delivered (webhook requests: {}), {} pending, {} failed; {} revoked at their provider",
             self.delivered, self.deliveries, self.pending, self.failed, self.revoked
-        );
+        ));
         if self.revoke_pending + self.revoke_failed > 0 {
             text.push_str(&format!(
                 " ({} pending, {} failed)",
                 self.revoke_pending, self.revoke_failed
             ));
         }
-        if self.pending + self.revoke_pending > 0 {
+        if self.unsent > 0 {
             text.push_str(&format!(
-                "; `keysweep revoke --resume` sends what is pending (journal {})",
-                journal.display()
+                "; {} not sent (the next scan with --revoke sends them)",
+                self.unsent
             ));
         }
+        if self.pending + self.revoke_pending > 0 {
+            text.push_str("; `keysweep revoke --resume` sends what is pending");
+        }
+        // Named every time: the user sees which journal was trusted (never one in the tree).
+        text.push_str(&format!(" (journal {})", settings.journal().display()));
         text
     }
 }
 
-/// `--revoke`: first what earlier runs left pending, then each webhook's new findings, then
-/// provider revocations; finally each finding's `revocation` status from the journal.
+/// What was asked of the phase after a scan.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked {
+    pub verify: bool,
+    pub revoke: bool,
+    pub dry_run: bool,
+}
+
+/// `--verify`, then `--revoke`, both within `[revoke] budget_secs` and until the first
+/// interruption; says on stderr what is left and why.
 ///
 /// # Errors
-/// The journal cannot be opened (locked by another keysweep, unreadable) or written.
-pub fn run(
-    findings: &mut [crate::finding::Finding],
+/// The journal cannot be used (refused, locked, unwritable). The findings' revocation says so,
+/// and the caller still writes its reports before failing.
+pub fn after_scan(
+    findings: &mut [Finding],
     patterns: &[crate::pattern::Pattern],
     settings: &Settings,
+    asked: Asked,
+) -> anyhow::Result<()> {
+    let client = http::Client::new(settings.policy, settings.budget);
+    if asked.verify {
+        let left = provider::verify(findings, patterns, settings, &client);
+        if let Some(stop) = client.stopped().filter(|_| left > 0) {
+            eprintln!(
+                "keysweep: verification {stop}: {left} findings not verified (reported unknown)"
+            );
+        }
+    }
+    if !asked.revoke || findings.is_empty() {
+        return Ok(());
+    }
+    if settings.webhooks.is_empty() {
+        eprintln!("keysweep: warning: --revoke: no [[revoke.webhooks]] in the config; only provider revocation is done");
+    }
+    match run(findings, patterns, settings, &client, asked.dry_run) {
+        Ok(tally) if !asked.dry_run => {
+            eprintln!("{}", tally.lines(settings));
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => {
+            for f in findings.iter_mut().filter(|f| f.revocation.is_none()) {
+                f.revocation = Some(Status {
+                    status: "failed",
+                    detail: "the revocation journal could not be used, so this run sent nothing more (see the error)".into(),
+                });
+            }
+            Err(e)
+        }
+    }
+}
+
+/// `--revoke`: first what earlier runs left pending, then each webhook's new findings, then
+/// provider revocations, until `client` says stop; finally each finding's `revocation` status
+/// from the journal.
+///
+/// # Errors
+/// The journal cannot be opened (refused, locked by another keysweep, unreadable) or written.
+pub fn run(
+    findings: &mut [Finding],
+    patterns: &[crate::pattern::Pattern],
+    settings: &Settings,
+    client: &http::Client,
     dry_run: bool,
 ) -> anyhow::Result<Tally> {
-    let client = http::Client::new(settings.policy);
     let mut tally = Tally::default();
-    let mut journal = if dry_run {
-        journal::Journal::read_only(&settings.journal)?
+    let key_dir = crate::places::state_dir()?;
+    // Once the client says stop it always will, so a stopped run never writes: it only reads
+    // the journal for the findings' statuses.
+    let mut journal = if dry_run || client.stopped().is_some() {
+        journal::Journal::read_only(settings.journal(), seal::Key::load(&key_dir)?)?
     } else {
-        let mut journal = journal::Journal::open(&settings.journal)?;
-        webhook::resend_pending(&client, &mut journal, &settings.webhooks, &mut tally)?;
-        provider::resume(&mut journal, patterns, settings, &client, &mut tally)?;
+        let key = seal::Key::load_or_create(&key_dir)?;
+        let mut journal = journal::Journal::open(settings.journal(), key)?;
+        webhook::resend_pending(client, &mut journal, &settings.webhooks, &mut tally)?;
+        provider::resume(&mut journal, patterns, settings, client, &mut tally)?;
         journal
     };
     webhook::deliver(
-        &client,
+        client,
         &mut journal,
         &settings.webhooks,
         findings,
@@ -172,27 +325,31 @@ pub fn run(
         findings,
         patterns,
         settings,
-        &client,
+        client,
         dry_run,
         &mut tally,
     )?;
+    tally.stopped = client.stopped().filter(|_| !dry_run);
     let lookup = Lookup::new(&journal, patterns);
     for f in findings.iter_mut() {
-        f.revocation = Some(status_of(f, &lookup, settings, dry_run));
+        f.revocation = Some(status_of(f, &lookup, settings, dry_run, tally.stopped));
     }
     Ok(tally)
 }
 
-/// `keysweep revoke --resume`: sends what the journal holds as pending, nothing new.
+/// `keysweep revoke --resume`: sends what the journal holds as pending, nothing new, within the
+/// budget and until an interruption.
 ///
 /// # Errors
 /// As [`run`].
 pub fn resume(patterns: &[crate::pattern::Pattern], settings: &Settings) -> anyhow::Result<Tally> {
-    let client = http::Client::new(settings.policy);
+    let client = http::Client::new(settings.policy, settings.budget);
     let mut tally = Tally::default();
-    let mut journal = journal::Journal::open(&settings.journal)?;
+    let key = seal::Key::load_or_create(&crate::places::state_dir()?)?;
+    let mut journal = journal::Journal::open(settings.journal(), key)?;
     webhook::resend_pending(&client, &mut journal, &settings.webhooks, &mut tally)?;
     provider::resume(&mut journal, patterns, settings, &client, &mut tally)?;
+    tally.stopped = client.stopped();
     Ok(tally)
 }
 
@@ -229,11 +386,12 @@ impl<'a> Lookup<'a> {
 /// A finding's revocation status: `revoked` (by its provider, or a receiver says so), else
 /// `failed`, `pending` or `sent`, with a detail naming each route.
 fn status_of(
-    f: &crate::finding::Finding,
+    f: &Finding,
     lookup: &Lookup,
     settings: &Settings,
     dry_run: bool,
-) -> crate::finding::Status {
+    stopped: Option<Stop>,
+) -> Status {
     use journal::Outcome;
     let journal = lookup.journal;
     let mut parts: Vec<(&'static str, String)> = Vec::new();
@@ -241,28 +399,26 @@ fn status_of(
         let latest = lookup
             .latest
             .get(&(hook.url.as_str(), f.fingerprint.as_str()));
+        let url = http::shown(&hook.url);
         let part = match latest.map(|b| (&b.outcome, &b.delivery)) {
-            None if dry_run => ("pending", format!("dry run: not sent to {}", hook.url)),
-            None => ("pending", format!("not sent to {}", hook.url)),
+            None if dry_run => ("pending", format!("dry run: not sent to {url}")),
+            None => match stopped {
+                Some(stop) => ("pending", format!("not sent to {url}: {stop}")),
+                None => ("pending", format!("not sent to {url}")),
+            },
             Some((Outcome::Delivered(labels), delivery)) => {
                 let revoked = labels
                     .iter()
                     .any(|l| l.fingerprint == f.fingerprint && l.revoked == Some(true));
                 if revoked {
-                    (
-                        "revoked",
-                        format!("{} revoked it (delivery {delivery})", hook.url),
-                    )
+                    ("revoked", format!("{url} revoked it (delivery {delivery})"))
                 } else {
-                    (
-                        "sent",
-                        format!("delivered to {} (delivery {delivery})", hook.url),
-                    )
+                    ("sent", format!("delivered to {url} (delivery {delivery})"))
                 }
             }
             Some((Outcome::Pending, delivery)) => (
                 "pending",
-                format!("pending for {} (delivery {delivery})", hook.url),
+                format!("pending for {url} (delivery {delivery})"),
             ),
             Some((Outcome::Failed(why), delivery)) => {
                 ("failed", format!("{why} (delivery {delivery})"))
@@ -271,8 +427,11 @@ fn status_of(
         parts.push(part);
     }
     if lookup.revocable.contains(f.rule_id.as_str()) {
-        let part = match journal.revocation(&f.fingerprint).map(|r| &r.outcome) {
-            Some(Outcome::Delivered(labels)) => (
+        let part = match (
+            journal.revocation(&f.fingerprint).map(|r| &r.outcome),
+            stopped,
+        ) {
+            (Some(Outcome::Delivered(labels)), _) => (
                 "revoked",
                 format!(
                     "revoked at the provider ({})",
@@ -282,10 +441,13 @@ fn status_of(
                         .unwrap_or_default()
                 ),
             ),
-            Some(Outcome::Pending) => ("pending", "provider revocation pending".to_string()),
-            Some(Outcome::Failed(why)) => ("failed", format!("provider revocation failed: {why}")),
-            None if dry_run => ("pending", "dry run: provider not called".to_string()),
-            None => (
+            (Some(Outcome::Pending), _) => ("pending", "provider revocation pending".to_string()),
+            (Some(Outcome::Failed(why)), _) => {
+                ("failed", format!("provider revocation failed: {why}"))
+            }
+            (None, _) if dry_run => ("pending", "dry run: provider not called".to_string()),
+            (None, Some(stop)) => ("pending", format!("provider revocation not made: {stop}")),
+            (None, None) => (
                 "failed",
                 "provider revocation not made (see the warnings)".to_string(),
             ),
@@ -308,11 +470,11 @@ fn status_of(
                     format!("revoked with its pair ({})", pair.rule_id),
                 ),
             };
-            return crate::finding::Status { status, detail };
+            return Status { status, detail };
         }
     }
     if parts.is_empty() {
-        return crate::finding::Status {
+        return Status {
             status: "failed",
             detail: "no webhook takes this rule and keysweep cannot revoke it at its provider"
                 .into(),
@@ -322,7 +484,7 @@ fn status_of(
         .into_iter()
         .find(|s| parts.iter().any(|(p, _)| p == s))
         .unwrap_or("pending");
-    crate::finding::Status {
+    Status {
         status,
         detail: parts
             .into_iter()

@@ -2,7 +2,7 @@
 //! issuer whether a secret is live, or have it deleted. Revocations are journaled like webhook
 //! batches: announced before the call, settled after the answer, re-tried while pending.
 
-use super::http::{check_url, Client};
+use super::http::{check_url, shown, Client, Failure, Stop};
 use super::journal::{now, Entry, Journal, Outcome};
 use super::{Settings, Tally};
 use crate::finding::{Finding, Status};
@@ -79,6 +79,8 @@ enum Answer {
     Other(String),
     /// Every attempt failed in a retryable way: try again later.
     GaveUp(String),
+    /// The run stopped first: try again later.
+    Stopped(Stop),
 }
 
 fn call(client: &Client, req: &Request, spec: &ProviderCall) -> Answer {
@@ -86,6 +88,7 @@ fn call(client: &Client, req: &Request, spec: &ProviderCall) -> Answer {
         Ok(a) if spec.success.contains(&a.status) => Answer::Success(a.status),
         Ok(a) if spec.invalid.contains(&a.status) => Answer::Invalid(a.status),
         Ok(a) => Answer::Other(format!("unexpected HTTP {}", a.status)),
+        Err(Failure::Stopped(stop)) => Answer::Stopped(stop),
         Err(gave_up) => Answer::GaveUp(gave_up.to_string()),
     }
 }
@@ -95,13 +98,15 @@ fn patterns_by_id(patterns: &[Pattern]) -> HashMap<&str, &Pattern> {
 }
 
 /// Sets every finding's `verification`: what its provider says, or `unknown` when keysweep
-/// cannot ask. One call per distinct secret (and pair).
+/// cannot ask, or could not before the client said stop. One call per distinct secret (and
+/// pair). Returns how many were left unverified by that stop.
 pub fn verify(
     findings: &mut [Finding],
     patterns: &[Pattern],
     settings: &Settings,
     client: &Client,
-) {
+) -> usize {
+    let mut stopped = 0;
     let by_id = patterns_by_id(patterns);
     let mut cache: HashMap<(String, Option<String>), Status> = HashMap::new();
     for f in findings.iter_mut() {
@@ -116,33 +121,49 @@ pub fn verify(
         };
         let pair = f.pair.as_ref().map(|p| p.secret.clone());
         let key = (f.fingerprint.clone(), pair.clone());
-        let status = cache
-            .entry(key)
-            .or_insert_with(
-                || match build(pattern, spec, settings, &f.secret, pair.as_deref()) {
-                    Err(why) => Status {
+        let status = match cache.get(&key) {
+            Some(status) => status.clone(),
+            None => match ask(client, pattern, spec, settings, &f.secret, pair.as_deref()) {
+                Ok(status) => {
+                    cache.insert(key, status.clone());
+                    status
+                }
+                Err(stop) => {
+                    stopped += 1;
+                    Status {
                         status: "unknown",
-                        detail: why,
-                    },
-                    Ok(req) => match call(client, &req, spec) {
-                        Answer::Success(s) => Status {
-                            status: "live",
-                            detail: format!("HTTP {s}"),
-                        },
-                        Answer::Invalid(s) => Status {
-                            status: "invalid",
-                            detail: format!("HTTP {s}"),
-                        },
-                        Answer::Other(why) | Answer::GaveUp(why) => Status {
-                            status: "unknown",
-                            detail: why,
-                        },
-                    },
-                },
-            )
-            .clone();
+                        detail: format!("not verified: {stop}"),
+                    }
+                }
+            },
+        };
         f.verification = Some(status);
     }
+    stopped
+}
+
+/// What the provider says of one secret, unless the client says stop first.
+fn ask(
+    client: &Client,
+    pattern: &Pattern,
+    spec: &ProviderCall,
+    settings: &Settings,
+    secret: &str,
+    pair: Option<&str>,
+) -> Result<Status, Stop> {
+    if let Some(stop) = client.stopped() {
+        return Err(stop);
+    }
+    let (status, detail) = match build(pattern, spec, settings, secret, pair) {
+        Err(why) => ("unknown", why),
+        Ok(req) => match call(client, &req, spec) {
+            Answer::Success(s) => ("live", format!("HTTP {s}")),
+            Answer::Invalid(s) => ("invalid", format!("HTTP {s}")),
+            Answer::Other(why) | Answer::GaveUp(why) => ("unknown", why),
+            Answer::Stopped(stop) => return Err(stop),
+        },
+    };
+    Ok(Status { status, detail })
 }
 
 /// Makes one journaled revocation call and records its outcome.
@@ -176,10 +197,12 @@ fn revoke_one(
         Answer::GaveUp(why) => {
             eprintln!(
                 "keysweep: warning: revocation at {} still pending: {why}",
-                host_of(&req.url)
+                shown(&req.url)
             );
             (None, &mut tally.revoke_pending)
         }
+        // Said once for the whole run by the caller.
+        Answer::Stopped(_) => (None, &mut tally.revoke_pending),
         Answer::Other(why) => (
             Some(Entry::RevokeFailed {
                 fingerprint: fingerprint.into(),
@@ -196,15 +219,15 @@ fn revoke_one(
     Ok(())
 }
 
-/// The scheme and host of a URL, for messages (a path may hold an id).
-fn host_of(url: &str) -> String {
-    url::Url::parse(url)
-        .ok()
-        .map(|u| format!("{}://{}", u.scheme(), u.host_str().unwrap_or_default()))
-        .unwrap_or_default()
+/// A provider URL for a dry run: [`shown`] and the path (whose secrets the dry run redacted),
+/// never a user, password or query.
+fn shown_with_path(url: &str) -> String {
+    let path = url::Url::parse(url).map_or_else(|_| String::new(), |u| u.path().to_string());
+    format!("{}{path}", shown(url))
 }
 
-/// Re-tries the journal's pending provider revocations (from a run that stopped mid-call).
+/// Re-tries the journal's pending provider revocations (from a run that stopped mid-call), until
+/// the client says stop.
 ///
 /// # Errors
 /// A journal write error.
@@ -217,6 +240,10 @@ pub fn resume(
 ) -> anyhow::Result<()> {
     let by_id = patterns_by_id(patterns);
     for (fingerprint, r) in journal.pending_revocations() {
+        if client.stopped().is_some() {
+            tally.revoke_pending += 1;
+            continue;
+        }
         let Some((pattern, spec)) = by_id
             .get(r.rule_id.as_str())
             .and_then(|p| p.spec.revoke.as_ref().map(|c| (*p, c)))
@@ -239,8 +266,9 @@ pub fn resume(
     Ok(())
 }
 
-/// Revokes at their provider the findings whose pattern declares how, each secret once ever.
-/// A dry run prints the calls, redacted, and makes none.
+/// Revokes at their provider the findings whose pattern declares how, each secret once ever,
+/// until the client says stop (what is left is counted `unsent`). A dry run prints the calls,
+/// redacted, and makes none.
 ///
 /// # Errors
 /// A journal write error.
@@ -286,7 +314,7 @@ pub fn revoke(
                     eprintln!(
                         "keysweep: dry run: would {} {} with {}",
                         req.method,
-                        req.url,
+                        shown_with_path(&req.url),
                         headers.join(", ")
                     );
                 }
@@ -297,6 +325,11 @@ pub fn revoke(
                     f.line
                 ),
             }
+            continue;
+        }
+        // Checked before journaling: a call that is never made is not left pending.
+        if client.stopped().is_some() {
+            tally.unsent += 1;
             continue;
         }
         let req = match build(pattern, spec, settings, &f.secret, pair) {

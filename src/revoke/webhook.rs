@@ -1,8 +1,9 @@
 //! Webhook deliveries (ARCHITECTURE.md §7): batches of at most 100 findings, signed with
-//! HMAC-SHA256 over `timestamp + "." + body`, each batch journaled before it is first sent and
-//! re-sent with the same delivery id and body until a receiver answers it.
+//! HMAC-SHA256 over `timestamp + "." + delivery id + "." + body`, each batch journaled before it is
+//! first sent and re-sent with the same delivery id and body until a receiver answers it. A
+//! webhook's URL is only ever shown as scheme, host and port ([`shown`]).
 
-use super::http::Client;
+use super::http::{shown, Client, Failure};
 use super::journal::{now, Entry, Item, Journal, Label, Outcome};
 use super::{Tally, Webhook};
 use crate::finding::Finding;
@@ -30,10 +31,13 @@ pub fn item(f: &Finding) -> Item {
     }
 }
 
-/// `sha256=<hex HMAC-SHA256(key, timestamp + "." + body)>`.
-pub fn signature(key: &[u8], timestamp: &str, body: &[u8]) -> String {
+/// `sha256=<hex HMAC-SHA256(key, timestamp + "." + delivery + "." + body)>`: the delivery id is
+/// signed too, so a captured request replayed under a fresh id does not verify.
+pub fn signature(key: &[u8], timestamp: &str, delivery: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
     mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(delivery.as_bytes());
     mac.update(b".");
     mac.update(body);
     let hex: String = mac
@@ -46,7 +50,8 @@ pub fn signature(key: &[u8], timestamp: &str, body: &[u8]) -> String {
 }
 
 /// Sends one journaled batch and records its outcome: delivered on 2xx (with any labels the
-/// receiver returned), failed on another final status, still pending when every attempt failed.
+/// receiver returned), failed on another final status, still pending when every attempt failed
+/// or the run stopped.
 ///
 /// # Errors
 /// Only a journal write error.
@@ -65,7 +70,7 @@ pub fn send_batch(
             ("X-Keysweep-Delivery".to_string(), delivery.to_string()),
             (
                 "X-Keysweep-Signature".to_string(),
-                signature(&hook.key, &timestamp, &body),
+                signature(&hook.key, &timestamp, delivery, &body),
             ),
             ("X-Keysweep-Timestamp".to_string(), timestamp),
         ]
@@ -82,7 +87,7 @@ pub fn send_batch(
             Outcome::Delivered(labels)
         }
         Ok(answer) => {
-            let detail = format!("HTTP {} from {}", answer.status, hook.url);
+            let detail = format!("HTTP {} from {}", answer.status, shown(&hook.url));
             journal.append(Entry::Failed {
                 delivery: delivery.into(),
                 time: now(),
@@ -93,13 +98,15 @@ pub fn send_batch(
             );
             Outcome::Failed(detail)
         }
-        Err(gave_up) => {
+        Err(Failure::GaveUp { last, attempts }) => {
             eprintln!(
-                "keysweep: warning: webhook {}: delivery {delivery} still pending: {gave_up}",
-                hook.url
+                "keysweep: warning: webhook {}: delivery {delivery} still pending: {last} after {attempts} attempts",
+                shown(&hook.url)
             );
             Outcome::Pending
         }
+        // Said once for the whole run by the caller.
+        Err(Failure::Stopped(_)) => Outcome::Pending,
     };
     Ok(outcome)
 }
@@ -116,7 +123,7 @@ fn count(tally: &mut Tally, outcome: &Outcome, items: usize) {
 }
 
 /// Re-sends the journal's pending batches, each with its own delivery id and body, to the
-/// webhooks still configured.
+/// webhooks still configured, until the client says stop.
 ///
 /// # Errors
 /// A journal write error.
@@ -132,9 +139,14 @@ pub fn resend_pending(
         .map(|b| (b.delivery.clone(), b.webhook.clone(), b.items.clone()))
         .collect();
     for (delivery, url, items) in pending {
+        if client.stopped().is_some() {
+            tally.pending += items.len();
+            continue;
+        }
         let Some(hook) = hooks.iter().find(|h| h.url == url) else {
             eprintln!(
-                "keysweep: warning: delivery {delivery} is pending for {url}, which is no longer configured; it stays pending"
+                "keysweep: warning: delivery {delivery} is pending for {}, which is no longer configured; it stays pending",
+                shown(&url)
             );
             tally.pending += items.len();
             continue;
@@ -146,7 +158,8 @@ pub fn resend_pending(
 }
 
 /// Sends each webhook the findings its rules select that it has neither received nor has
-/// pending, in new batches. A dry run prints them, redacted, and sends and writes nothing.
+/// pending, in new batches, until the client says stop (what is left is counted `unsent`). A dry
+/// run prints them, redacted, and sends and writes nothing.
 ///
 /// # Errors
 /// A journal write error.
@@ -173,7 +186,7 @@ pub fn deliver(
             .collect();
         for chunk in items.chunks(MAX_BATCH) {
             if dry_run {
-                let shown: Vec<Item> = chunk
+                let redacted: Vec<Item> = chunk
                     .iter()
                     .map(|i| Item {
                         token: redact(&i.token),
@@ -183,9 +196,14 @@ pub fn deliver(
                 eprintln!(
                     "keysweep: dry run: would POST {} findings to {}: {}",
                     chunk.len(),
-                    hook.url,
-                    serde_json::to_string(&shown).expect("items serialize")
+                    shown(&hook.url),
+                    serde_json::to_string(&redacted).expect("items serialize")
                 );
+                continue;
+            }
+            // Checked before journaling: a batch that is never sent is not left pending.
+            if client.stopped().is_some() {
+                tally.unsent += chunk.len();
                 continue;
             }
             let delivery = uuid::Uuid::new_v4().to_string();
@@ -207,11 +225,17 @@ mod tests {
     use super::signature;
 
     #[test]
-    fn signature_is_hmac_sha256_of_timestamp_dot_body() {
-        // Computed independently: python3 hmac.new(b"Jefe", b'1700000000.[{"token":"x"}]', sha256).
+    fn signature_is_hmac_sha256_of_timestamp_dot_delivery_dot_body() {
+        // Computed independently: python3 hmac.new(b"Jefe",
+        // b'1700000000.0b5e6f3c-1d2a-4e8b-9c7d-3f4a5b6c7d8e.[{"token":"x"}]', sha256).
         assert_eq!(
-            signature(b"Jefe", "1700000000", br#"[{"token":"x"}]"#),
-            "sha256=e4534d86efd0c109edceabdcb41162bf0e974daddcd4c4a74242954b6781907a"
+            signature(
+                b"Jefe",
+                "1700000000",
+                "0b5e6f3c-1d2a-4e8b-9c7d-3f4a5b6c7d8e",
+                br#"[{"token":"x"}]"#
+            ),
+            "sha256=69cc07277478b848bff2c1b76595aa0f950f1ebc47fb2fd127dd44d1c4895338"
         );
     }
 }

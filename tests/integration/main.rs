@@ -20,6 +20,7 @@ mod providers;
 mod readme;
 mod report_files;
 mod revoke;
+mod revoke_trust;
 mod sarif;
 mod scan_fs;
 mod scan_git;

@@ -10,21 +10,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const KEY_ENV: &str = "KS_TEST_HOOK_KEY";
-const KEY: &str = "hook-key-for-tests";
+pub(crate) const KEY_ENV: &str = "KS_TEST_HOOK_KEY";
+pub(crate) const KEY: &str = "hook-key-for-tests";
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    url: String,
-    headers: Vec<(String, String)>,
-    body: String,
-    at: Instant,
+pub(crate) struct Seen {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub at: Instant,
 }
 
 impl Seen {
-    fn header(&self, name: &str) -> &str {
+    pub fn header(&self, name: &str) -> &str {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -32,24 +32,24 @@ impl Seen {
     }
 }
 
-enum Reply {
+pub(crate) enum Reply {
     Status(u16, Vec<(&'static str, String)>, String),
     /// Read the request and never answer it.
     Stall,
 }
 
 /// A server on 127.0.0.1 answering each request with `respond(index, request)`.
-struct Server {
-    port: u16,
+pub(crate) struct Server {
+    pub port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Server {
-    fn start(respond: impl Fn(usize, &Seen) -> Reply + Send + 'static) -> Server {
+    pub fn start(respond: impl Fn(usize, &Seen) -> Reply + Send + 'static) -> Server {
         Self::start_on(0, respond)
     }
 
-    fn start_on(port: u16, respond: impl Fn(usize, &Seen) -> Reply + Send + 'static) -> Server {
+    pub fn start_on(port: u16, respond: impl Fn(usize, &Seen) -> Reply + Send + 'static) -> Server {
         let server = tiny_http::Server::http(("127.0.0.1", port)).unwrap();
         let port = server.server_addr().to_ip().unwrap().port();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -92,21 +92,21 @@ impl Server {
         Server { port, seen }
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}/hook", self.port)
     }
 
-    fn seen(&self) -> Vec<Seen> {
+    pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 }
 
-fn ok() -> Reply {
+pub(crate) fn ok() -> Reply {
     Reply::Status(200, vec![], String::new())
 }
 
 /// A folder with `count` distinct GitHub tokens in one file and a config for `hook_url`.
-fn project(count: usize, hook_url: &str, extra_config: &str) -> (TestDir, Vec<String>) {
+pub(crate) fn project(count: usize, hook_url: &str, extra_config: &str) -> (TestDir, Vec<String>) {
     let t = TestDir::new();
     let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let tokens: Vec<String> = (0..count)
@@ -120,13 +120,13 @@ fn project(count: usize, hook_url: &str, extra_config: &str) -> (TestDir, Vec<St
     t.write(
         ".keysweep.toml",
         format!(
-            "[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 20\nmax_attempts = 3\ntimeout_secs = 5\n{extra_config}\n[[revoke.webhooks]]\nurl = \"{hook_url}\"\nsecret_env = \"{KEY_ENV}\"\n"
+            "[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 100\nmax_attempts = 3\ntimeout_secs = 5\n{extra_config}\n[[revoke.webhooks]]\nurl = \"{hook_url}\"\nsecret_env = \"{KEY_ENV}\"\n"
         ),
     );
     (t, tokens)
 }
 
-fn keysweep(t: &TestDir, args: &[&str]) -> crate::util::Output {
+pub(crate) fn keysweep(t: &TestDir, args: &[&str]) -> crate::util::Output {
     let mut cmd = std::process::Command::new(crate::util::bin());
     cmd.args(args).current_dir(t.path()).env(KEY_ENV, KEY);
     run_command(cmd, None)
@@ -156,11 +156,12 @@ fn journal(t: &TestDir) -> Vec<Value> {
 }
 
 #[track_caller]
-fn assert_signed(s: &Seen) {
+pub(crate) fn assert_signed(s: &Seen) {
     let timestamp = s.header("X-Keysweep-Timestamp");
     assert!(timestamp.parse::<u64>().is_ok(), "timestamp {timestamp:?}");
     let mut mac = Hmac::<Sha256>::new_from_slice(KEY.as_bytes()).unwrap();
-    mac.update(format!("{timestamp}.{}", s.body).as_bytes());
+    let delivery = s.header("X-Keysweep-Delivery");
+    mac.update(format!("{timestamp}.{delivery}.{}", s.body).as_bytes());
     let want: String = mac
         .finalize()
         .into_bytes()
@@ -169,11 +170,10 @@ fn assert_signed(s: &Seen) {
         .collect();
     assert_eq!(s.header("X-Keysweep-Signature"), format!("sha256={want}"));
     assert_eq!(s.header("Content-Type"), "application/json");
-    let delivery = s.header("X-Keysweep-Delivery");
     assert_eq!(delivery.len(), 36, "a UUID: {delivery:?}");
 }
 
-fn revocation_statuses(out: &crate::util::Output) -> Vec<String> {
+pub(crate) fn revocation_statuses(out: &crate::util::Output) -> Vec<String> {
     out.json()["findings"]
         .as_array()
         .unwrap()
@@ -343,7 +343,7 @@ fn a_400_fails_at_once() {
     assert_eq!(events, ["batch", "failed"]);
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -406,14 +406,15 @@ fn a_run_killed_before_the_acknowledgement_resends_the_same_delivery() {
         }
     });
     let (t, _) = project(2, &server.url(), "");
-    let mut child = std::process::Command::new(crate::util::bin())
-        .args(["scan", "src", "--config", ".keysweep.toml", "--revoke"])
+    let mut cmd = std::process::Command::new(crate::util::bin());
+    cmd.args(["scan", "src", "--config", ".keysweep.toml", "--revoke"])
         .current_dir(t.path())
         .env(KEY_ENV, KEY)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(std::process::Stdio::null());
+    // The same state folder (journal key) as the resume below.
+    crate::util::isolate_user_folders(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while server.seen().is_empty() {
         assert!(Instant::now() < deadline, "the request never arrived");
@@ -442,7 +443,7 @@ fn a_run_killed_before_the_acknowledgement_resends_the_same_delivery() {
 }
 
 #[test]
-fn a_second_keysweep_on_the_same_journal_is_refused() {
+fn a_second_keysweep_on_the_same_journal_is_refused_after_the_reports_are_written() {
     let server = Server::start(|_, _| ok());
     let (t, _) = project(1, &server.url(), "");
     std::fs::create_dir_all(t.join("state")).unwrap();
@@ -452,10 +453,40 @@ fn a_second_keysweep_on_the_same_journal_is_refused() {
         .open(t.join("state/revocations.jsonl"))
         .unwrap();
     held.try_lock().unwrap();
-    let out = scan_revoke(&t);
+    let out = keysweep(
+        &t,
+        &[
+            "scan",
+            "src",
+            "--config",
+            ".keysweep.toml",
+            "--revoke",
+            "--format",
+            "json",
+            "-o",
+            "report.json",
+            "--report",
+            "sarif=report.sarif",
+        ],
+    );
     assert_eq!(out.status, 2);
     out.assert_stderr_has("state/revocations.jsonl: the journal is in use by another keysweep");
     assert!(server.seen().is_empty());
+    // The reports are written all the same, before the run fails (issue 13).
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(t.join("report.json")).unwrap()).unwrap();
+    let revocation = &report["findings"][0]["revocation"];
+    assert_eq!(revocation["status"], "failed", "{report}");
+    assert!(
+        revocation["detail"]
+            .as_str()
+            .unwrap()
+            .contains("the revocation journal could not be used"),
+        "{revocation}"
+    );
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(t.join("report.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -464,7 +495,7 @@ fn unsafe_or_unkeyed_webhooks_stop_before_anything_is_sent() {
     let out = scan_revoke(&t);
     assert_eq!(out.status, 2);
     out.assert_stderr_has(
-        "url: http://hooks.example.com/x is plain http: secrets are only sent over https://",
+        "url: http://hooks.example.com is plain http: secrets are only sent over https://",
     );
 
     let server = Server::start(|_, _| ok());
@@ -502,8 +533,8 @@ fn dry_run_prints_redacted_and_sends_nothing() {
     );
     assert_eq!(out.status, 1, "{}", out.stderr);
     out.assert_stderr_has(&format!(
-        "keysweep: dry run: would POST 2 findings to {}",
-        server.url()
+        "keysweep: dry run: would POST 2 findings to http://127.0.0.1:{}:",
+        server.port
     ));
     for token in &tokens {
         assert!(!out.stderr.contains(token.as_str()) && !out.stdout.contains(token.as_str()));
@@ -571,7 +602,7 @@ fn scaleway_keys_are_verified_and_revoked_against_the_configured_api() {
     );
     t.write(
         ".keysweep.toml",
-        format!("[providers.scaleway]\napi_url = \"http://127.0.0.1:{}\"\n[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 20\n", api.port),
+        format!("[providers.scaleway]\napi_url = \"http://127.0.0.1:{}\"\n[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 100\n", api.port),
     );
     let verified = keysweep(
         &t,
@@ -666,20 +697,18 @@ fn scaleway_keys_are_verified_and_revoked_against_the_configured_api() {
     );
 }
 
-/// The receiver example of README.md, run as written (on a free port), accepts keysweep's
-/// signed deliveries and acts on a re-sent delivery once.
-#[test]
-fn the_readme_receiver_accepts_signed_deliveries() {
+/// The receiver example of README.md, run as written (python3) on `port`, once it listens; its
+/// folder must live as long as it runs.
+pub(crate) fn start_readme_receiver(port: u16) -> (TestDir, std::process::Child) {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let start = readme
         .find("import hashlib, hmac, json, os, time")
         .expect("README.md shows a receiver");
     let code = &readme[start..start + readme[start..].find("```").unwrap()];
-    let port = free_port();
     let t = TestDir::new();
     let script = t.write("receiver.py", code.replace("8787", &port.to_string()));
-    let mut receiver = std::process::Command::new("python3")
+    let receiver = std::process::Command::new("python3")
         .arg(&script)
         .env("KEYSWEEP_WEBHOOK_SECRET", KEY)
         .stderr(std::process::Stdio::null())
@@ -690,6 +719,15 @@ fn the_readme_receiver_accepts_signed_deliveries() {
         assert!(Instant::now() < deadline, "the receiver did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
+    (t, receiver)
+}
+
+/// The receiver example of README.md, run as written (on a free port), accepts keysweep's
+/// signed deliveries and acts on a re-sent delivery once.
+#[test]
+fn the_readme_receiver_accepts_signed_deliveries() {
+    let port = free_port();
+    let (_folder, mut receiver) = start_readme_receiver(port);
     let (p, _) = project(3, &format!("http://127.0.0.1:{port}/hook"), "");
     let out = scan_revoke(&p);
     receiver.kill().unwrap();
@@ -712,7 +750,7 @@ fn a_webhook_that_never_answers_is_bounded_by_the_timeout() {
     t.write(
         ".keysweep.toml",
         format!(
-            "[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 10\nmax_attempts = 2\ntimeout_secs = 1\n[[revoke.webhooks]]\nurl = \"{}\"\nsecret_env = \"{KEY_ENV}\"\n",
+            "[revoke]\njournal = \"state/revocations.jsonl\"\nbackoff_ms = 100\nmax_attempts = 2\ntimeout_secs = 1\n[[revoke.webhooks]]\nurl = \"{}\"\nsecret_env = \"{KEY_ENV}\"\n",
             server.url()
         ),
     );
