@@ -4,6 +4,7 @@ use crate::pattern::{Pattern, Severity};
 use crate::source::{CommitInfo, Provenance, SourceKind};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// The identity of a secret wherever it appears: `sha256(rule_id + ":" + secret)`, lowercase hex.
@@ -191,9 +192,16 @@ impl LineContext {
     /// runs past the line (a private key block) ends at the line's end.
     fn new(hay: &[u8], secret: std::ops::Range<usize>, line: std::ops::Range<usize>) -> Self {
         let lossy = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-        let before = lossy(&hay[line.start..secret.start]);
-        let inside = lossy(&hay[secret.start..secret.end.min(line.end)]);
-        let after = lossy(&hay[secret.end.min(line.end)..line.end]);
+        // Only the bytes that can show are decoded: on a long line (minified code) decoding all of
+        // it for every finding was quadratic (issue 13). A character is at most 4 bytes, so over
+        // CONTEXT_CHARS + 1 whole characters lie between a cut and the secret: the cut may split
+        // the first of them, never one that shows.
+        const SHOWN_BYTES: usize = 4 * (CONTEXT_CHARS + 2);
+        let from = secret.start.saturating_sub(SHOWN_BYTES).max(line.start);
+        let after_start = secret.end.min(line.end);
+        let before = lossy(&hay[from..secret.start]);
+        let inside = lossy(&hay[secret.start..after_start]);
+        let after = lossy(&hay[after_start..line.end.min(after_start + SHOWN_BYTES)]);
         let before: String = {
             let n = before.chars().count();
             let kept: String = before
@@ -227,6 +235,12 @@ impl LineContext {
 #[derive(Debug)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Where the last indexed line ends (its line break, or the end of the blob).
+    last_end: usize,
+    /// The last place a column was worked out: (line, byte offset at a character boundary,
+    /// column there). Findings come in order along a line, so counting on from here keeps a long
+    /// line full of secrets linear instead of recounting it from its start for each (issue 13).
+    cursor: Cell<(usize, usize, usize)>,
 }
 
 impl LineIndex {
@@ -235,13 +249,32 @@ impl LineIndex {
     pub fn new(hay: &[u8], upto: usize) -> Self {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', &hay[..upto.min(hay.len())]).map(|i| i + 1));
-        LineIndex { starts }
+        let last = *starts.last().expect("there is always a first line");
+        let last_end = memchr::memchr(b'\n', &hay[last..]).map_or(hay.len(), |i| last + i);
+        LineIndex {
+            starts,
+            last_end,
+            cursor: Cell::new((1, 0, 0)),
+        }
+    }
+
+    /// Where the last indexed line ends: every line up to there has a number.
+    pub fn indexed_end(&self) -> usize {
+        self.last_end
+    }
+
+    /// The 1-based line of byte `offset` (at most the last indexed line).
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
     }
 
     /// The byte range of 1-based line `line`, without its line break.
     pub fn line_span(&self, hay: &[u8], line: usize) -> std::ops::Range<usize> {
         let start = self.starts[line - 1];
-        let end = memchr::memchr(b'\n', &hay[start..]).map_or(hay.len(), |i| start + i);
+        let end = match self.starts.get(line) {
+            Some(next) => next - 1,
+            None => self.last_end,
+        };
         let end = if end > start && hay[end - 1] == b'\r' {
             end - 1
         } else {
@@ -253,14 +286,48 @@ impl LineIndex {
     /// 1-based line and column of byte `offset`. The column counts Unicode characters as a
     /// lossy UTF-8 decoder sees them: each invalid sequence is one replacement character.
     pub fn position(&self, hay: &[u8], offset: usize) -> (usize, usize) {
-        let line = self.starts.partition_point(|&s| s <= offset);
+        let line = self.line(offset);
         let start = self.starts[line - 1];
-        let column: usize = hay[start..offset]
-            .utf8_chunks()
-            .map(|chunk| chunk.valid().chars().count() + usize::from(!chunk.invalid().is_empty()))
-            .sum();
-        (line, column + 1)
+        let (at, column_at) = match self.cursor.get() {
+            (cursor_line, at, column) if cursor_line == line => (at, column),
+            _ => (start, 0),
+        };
+        let boundary = char_boundary_before(hay, start, offset);
+        let column = if boundary >= at {
+            column_at + char_count(&hay[at..boundary])
+        } else {
+            column_at - char_count(&hay[boundary..at])
+        };
+        self.cursor.set((line, boundary, column));
+        (line, column + char_count(&hay[boundary..offset]) + 1)
     }
+}
+
+/// Characters of `bytes` as a lossy UTF-8 decoder counts them.
+fn char_count(bytes: &[u8]) -> usize {
+    bytes
+        .utf8_chunks()
+        .map(|chunk| chunk.valid().chars().count() + usize::from(!chunk.invalid().is_empty()))
+        .sum()
+}
+
+/// Whether a lossy UTF-8 decoder that starts at `start` begins a character at `at`: any byte
+/// but a continuation byte begins one, and so does a continuation byte after three others (no
+/// character is longer than four bytes).
+fn is_char_boundary(hay: &[u8], start: usize, at: usize) -> bool {
+    let continuation = |b: u8| b & 0xC0 == 0x80;
+    at <= start
+        || at >= hay.len()
+        || !continuation(hay[at])
+        || (at >= start + 3 && hay[at - 3..at].iter().all(|&b| continuation(b)))
+}
+
+/// The nearest character boundary at or before `at` (at most 3 bytes back).
+fn char_boundary_before(hay: &[u8], start: usize, mut at: usize) -> usize {
+    while !is_char_boundary(hay, start, at) {
+        at -= 1;
+    }
+    at
 }
 
 #[cfg(test)]
@@ -300,6 +367,132 @@ mod tests {
                 .collect::<String>(),
             "TOKEN"
         );
+    }
+
+    /// Random bytes with long lines, multi-byte characters, cut and stray sequences.
+    fn random_hay(next: &mut impl FnMut(usize) -> usize) -> Vec<u8> {
+        const PIECES: [&[u8]; 12] = [
+            b"a",
+            b"key",
+            b"\n",
+            b"\r\n",
+            "é".as_bytes(),
+            "€".as_bytes(),
+            "😀".as_bytes(),
+            b"\xe2\x82",
+            b"\x80",
+            b"\xf0\x9f\x98",
+            b"\xff",
+            b"\xe0\x80",
+        ];
+        let longest = if next(4) == 0 { 2000 } else { 200 };
+        let len = next(longest);
+        // Some hays almost only of 4-byte characters, the densest a context can be.
+        let dense = next(4) == 0;
+        let mut hay = Vec::new();
+        for _ in 0..len {
+            let piece = match dense {
+                true if next(16) != 0 => "😀".as_bytes(),
+                _ => PIECES[next(PIECES.len())],
+            };
+            if piece.starts_with(b"\n") && next(40) != 0 {
+                continue; // mostly long lines
+            }
+            hay.extend_from_slice(piece);
+        }
+        hay
+    }
+
+    fn rng(seed: u64) -> impl FnMut(usize) -> usize {
+        let mut state = seed | 1;
+        move |below| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below.max(1) as u64) as usize
+        }
+    }
+
+    #[test]
+    fn positions_counted_on_from_the_last_equal_those_counted_from_the_line_start() {
+        let mut next = rng(7);
+        for round in 0..300 {
+            let hay = random_hay(&mut next);
+            let lines = LineIndex::new(&hay, hay.len());
+            let mut offsets: Vec<usize> = (0..next(60)).map(|_| next(hay.len() + 1)).collect();
+            if round % 2 == 0 {
+                offsets.sort_unstable(); // as findings come; odd rounds jump back and forth
+            }
+            for offset in offsets {
+                let line = lines.starts.partition_point(|&s| s <= offset);
+                let from_start = char_count(&hay[lines.starts[line - 1]..offset]) + 1;
+                assert_eq!(
+                    lines.position(&hay, offset),
+                    (line, from_start),
+                    "round {round}, offset {offset}, {hay:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn context_decoded_near_the_secret_equals_context_decoded_from_the_line() {
+        // The definition before contexts were cut: the whole line decoded for each finding.
+        fn whole_line(
+            hay: &[u8],
+            secret: std::ops::Range<usize>,
+            line: std::ops::Range<usize>,
+        ) -> LineContext {
+            let lossy = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+            let before = lossy(&hay[line.start..secret.start]);
+            let inside = lossy(&hay[secret.start..secret.end.min(line.end)]);
+            let after = lossy(&hay[secret.end.min(line.end)..line.end]);
+            let n = before.chars().count();
+            let mut kept: String = before
+                .chars()
+                .skip(n.saturating_sub(CONTEXT_CHARS))
+                .collect();
+            if n > CONTEXT_CHARS {
+                kept.insert(0, '…');
+            }
+            let mut tail: String = after.chars().take(CONTEXT_CHARS).collect();
+            if after.chars().count() > CONTEXT_CHARS {
+                tail.push('…');
+            }
+            let start = kept.chars().count();
+            let end = start + inside.chars().count();
+            LineContext {
+                text: format!("{kept}{inside}{tail}"),
+                secret: start..end,
+            }
+        }
+        let mut next = rng(11);
+        for round in 0..1000 {
+            let hay = random_hay(&mut next);
+            let lines = LineIndex::new(&hay, hay.len());
+            let start = next(hay.len() + 1);
+            let end = (start + next(40)).min(hay.len());
+            let span = lines.line_span(&hay, lines.position(&hay, start).0);
+            if start > span.end {
+                continue; // a secret never starts in a line break
+            }
+            assert_eq!(
+                LineContext::new(&hay, start..end, span.clone()),
+                whole_line(&hay, start..end, span),
+                "round {round}, secret {start}..{end}, {hay:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn line_spans_end_at_the_line_break_also_past_the_indexed_part() {
+        let hay = b"a\r\nbc\nlong last line\nnot indexed";
+        let lines = LineIndex::new(hay, 9);
+        assert_eq!(lines.line_span(hay, 1), 0..1);
+        assert_eq!(lines.line_span(hay, 2), 3..5);
+        assert_eq!(lines.line_span(hay, 3), 6..20);
+        assert_eq!(lines.indexed_end(), 20);
+        assert_eq!(lines.line(19), 3);
     }
 
     #[test]

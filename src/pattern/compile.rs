@@ -22,6 +22,10 @@ const MIN_KEYWORD_LEN: usize = 3;
 /// More derived keywords than this means the prefix is not a literal worth filtering on.
 const MAX_DERIVED_KEYWORDS: usize = 32;
 const DEFAULT_CONTEXT_WINDOW: usize = 256;
+/// The largest `context_window`: the context regex runs over up to twice this many bytes for every
+/// candidate secret, so an unbounded window made a 1 MB file take minutes (issue 13). The widest
+/// built-in window is 4 KiB (gcp).
+pub(crate) const MAX_CONTEXT_WINDOW: usize = 4 << 10;
 
 /// A pattern ready to run. Built once, shared read-only by every thread.
 #[derive(Debug)]
@@ -227,6 +231,11 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, build: Build) -> Result<P
         }
         None => None,
     };
+    if let Some(reach) = context_reach.filter(|&r| r > MAX_CONTEXT_WINDOW) {
+        return Err(format!(
+            "context_window {reach} is over the limit of {MAX_CONTEXT_WINDOW} bytes"
+        ));
+    }
     // A keyword may sit in the context rather than the match (`discord` near a bot token), so
     // the window around a hit must reach as far as the context may be.
     let window = match context_reach {
@@ -516,6 +525,19 @@ mod tests {
         compile_now(s.clone(), "t").unwrap();
         s.before = Some(r"key[ \t]*= ".into());
         compile_now(s, "t").expect("without the x flag a space in a class is a space");
+    }
+
+    #[test]
+    fn caps_the_context_window() {
+        let mut s = spec("abc[0-9]{4}");
+        s.context = Some("acme".into());
+        s.context_window = Some(MAX_CONTEXT_WINDOW);
+        compile_now(s.clone(), "t").expect("the cap itself is allowed");
+        s.context_window = Some(MAX_CONTEXT_WINDOW + 1);
+        assert_eq!(
+            compile_now(s, "t").unwrap_err(),
+            "context_window 4097 is over the limit of 4096 bytes"
+        );
     }
 
     #[test]

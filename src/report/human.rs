@@ -156,6 +156,10 @@ fn write_group(
             by_line.entry(line).or_default().push(g);
         }
     }
+    let by_line: HashMap<usize, LineFindings> = by_line
+        .into_iter()
+        .map(|(line, findings)| (line, LineFindings::new(line, findings)))
+        .collect();
     for f in group {
         let severity = f.severity.as_str();
         writeln!(
@@ -235,7 +239,7 @@ impl Context {
     /// The context of `f`; `same_line` holds the findings of the same blob touching its line.
     fn new(
         f: &Finding,
-        same_line: &[&Finding],
+        same_line: &LineFindings,
         style: Style,
         known: Option<&KnownSecrets>,
     ) -> Self {
@@ -332,27 +336,84 @@ fn display(text: &str) -> String {
     sanitize(&text.replace('\t', " "))
 }
 
+/// The findings of a blob touching one line, in report order, and where each lies on the line,
+/// sorted: a context shows a few of them, found without looking at all (a line of minified code
+/// can hold thousands, issue 13).
+struct LineFindings<'a> {
+    findings: Vec<&'a Finding>,
+    /// (first character on the line, end character or `usize::MAX` past the line, index in
+    /// `findings`), sorted.
+    spans: Vec<(usize, usize, usize)>,
+    /// The furthest end among `spans[..=k]`.
+    furthest: Vec<usize>,
+}
+
+impl<'a> LineFindings<'a> {
+    fn new(line: usize, findings: Vec<&'a Finding>) -> Self {
+        let mut spans: Vec<(usize, usize, usize)> = findings
+            .iter()
+            .enumerate()
+            .map(|(n, g)| {
+                let start = if g.line == line { g.column - 1 } else { 0 };
+                let end = if g.end_line == line {
+                    g.end_column - 1
+                } else {
+                    usize::MAX
+                };
+                (start, end, n)
+            })
+            .collect();
+        spans.sort_unstable();
+        let furthest = spans
+            .iter()
+            .scan(0, |furthest, &(_, end, _)| {
+                *furthest = end.max(*furthest);
+                Some(*furthest)
+            })
+            .collect();
+        LineFindings {
+            findings,
+            spans,
+            furthest,
+        }
+    }
+
+    /// The findings that may show in characters `from..to` of the line (those starting there,
+    /// and those starting before that reach into it), each with its start and end, in report
+    /// order.
+    fn near(&self, from: usize, to: usize) -> Vec<(&'a Finding, usize, usize)> {
+        let upto = self.spans.partition_point(|&(start, _, _)| start < to);
+        let mut near: Vec<(usize, usize, usize)> = Vec::new();
+        for k in (0..upto).rev() {
+            let (start, end, n) = self.spans[k];
+            if start < from && self.furthest[k] <= from {
+                break; // nothing from here back reaches `from`
+            }
+            near.push((n, start, end));
+        }
+        near.sort_unstable();
+        near.into_iter()
+            .map(|(n, start, end)| (self.findings[n], start, end))
+            .collect()
+    }
+}
+
 /// Where the other secrets of `same_line` (findings of the same blob touching `f`'s line) show
 /// in `f`'s context (of `len` characters), whole or cut by its edges, each with what shows
 /// instead: its shortened form, or `…` for a tail whose start is cut off.
 fn others_on_the_line(
     f: &Finding,
-    same_line: &[&Finding],
+    same_line: &LineFindings,
     len: usize,
 ) -> Vec<(Range<usize>, String)> {
     // Character `i` of the context is character `i + offset` of the line; a leading `…` (the
     // cut) stands for the characters before.
     let offset = (f.column - 1).saturating_sub(f.context.secret.start);
     same_line
-        .iter()
-        .filter(|g| !std::ptr::eq(**g, f) && g.line <= f.line && f.line <= g.end_line)
-        .filter_map(|g| {
-            let start = if g.line == f.line { g.column - 1 } else { 0 };
-            let end = if g.end_line == f.line {
-                g.end_column - 1
-            } else {
-                usize::MAX
-            };
+        .near(offset, offset.saturating_add(len))
+        .into_iter()
+        .filter(|(g, _, _)| !std::ptr::eq(*g, f))
+        .filter_map(|(g, start, end)| {
             let range = start.saturating_sub(offset)..end.saturating_sub(offset).min(len);
             let replacement = if start >= offset {
                 redact(&g.secret)
@@ -545,7 +606,8 @@ mod tests {
         };
         let all: Vec<Finding> = group.iter().map(|g| (*g).clone()).collect();
         let known = KnownSecrets::new(&all);
-        let c = Context::new(f, group, style, known.as_ref());
+        let same_line = LineFindings::new(f.line, group.to_vec());
+        let c = Context::new(f, &same_line, style, known.as_ref());
         (c.render(Paint(false)), c.secret_column(), c.secret_width())
     }
 
@@ -586,5 +648,76 @@ mod tests {
         assert_eq!(shown(&b, &[&a, &b], false).0, "… =KLMN… yy");
         let (all, _, _) = shown(&b, &[&a, &b], true);
         assert_eq!(all, "…GHIJ =KLMNOPQRST yy", "--show-secrets hides nothing");
+    }
+
+    #[test]
+    fn secrets_near_a_context_found_by_search_equal_those_found_by_looking_at_all() {
+        // The definition before the search: every finding touching the line looked at.
+        fn by_looking_at_all(
+            f: &Finding,
+            same_line: &[&Finding],
+            len: usize,
+        ) -> Vec<(Range<usize>, String)> {
+            let offset = (f.column - 1).saturating_sub(f.context.secret.start);
+            same_line
+                .iter()
+                .filter(|g| !std::ptr::eq(**g, f) && g.line <= f.line && f.line <= g.end_line)
+                .filter_map(|g| {
+                    let start = if g.line == f.line { g.column - 1 } else { 0 };
+                    let end = if g.end_line == f.line {
+                        g.end_column - 1
+                    } else {
+                        usize::MAX
+                    };
+                    let range = start.saturating_sub(offset)..end.saturating_sub(offset).min(len);
+                    let replacement = if start >= offset {
+                        redact(&g.secret)
+                    } else {
+                        "…".to_string()
+                    };
+                    (!range.is_empty()).then_some((range, replacement))
+                })
+                .collect()
+        }
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        for round in 0..500 {
+            let line = 5;
+            let findings: Vec<Finding> = (0..1 + next(30))
+                .map(|n| {
+                    let mut g = finding("x", "x");
+                    g.secret = format!("secret{n}");
+                    (g.line, g.column) = match next(5) {
+                        0 => (line - 1 - next(2), 1 + next(50)),
+                        _ => (line, 1 + next(400)),
+                    };
+                    let longest = if next(10) == 0 { 300 } else { 30 };
+                    let length = 1 + next(longest);
+                    (g.end_line, g.end_column) = match next(6) {
+                        0 => (line + 1, 1 + next(50)),
+                        _ if g.line < line => (line, 1 + next(400)),
+                        _ => (line, g.column + length),
+                    };
+                    let before = next(70);
+                    g.context.secret = before..before + length;
+                    g
+                })
+                .collect();
+            let group: Vec<&Finding> = findings.iter().collect();
+            let same_line = LineFindings::new(line, group.clone());
+            for f in findings.iter().filter(|f| f.line == line) {
+                let len = f.context.secret.end + next(70);
+                assert_eq!(
+                    others_on_the_line(f, &same_line, len),
+                    by_looking_at_all(f, &group, len),
+                    "round {round}"
+                );
+            }
+        }
     }
 }

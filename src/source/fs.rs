@@ -7,6 +7,7 @@ use ignore::{DirEntry, WalkBuilder, WalkState};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// The ignore file of keysweep's own, same syntax as .gitignore.
 pub const IGNORE_FILE: &str = ".keysweepignore";
@@ -35,13 +36,21 @@ impl WalkOptions {
 /// roots on one command line, where `a/x.env` and `b/x.env` must stay apart) they keep the root
 /// as given.
 pub fn walk(root: &Path, relative: bool, options: &WalkOptions, visit: &(dyn Fn(Item) + Sync)) {
+    let fence = options
+        .follow_symlinks
+        .then(|| Fence::around(root))
+        .flatten()
+        .map(Arc::new);
+    let in_filter = fence.clone();
     let mut builder = WalkBuilder::new(root);
     builder
         .threads(options.threads)
         .hidden(false)
         .follow_links(options.follow_symlinks)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(move |e| {
+            e.file_name() != ".git" && in_filter.as_ref().is_none_or(|fence| fence.lets_in(e))
+        });
     if options.no_ignore {
         builder.standard_filters(false).hidden(false);
     } else {
@@ -60,6 +69,69 @@ pub fn walk(root: &Path, relative: bool, options: &WalkOptions, visit: &(dyn Fn(
             WalkState::Continue
         })
     });
+    if let Some(fence) = fence {
+        for link in fence.kept_out() {
+            let path = report_path(&link, root, root_is_dir);
+            if !options.excludes(&path) {
+                visit(Item::Notice(Notice::Skipped {
+                    path,
+                    reason: Skip::OutsideRoot,
+                }));
+            }
+        }
+    }
+}
+
+/// With `--follow-symlinks`, a link is followed only if its target lies inside the folder being
+/// scanned: a scanned tree (a pull request) must not make keysweep read the files of the machine
+/// it runs on, such as a runner's credentials (issue 13). The walker asks [`Fence::lets_in`]
+/// before it reads a link's target or lists it; the links kept out are told after the walk.
+struct Fence {
+    /// The scanned folder with every link in its path resolved.
+    root: PathBuf,
+    kept_out: Mutex<Vec<PathBuf>>,
+}
+
+impl Fence {
+    /// A fence around `root` if it is a folder (a file named on the command line is the user's
+    /// choice, read wherever it points).
+    fn around(root: &Path) -> Option<Fence> {
+        let root = std::fs::canonicalize(root).ok().filter(|r| r.is_dir())?;
+        Some(Fence {
+            root,
+            kept_out: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Whether the walker may follow `entry`: anything not a link, and a link that resolves to a
+    /// path inside the root. A broken link is let through for the walker to report.
+    fn lets_in(&self, entry: &DirEntry) -> bool {
+        if !entry.path_is_symlink() {
+            return true;
+        }
+        match std::fs::canonicalize(entry.path()) {
+            Ok(target) if !target.starts_with(&self.root) => {
+                self.kept_out
+                    .lock()
+                    .expect("no thread should panic holding the fence's list")
+                    .push(entry.path().to_path_buf());
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// The links kept out, in path order.
+    fn kept_out(&self) -> Vec<PathBuf> {
+        let mut links = std::mem::take(
+            &mut *self
+                .kept_out
+                .lock()
+                .expect("no thread should panic holding the fence's list"),
+        );
+        links.sort();
+        links
+    }
 }
 
 fn visit_entry(

@@ -85,6 +85,8 @@ pub enum Skip {
     },
     NotRegular(&'static str),
     Symlink,
+    /// With `--follow-symlinks`, a symlink whose target lies outside the scanned folder.
+    OutsideRoot,
     /// A git submodule: its commits live in another repository.
     Submodule,
 }
@@ -98,6 +100,7 @@ impl std::fmt::Display for Skip {
             ),
             Skip::NotRegular(kind) => write!(f, "skipped: not a regular file ({kind})"),
             Skip::Symlink => write!(f, "skipped: symlink not followed (use --follow-symlinks)"),
+            Skip::OutsideRoot => write!(f, "skipped: symlink to a path outside the scanned folder, not followed"),
             Skip::Submodule => write!(f, "skipped: submodule not followed (scan its repository on its own)"),
         }
     }

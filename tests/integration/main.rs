@@ -5,6 +5,7 @@ mod util;
 
 mod action;
 mod boundaries;
+mod bounds;
 mod config;
 mod decode;
 mod fuzz_regressions;
