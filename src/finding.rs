@@ -197,10 +197,13 @@ impl LineContext {
         // CONTEXT_CHARS + 1 whole characters lie between a cut and the secret: the cut may split
         // the first of them, never one that shows.
         const SHOWN_BYTES: usize = 4 * (CONTEXT_CHARS + 2);
-        let from = secret.start.saturating_sub(SHOWN_BYTES).max(line.start);
-        let after_start = secret.end.min(line.end);
-        let before = lossy(&hay[from..secret.start]);
-        let inside = lossy(&hay[secret.start..after_start]);
+        // A secret whose regex starts with a line break (a custom pattern's) may start inside a
+        // `\r\n`, past the end of its line: it shows from the line's end.
+        let start = secret.start.clamp(line.start, line.end);
+        let from = start.saturating_sub(SHOWN_BYTES).max(line.start);
+        let after_start = secret.end.clamp(start, line.end);
+        let before = lossy(&hay[from..start]);
+        let inside = lossy(&hay[start..after_start]);
         let after = lossy(&hay[after_start..line.end.min(after_start + SHOWN_BYTES)]);
         let before: String = {
             let n = before.chars().count();

@@ -224,3 +224,22 @@ fn follow_symlinks_does_not_leave_the_scanned_folder() {
     assert_eq!(out.status, 1, "{}", out.stderr);
     assert_eq!(out.findings().len(), 1);
 }
+
+/// A tree config's custom pattern whose secret starts with a line break, met inside a `\r\n`:
+/// it used to panic while quoting the line, so a scanned tree could crash every scan.
+#[test]
+fn a_secret_starting_inside_a_crlf_is_reported_not_a_crash() {
+    let t = TestDir::new();
+    t.write(
+        ".keysweep.toml",
+        "[[patterns]]\nid = \"acme.nl\"\nname = \"Acme\"\nseverity = \"low\"\n\
+         secret = '\\nQZX[0-9]{8}'\nexamples = [\"-\\nQZX12345678\"]\nnegative_examples = [\"QZX1234\"]\n",
+    );
+    t.write("f.txt", "x\r\nQZX12345678\n");
+    let out = t.run(&["scan", ".", "--format", "json"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("internal error"), "{}", out.stderr);
+    assert_eq!(out.rules(), ["acme.nl"]);
+    let human = t.run(&["scan", "f.txt", "--config", ".keysweep.toml"]);
+    assert_eq!(human.status, 1, "{}", human.stderr);
+}
