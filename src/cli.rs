@@ -9,6 +9,7 @@ use crate::exit::Exit;
 use crate::filter::{self, Baseline};
 use crate::hook::{self, Hook};
 use crate::output;
+use crate::own_files::OwnFiles;
 use crate::pattern::{self, selftest, Pattern};
 use crate::report::{self, human::sanitize, workflow, Format, Style};
 use crate::revoke;
@@ -18,6 +19,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
 /// The provider of the built-in generic rules, off unless `--generic` or `[scan] generic`.
@@ -405,6 +407,11 @@ fn prepare(target: &ScanOptions) -> anyhow::Result<Prepared> {
         .threads
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // A folder walk skips keysweep's own reports and pattern files (git scans read commits).
+    let own = matches!(mode, Mode::Paths(_))
+        .then(|| OwnFiles::load(&target.patterns.extra))
+        .filter(|own| !own.is_empty())
+        .map(Arc::new);
     let request = ScanRequest {
         mode,
         progress: std::io::stderr().is_terminal(),
@@ -417,6 +424,7 @@ fn prepare(target: &ScanOptions) -> anyhow::Result<Prepared> {
                 .or(config.max_file_size)
                 .unwrap_or(DEFAULT_MAX_FILE_SIZE),
             exclude: config.exclude.clone(),
+            own,
         },
     };
     Ok(Prepared {
@@ -514,6 +522,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<Exit> {
         "{}",
         summary(&outcome, !matches!(request.mode, Mode::Paths(_)))
     );
+    tell_own_skipped(&outcome);
     tell_suppressed(&config, &suppressed);
     if let Some(e) = journal_error {
         return Err(e);
@@ -665,6 +674,23 @@ fn all_ignored(mode: &Mode) -> bool {
     })
 }
 
+/// Says once which of keysweep's own reports and pattern files a folder scan did not read again.
+fn tell_own_skipped(outcome: &Outcome) {
+    let own = &outcome.own_skipped;
+    if own.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = own.iter().take(5).map(|p| sanitize(p)).collect();
+    eprintln!(
+        "keysweep: not scanned again: {} file{} keysweep wrote or loaded itself (its reports, \
+         its --patterns files): {}{}",
+        own.len(),
+        plural(own.len()),
+        shown.join(", "),
+        if own.len() > shown.len() { ", …" } else { "" }
+    );
+}
+
 /// Says what each allow rule and exclude glob of the config hid: a config cannot hide a finding
 /// without it being counted here.
 fn tell_suppressed(config: &Config, suppressed: &filter::Suppressed) {
@@ -731,6 +757,7 @@ fn create_baseline(target: &ScanOptions, output: &Path) -> anyhow::Result<Exit> 
         output.display(),
         output.display()
     );
+    tell_own_skipped(&outcome);
     tell_suppressed(&config, &suppressed);
     Ok(
         match verdict(

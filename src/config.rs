@@ -110,6 +110,9 @@ pub struct Source {
     pub path: Option<PathBuf>,
     pub trust: Trust,
     pub text: String,
+    /// Where the scanned folder lies below the config's own folder (`app/`), for a config found
+    /// in a parent folder: its globs are relative to its folder, report paths to the scanned one.
+    pub prefix: String,
 }
 
 impl Source {
@@ -125,6 +128,7 @@ impl Source {
             path: Some(path.to_path_buf()),
             trust,
             text,
+            prefix: String::new(),
         })
     }
 }
@@ -156,8 +160,7 @@ pub struct Trusted {
 /// `[scan] exclude`, with how many paths each glob kept from being read.
 #[derive(Debug)]
 pub struct Exclude {
-    set: GlobSet,
-    entries: Vec<Entry>,
+    entries: Vec<(Entry, globset::GlobMatcher)>,
     hits: Vec<AtomicU64>,
 }
 
@@ -172,6 +175,19 @@ pub struct Entry {
     pub text: String,
     /// The trust of its file.
     pub trust: Trust,
+    /// Put before a report path to match it ([`Source::prefix`]).
+    pub prefix: String,
+}
+
+impl Entry {
+    /// A report path as this entry's globs see it: relative to the config's folder.
+    fn rebase<'a>(&self, path: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.prefix.is_empty() {
+            path.into()
+        } else {
+            format!("{}{path}", self.prefix).into()
+        }
+    }
 }
 
 impl std::fmt::Display for Entry {
@@ -183,13 +199,14 @@ impl std::fmt::Display for Entry {
 impl Exclude {
     /// Whether a glob excludes this report path; the first matching glob counts it.
     pub fn matches(&self, path: &str) -> bool {
-        match self.set.matches(path).first() {
-            Some(&i) => {
-                self.hits[i].fetch_add(1, Ordering::Relaxed);
-                true
-            }
-            None => false,
+        let hit = self
+            .entries
+            .iter()
+            .position(|(e, glob)| glob.is_match(e.rebase(path).as_ref()));
+        if let Some(i) = hit {
+            self.hits[i].fetch_add(1, Ordering::Relaxed);
         }
+        hit.is_some()
     }
 
     /// Each glob that excluded something, with its count.
@@ -197,7 +214,7 @@ impl Exclude {
         self.entries
             .iter()
             .zip(&self.hits)
-            .map(|(e, n)| (e, n.load(Ordering::Relaxed)))
+            .map(|((e, _), n)| (e, n.load(Ordering::Relaxed)))
             .filter(|(_, n)| *n > 0)
             .collect()
     }
@@ -228,8 +245,8 @@ pub enum Matcher {
 impl Allow {
     /// The index of the first entry that hides this finding.
     pub fn hides(&self, rule_id: &str, path: &str, secret: &str) -> Option<usize> {
-        self.entries.iter().position(|(_, m)| match m {
-            Matcher::Path(g) => g.is_match(path),
+        self.entries.iter().position(|(e, m)| match m {
+            Matcher::Path(g) => g.is_match(e.rebase(path).as_ref()),
             Matcher::Secret(re) => re.is_match(secret),
             Matcher::Rule(g) => g.is_match(rule_id),
         })
@@ -296,6 +313,7 @@ impl Config {
                 key,
                 text: text.clone(),
                 trust: source.trust,
+                prefix: source.prefix.clone(),
             };
             let exclude: Vec<Entry> = file
                 .scan
@@ -356,14 +374,13 @@ impl Config {
             config.sources.push(name.to_string());
         }
         if !excludes.is_empty() {
-            let mut set = GlobSetBuilder::new();
-            for e in &excludes {
-                set.add(glob(e)?);
-            }
+            let entries = excludes
+                .into_iter()
+                .map(|e| glob_matcher(&e).map(|g| (e, g)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             config.exclude = Some(std::sync::Arc::new(Exclude {
-                set: set.build().map_err(|e| anyhow!("[scan] exclude: {e}"))?,
-                hits: excludes.iter().map(|_| AtomicU64::new(0)).collect(),
-                entries: excludes,
+                hits: entries.iter().map(|_| AtomicU64::new(0)).collect(),
+                entries,
             }));
         }
         Ok(config)
@@ -380,6 +397,7 @@ impl Config {
                 path: Some(path.to_path_buf()),
                 trust: Trust::Named,
                 text: text.to_string(),
+                prefix: String::new(),
             }],
             &|_| {},
         )
@@ -564,6 +582,7 @@ journal = "revocations.jsonl"
             path: None,
             trust: Trust::Tree,
             text: text.into(),
+            prefix: String::new(),
         };
         let config = Config::load(&[source], &|w| warnings.borrow_mut().push(w));
         (config, warnings.into_inner())

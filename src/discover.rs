@@ -107,6 +107,7 @@ fn named_config(mode: &Mode, named: &Path, note: &dyn Fn(String)) -> anyhow::Res
         path: None,
         trust: Trust::Named,
         text,
+        prefix: String::new(),
     })
 }
 
@@ -122,8 +123,8 @@ fn tree_config(mode: &Mode, note: &dyn Fn(String)) -> anyhow::Result<Option<Sour
     };
     match mode {
         Mode::Paths(paths) => match paths.as_slice() {
-            [one] if one.is_dir() => from_disk(one),
-            _ => from_disk(Path::new(".")),
+            [one] if one.is_dir() => upwards(one),
+            _ => upwards(Path::new(".")),
         },
         Mode::Staged(repo) => {
             let repo = git::open(repo)?;
@@ -157,6 +158,38 @@ fn tree_config(mode: &Mode, note: &dyn Fn(String)) -> anyhow::Result<Option<Sour
     }
 }
 
+/// The nearest `.keysweep.toml` from `start` up to the root of the git work tree holding it, as
+/// git finds its repository (outside a repository, only `start` itself): `cd app && keysweep scan`
+/// uses the repository's config. Its globs stay relative to its own folder.
+fn upwards(start: &Path) -> anyhow::Result<Option<Source>> {
+    let here = start.join(FILE_NAME);
+    let Ok(full) = start.canonicalize() else {
+        return Ok(None);
+    };
+    // The top of the work tree; outside a repository, the folder itself.
+    let top = git::open(&full)
+        .ok()
+        .and_then(|r| r.workdir().and_then(|w| w.canonicalize().ok()))
+        .filter(|top| full.starts_with(top))
+        .unwrap_or_else(|| full.clone());
+    for dir in full.ancestors() {
+        let path = dir.join(FILE_NAME);
+        if path.is_file() {
+            let mut source = Source::read(if dir == full { &here } else { &path }, Trust::Tree)?;
+            let below = full.strip_prefix(dir).unwrap_or(Path::new(""));
+            source.prefix = below
+                .components()
+                .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
+                .collect();
+            return Ok(Some(source));
+        }
+        if dir == top {
+            break;
+        }
+    }
+    Ok(None)
+}
+
 fn committed(
     repo: &git2::Repository,
     commit: git2::Oid,
@@ -187,6 +220,7 @@ fn committed(
         path: None,
         trust: Trust::Tree,
         text,
+        prefix: String::new(),
     }))
 }
 

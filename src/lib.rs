@@ -18,6 +18,7 @@ pub mod fuzz;
 pub mod hook;
 pub mod interrupt;
 pub mod output;
+pub mod own_files;
 pub mod pattern;
 pub mod places;
 pub mod report;

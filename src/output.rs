@@ -72,8 +72,10 @@ fn write_file(
         Ok(meta) if !meta.is_file() => {
             bail!("{shown}: is not a regular file, character device or FIFO; no report written")
         }
-        Ok(_) => replace(path, &shown, render),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => replace(path, &shown, render),
+        Ok(_) => replace(path, &shown, render).map(|()| crate::own_files::record_report(path)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            replace(path, &shown, render).map(|()| crate::own_files::record_report(path))
+        }
         Err(e) => Err(e).with_context(|| format!("{shown}: cannot write the report")),
     }
 }

@@ -63,6 +63,9 @@ pub struct Outcome {
     pub stats: Stats,
     /// Symlinks not followed: counted in `skipped`, told once in the summary instead of per path.
     pub symlinks_skipped: u64,
+    /// keysweep's own reports and pattern files a folder walk met (counted in `skipped`, told
+    /// once), sorted.
+    pub own_skipped: Vec<String>,
 }
 
 #[derive(Default)]
@@ -96,6 +99,7 @@ pub fn run(
     let progress = Progress::new(request.progress, started);
     let counters = Counters::default();
     let findings = Mutex::new(Vec::new());
+    let own_skipped = Mutex::new(Vec::new());
     let visit = |item: Item| match item {
         // Interrupted: blobs already read are dropped unscanned, and not counted.
         Item::Blob(_) if crate::interrupt::requested() => {}
@@ -122,6 +126,17 @@ pub fn run(
                 } => {
                     counters.symlinks.fetch_add(1, Ordering::Relaxed);
                     counters.skipped.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Notice::Skipped {
+                    reason: Skip::Own(_),
+                    path,
+                } => {
+                    counters.skipped.fetch_add(1, Ordering::Relaxed);
+                    own_skipped
+                        .lock()
+                        .expect("no thread should panic holding the list")
+                        .push(path.clone());
                     return;
                 }
                 Notice::Skipped { .. } => counters.skipped.fetch_add(1, Ordering::Relaxed),
@@ -166,6 +181,13 @@ pub fn run(
             partial: crate::interrupt::requested(),
         },
         symlinks_skipped: counters.symlinks.into_inner(),
+        own_skipped: {
+            let mut paths = own_skipped
+                .into_inner()
+                .expect("no thread should panic holding the list");
+            paths.sort();
+            paths
+        },
     })
 }
 

@@ -22,6 +22,8 @@ pub struct WalkOptions {
     /// `[scan] exclude` globs of the config, matched against report paths: not read at all
     /// (each glob counts what it kept out).
     pub exclude: Option<std::sync::Arc<crate::config::Exclude>>,
+    /// keysweep's own reports and loaded pattern files, not read again by a folder walk.
+    pub own: Option<std::sync::Arc<crate::own_files::OwnFiles>>,
 }
 
 impl WalkOptions {
@@ -171,12 +173,19 @@ fn visit_entry(
             reason: Skip::NotRegular(special_kind(&kind)),
         }));
     }
-    visit(read_file(entry.path(), path, options.max_file_size));
+    // A file named on the command line (depth 0) is read whatever it is.
+    let own = options.own.as_deref().filter(|_| entry.depth() > 0);
+    visit(read_file(entry.path(), path, options.max_file_size, own));
 }
 
 /// Reads a regular file whole, unless it is over `limit` (checked before and while reading, as a
 /// file may grow between the two).
-pub fn read_file(fs_path: &Path, path: String, limit: u64) -> Item {
+pub fn read_file(
+    fs_path: &Path,
+    path: String,
+    limit: u64,
+    own: Option<&crate::own_files::OwnFiles>,
+) -> Item {
     let error = |path, e: std::io::Error| {
         Item::Notice(Notice::Error {
             path,
@@ -187,7 +196,14 @@ pub fn read_file(fs_path: &Path, path: String, limit: u64) -> Item {
         Ok(f) => f,
         Err(e) => return error(path, e),
     };
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let meta = file.metadata();
+    if let Some(kind) = own.zip(meta.as_ref().ok()).and_then(|(own, m)| own.of(m)) {
+        return Item::Notice(Notice::Skipped {
+            path,
+            reason: Skip::Own(kind),
+        });
+    }
+    let size = meta.map(|m| m.len()).unwrap_or(0);
     if size > limit {
         return Item::Notice(Notice::Skipped {
             path,

@@ -89,6 +89,8 @@ pub enum Skip {
     OutsideRoot,
     /// A git submodule: its commits live in another repository.
     Submodule,
+    /// A report keysweep wrote, or a pattern file it loaded (told once, not per file).
+    Own(crate::own_files::Own),
 }
 
 impl std::fmt::Display for Skip {
@@ -102,6 +104,8 @@ impl std::fmt::Display for Skip {
             Skip::Symlink => write!(f, "skipped: symlink not followed (use --follow-symlinks)"),
             Skip::OutsideRoot => write!(f, "skipped: symlink to a path outside the scanned folder, not followed"),
             Skip::Submodule => write!(f, "skipped: submodule not followed (scan its repository on its own)"),
+            Skip::Own(crate::own_files::Own::Report) => write!(f, "skipped: a report keysweep wrote"),
+            Skip::Own(crate::own_files::Own::Patterns) => write!(f, "skipped: a pattern file keysweep loaded"),
         }
     }
 }

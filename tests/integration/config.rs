@@ -255,6 +255,52 @@ fn config_is_found_at_the_scanned_root_or_given_with_config() {
     out.assert_stderr_has("missing.toml: cannot read the config");
 }
 
+/// `cd app && keysweep scan` uses the repository's config, as `--history` does, with its globs
+/// relative to its own folder; outside a repository only the scanned folder's config counts.
+#[test]
+fn config_is_found_from_a_subfolder_the_way_git_finds_its_repository() {
+    let repo = crate::util::GitRepo::new();
+    repo.write(
+        ".keysweep.toml",
+        "[allow]\npaths = [\"app/fixtures/**\"]\n[scan]\nexclude = [\"app/vendor/**\"]\n",
+    );
+    repo.write(
+        "app/fixtures/sample.env",
+        format!("K={}\n", scw_access_key(1401)),
+    );
+    repo.write(
+        "app/vendor/lib.env",
+        format!("K={}\n", scw_access_key(1402)),
+    );
+    repo.write("app/deploy.env", format!("K={}\n", scw_access_key(1403)));
+    repo.commit("App");
+    for args in [
+        &["scan", "--format", "json"][..],
+        &["scan", ".", "--format", "json"],
+    ] {
+        let out = repo.run_in("app", args);
+        assert_eq!(out.status, 1, "{}", out.stderr);
+        assert_eq!(out.findings().len(), 1, "only deploy.env: {}", out.stderr);
+        assert_eq!(out.findings()[0].1, "deploy.env");
+        out.assert_stderr_has(".keysweep.toml: [allow] paths \"app/fixtures/**\" hid 1 finding");
+        out.assert_stderr_has(
+            ".keysweep.toml: [scan] exclude \"app/vendor/**\" kept 1 path from being scanned",
+        );
+    }
+    // From the root, the same rules give the same answer.
+    let out = repo.run(&["scan", ".", "--format", "json"]);
+    assert_eq!(out.findings().len(), 1, "{}", out.stderr);
+    assert_eq!(out.findings()[0].1, "app/deploy.env");
+    // A folder outside any repository does not look above itself.
+    let t = TestDir::new();
+    t.write(".keysweep.toml", "[allow]\npaths = [\"**/*.env\"]\n");
+    t.write("sub/a.env", format!("K={}\n", scw_access_key(1404)));
+    assert_eq!(
+        t.run(&["scan", "sub", "--format", "json"]).findings().len(),
+        1
+    );
+}
+
 #[test]
 fn baseline_round_trip() {
     let t = TestDir::new();

@@ -14,6 +14,7 @@ mod hostile;
 mod human;
 mod hygiene;
 mod output;
+mod own_files;
 mod pairs;
 mod patterns_cmd;
 mod properties;

@@ -182,6 +182,7 @@ proptest! {
                     follow_symlinks: false,
                     max_file_size: 1 << 20,
                     exclude: None,
+                    own: None,
                 },
                 progress: false,
             };
