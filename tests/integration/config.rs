@@ -55,9 +55,10 @@ fn allow_paths_secrets_and_rules() {
 #[test]
 fn a_rules_glob_that_switches_off_nothing_is_warned_about() {
     let t = TestDir::new();
+    // One good entry and one typo: the typo is named, however many entries do match.
     t.write(
         ".keysweep.toml",
-        "[allow]\nrules = [\"scaleway.acess_key\"]\n",
+        "[allow]\nrules = [\"github.*\", \"scaleway.acess_key\"]\n",
     );
     t.write("a.env", format!("K={}\n", scw_access_key(4)));
     let out = t.run(&["scan", ".", "--format", "json"]);
@@ -65,6 +66,7 @@ fn a_rules_glob_that_switches_off_nothing_is_warned_about() {
     out.assert_stderr_has(
         "warning: .keysweep.toml: [allow] rules \"scaleway.acess_key\" matches no rule (check the id",
     );
+    assert!(!out.stderr.contains("\"github.*\" matches no rule"), "{}", out.stderr);
 }
 
 #[test]
