@@ -124,6 +124,11 @@ pub struct ScanArgs {
     /// Example: --report sarif=keysweep.sarif --report markdown=summary.md
     #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report)]
     pub reports: Vec<(Format, PathBuf)>,
+    /// The SARIF run's category (`automationDetails.id`), which keeps uploads to GitHub code
+    /// scanning apart [default: keysweep/files/, keysweep/history/, keysweep/staged/ or
+    /// keysweep/range/, by what is scanned].
+    #[arg(long, value_name = "NAME", value_parser = report::sarif::parse_category)]
+    pub sarif_category: Option<String>,
     /// Shorten secrets to their first 4 characters in json and jsonl too.
     #[arg(long)]
     pub redact: bool,
@@ -487,11 +492,14 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<Exit> {
             && to_terminal
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
+    let automation =
+        report::sarif::Automation::detect(&request.mode, args.sarif_category.as_deref());
     let report = report::Report {
         findings: &outcome.findings,
         stats: &outcome.stats,
         problems: &problems,
         patterns: engine.patterns(),
+        automation: &automation,
     };
     output::write(args.output.as_deref(), |out| {
         if args.output.is_none() && args.format == Format::Human {
@@ -717,6 +725,7 @@ fn create_baseline(target: &ScanOptions, output: &Path) -> anyhow::Result<Exit> 
             stats: &outcome.stats,
             problems: &problems,
             patterns: engine.patterns(),
+            automation: &report::sarif::Automation::category(String::new()), // JSON: no SARIF run
         };
         let style = Style {
             redact: true,

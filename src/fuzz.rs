@@ -154,6 +154,7 @@ pub fn write_reports(data: &[u8]) {
         stats: &stats,
         problems: &[],
         patterns: builtin_engine().patterns(),
+        automation: &crate::report::sarif::Automation::category("keysweep/history/".into()),
     };
     let hay = String::from_utf8_lossy(&blob.bytes);
     // A secret that shows once, and nowhere in the path or author, must never show whole.

@@ -75,6 +75,8 @@ pub struct Report<'a> {
     pub problems: &'a [Problem],
     /// All loaded patterns (SARIF describes the rules that have results).
     pub patterns: &'a [Pattern],
+    /// The SARIF run's `automationDetails` ([`sarif::Automation::detect`]).
+    pub automation: &'a sarif::Automation,
 }
 
 /// Writes `report` in `format`.
@@ -102,6 +104,9 @@ pub fn write(
         Format::Github => github::write(report.findings, out),
         Format::Markdown => markdown::write(report.findings, report.stats, out),
         Format::Sarif => {
+            if let Some(warning) = &report.automation.warning {
+                eprintln!("keysweep: warning: {warning}");
+            }
             let mut out = workflow::JsonDefuse::new(out);
             let dropped = sarif::write(report, &mut out)?;
             out.flush()?;
