@@ -950,8 +950,9 @@ fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<Exit> {
         .map(|p| p.spec.examples.len() + p.spec.negative_examples.len())
         .sum();
     println!(
-        "{} patterns, {examples} examples: {} passed, {} failed",
-        count,
+        "{}, {}: {} passed, {} failed",
+        report::count(count, "pattern"),
+        report::count(examples, "example"),
         count - failing_patterns(&failures),
         failing_patterns(&failures)
     );

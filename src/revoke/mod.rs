@@ -14,6 +14,7 @@ pub mod webhook;
 
 use crate::config::Config;
 use crate::finding::{Finding, Status};
+use crate::report::count;
 use globset::GlobSet;
 use http::Stop;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -209,8 +210,8 @@ impl Tally {
             None => String::new(),
         };
         text.push_str(&format!(
-            "keysweep: revocation: {} findings delivered (webhook requests: {}), {} pending, {} failed; {} revoked at their provider",
-            self.delivered, self.deliveries, self.pending, self.failed, self.revoked
+            "keysweep: revocation: {} delivered (webhook requests: {}), {} pending, {} failed; {} revoked at their provider",
+            count(self.delivered, "finding"), self.deliveries, self.pending, self.failed, self.revoked
         ));
         if self.revoke_pending + self.revoke_failed > 0 {
             text.push_str(&format!(
@@ -258,7 +259,8 @@ pub fn after_scan(
         let left = provider::verify(findings, patterns, settings, &client);
         if let Some(stop) = client.stopped().filter(|_| left > 0) {
             eprintln!(
-                "keysweep: verification {stop}: {left} findings not verified (reported unknown)"
+                "keysweep: verification {stop}: {} not verified (reported unknown)",
+                count(left, "finding")
             );
         }
     }

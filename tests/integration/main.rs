@@ -8,6 +8,7 @@ mod boundaries;
 mod bounds;
 mod config;
 mod decode;
+mod formats;
 mod fuzz_regressions;
 mod hooks;
 mod hostile;

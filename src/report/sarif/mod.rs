@@ -351,7 +351,7 @@ pub fn location_fingerprint(finding: &Finding, occurrence: usize) -> String {
 }
 
 /// `error` for critical and high, `warning` for medium, `note` for low.
-fn level(severity: Severity) -> &'static str {
+pub(crate) fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
