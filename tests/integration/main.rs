@@ -22,6 +22,7 @@ mod providers;
 mod readme;
 mod report_files;
 mod revoke;
+mod revoke_status;
 mod revoke_trust;
 mod sarif;
 mod scan_fs;
