@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Action's scan step. Picks what to scan from the event (or the `mode` input), makes sure the
 # checkout holds the commits that needs, runs keysweep once, and turns its reports into what
-# GitHub shows: annotations on the diff (one `::error` line per finding), a job summary, the
-# SARIF file, and the outputs `findings` and `sarif`.
+# GitHub shows: annotations on the diff (one `::error`, `::warning` or `::notice` line per finding,
+# by severity), a job summary, the SARIF file, and the outputs `findings` and `sarif`.
 #
 # The checkout may be a pull request from anyone: every file this step writes is under
 # RUNNER_TEMP unless the user's `sarif` input names a place, and then never through a link.
@@ -153,7 +153,7 @@ esac
 count=0
 if [ -f "$annotations" ]; then
     cat "$annotations"
-    count=$(grep -c '^::error ' "$annotations")
+    count=$(grep -cE '^::(error|warning|notice) ' "$annotations")
 fi
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$summary" ]; then
     cat "$summary" >> "$GITHUB_STEP_SUMMARY"
@@ -169,7 +169,7 @@ if [ "$status" -eq 3 ]; then
     exit 3
 fi
 if [ "$status" -eq 1 ] && [ "${FAIL_ON_FINDINGS:-true}" != false ]; then
-    echo "keysweep: $count secrets found. Revoke each at its provider, then remove it from the code and the history (see the job summary); set fail-on-findings: false to report without failing."
+    echo "keysweep: $count finding$([ "$count" -eq 1 ] || echo s). Revoke each at its provider, then remove it from the code and the history (see the job summary); set fail-on-findings: false to report without failing."
     exit 1
 fi
 exit 0

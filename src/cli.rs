@@ -126,6 +126,11 @@ pub struct ScanArgs {
     /// Example: --report sarif=keysweep.sarif --report markdown=summary.md
     #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report)]
     pub reports: Vec<(Format, PathBuf)>,
+    /// The SARIF run's category (`automationDetails.id`), which keeps uploads to GitHub code
+    /// scanning apart [default: keysweep/files/, keysweep/history/, keysweep/staged/ or
+    /// keysweep/range/, by what is scanned].
+    #[arg(long, value_name = "NAME", value_parser = report::sarif::parse_category)]
+    pub sarif_category: Option<String>,
     /// Shorten secrets to their first 4 characters in json and jsonl too.
     #[arg(long)]
     pub redact: bool,
@@ -495,11 +500,14 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<Exit> {
             && to_terminal
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
+    let automation =
+        report::sarif::Automation::detect(&request.mode, args.sarif_category.as_deref());
     let report = report::Report {
         findings: &outcome.findings,
         stats: &outcome.stats,
         problems: &problems,
         patterns: engine.patterns(),
+        automation: &automation,
     };
     output::write(args.output.as_deref(), |out| {
         if args.output.is_none() && args.format == Format::Human {
@@ -743,6 +751,7 @@ fn create_baseline(target: &ScanOptions, output: &Path) -> anyhow::Result<Exit> 
             stats: &outcome.stats,
             problems: &problems,
             patterns: engine.patterns(),
+            automation: &report::sarif::Automation::category(String::new()), // JSON: no SARIF run
         };
         let style = Style {
             redact: true,
@@ -968,8 +977,9 @@ fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<Exit> {
         .map(|p| p.spec.examples.len() + p.spec.negative_examples.len())
         .sum();
     println!(
-        "{} patterns, {examples} examples: {} passed, {} failed",
-        count,
+        "{}, {}: {} passed, {} failed",
+        report::count(count, "pattern"),
+        report::count(examples, "example"),
         count - failing_patterns(&failures),
         failing_patterns(&failures)
     );

@@ -154,6 +154,7 @@ pub fn write_reports(data: &[u8]) {
         stats: &stats,
         problems: &[],
         patterns: builtin_engine().patterns(),
+        automation: &crate::report::sarif::Automation::category("keysweep/history/".into()),
     };
     let hay = String::from_utf8_lossy(&blob.bytes);
     // A secret that shows once, and nowhere in the path or author, must never show whole.
@@ -196,8 +197,14 @@ pub fn write_reports(data: &[u8]) {
     serde_json::from_str::<serde_json::Value>(&sarif).expect("the SARIF log is JSON");
     let github = render(Format::Github, plain);
     assert_eq!(github.lines().count(), findings.len(), "{github}");
+    // One annotation per finding, at its severity's level.
     assert!(
-        github.lines().all(|l| l.starts_with("::error ")),
+        github
+            .lines()
+            .zip(&findings)
+            .all(|(l, f)| l.strip_prefix("::").is_some_and(
+                |l| l.starts_with(&format!("{} ", crate::report::github::command(f.severity)))
+            )),
         "{github}"
     );
     let markdown = render(Format::Markdown, plain);

@@ -1,7 +1,9 @@
 //! The `github` format: one GitHub Actions workflow command per finding,
 //! `::error file=PATH,line=L,col=C,endLine=…,endColumn=…,title=…::message`, so that each finding
-//! shows as an annotation on the pull request's diff. Exactly one line per finding (the Action
-//! counts them). The secret is always shortened: workflow logs are often public.
+//! shows as an annotation on the pull request's diff. The command follows the severity as SARIF's
+//! level does: `error` for critical and high, `warning` for medium, `notice` for low. Exactly one
+//! line per finding (the Action counts them). The secret is always shortened: workflow logs are
+//! often public.
 //!
 //! Everything taken from the scanned data is sanitised first (no control or bidi characters), then
 //! escaped as the runner expects (`%`, CR, LF; in properties also `:` and `,`), so a hostile path
@@ -12,6 +14,7 @@
 use super::human::escape_controls;
 use super::{redact, short_id};
 use crate::finding::Finding;
+use crate::pattern::Severity;
 use std::io::Write;
 
 /// # Errors
@@ -27,12 +30,22 @@ pub fn write(findings: &[Finding], out: &mut dyn Write) -> std::io::Result<()> {
         properties.push(format!("title={}", property(&f.rule_name)));
         writeln!(
             out,
-            "::error {}::{}",
+            "::{} {}::{}",
+            command(f.severity),
             properties.join(","),
             data(&message(f))
         )?;
     }
     Ok(())
+}
+
+/// The annotation's kind: the same three levels as the SARIF report's.
+pub fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "notice",
+    }
 }
 
 fn message(f: &Finding) -> String {
@@ -72,6 +85,20 @@ fn property(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn annotations_have_the_sarif_reports_levels() {
+        for severity in [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+        ] {
+            let sarif = crate::report::sarif::level(severity);
+            // GitHub calls SARIF's `note` a notice.
+            assert_eq!(command(severity), sarif.replace("note", "notice"));
+        }
+    }
 
     #[test]
     fn hostile_text_cannot_end_or_start_a_command() {

@@ -52,6 +52,39 @@ pub fn redact(secret: &str) -> String {
     out
 }
 
+/// `n` and `noun`, in the plural unless `n` is 1: `1 finding`, `0 findings`, `2 attempts`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// The type of a PEM or PGP private key block (`RSA private key`, `OpenSSH private key`, `PGP
+/// private key block`), named by its `-----BEGIN …-----` line: more telling than its first
+/// characters, which are always `----`. `None` for any other secret.
+pub fn key_type(secret: &str) -> Option<String> {
+    let label = secret.strip_prefix("-----BEGIN ")?.split_once("-----")?.0;
+    let plain = |c: char| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ';
+    if label.is_empty() || label.len() > 40 || !label.chars().all(plain) {
+        return None;
+    }
+    let words: Vec<String> = label
+        .split(' ')
+        .map(|word| match word {
+            "PRIVATE" | "KEY" | "BLOCK" | "ENCRYPTED" => word.to_ascii_lowercase(),
+            "OPENSSH" => "OpenSSH".to_string(),
+            _ => word.to_string(), // RSA, EC, DSA, PGP, SSH2
+        })
+        .collect();
+    let mut text = words.join(" ");
+    if let Some(first) = text.get_mut(..1) {
+        first.make_ascii_uppercase(); // "Private key" (PKCS #8), "Encrypted private key"
+    }
+    Some(text)
+}
+
 /// The first 12 characters of a commit id, blob id or fingerprint: what every format shows.
 pub fn short_id(id: &str) -> &str {
     id.char_indices().nth(12).map_or(id, |(end, _)| &id[..end])
@@ -75,6 +108,8 @@ pub struct Report<'a> {
     pub problems: &'a [Problem],
     /// All loaded patterns (SARIF describes the rules that have results).
     pub patterns: &'a [Pattern],
+    /// The SARIF run's `automationDetails` ([`sarif::Automation::detect`]).
+    pub automation: &'a sarif::Automation,
 }
 
 /// Writes `report` in `format`.
@@ -102,6 +137,9 @@ pub fn write(
         Format::Github => github::write(report.findings, out),
         Format::Markdown => markdown::write(report.findings, report.stats, out),
         Format::Sarif => {
+            if let Some(warning) = &report.automation.warning {
+                eprintln!("keysweep: warning: {warning}");
+            }
             let mut out = workflow::JsonDefuse::new(out);
             let dropped = sarif::write(report, &mut out)?;
             out.flush()?;
@@ -132,5 +170,23 @@ mod tests {
         assert_eq!(redact("abcdef"), "abc…");
         assert_eq!(redact("éèàç12345"), "éèàç…");
         assert_eq!(redact(""), "…");
+    }
+
+    #[test]
+    fn private_key_blocks_are_named_by_their_type() {
+        use super::key_type;
+        for (begin, shown) in [
+            ("RSA PRIVATE KEY", "RSA private key"),
+            ("OPENSSH PRIVATE KEY", "OpenSSH private key"),
+            ("PGP PRIVATE KEY BLOCK", "PGP private key block"),
+            ("PRIVATE KEY", "Private key"),
+            ("ENCRYPTED PRIVATE KEY", "Encrypted private key"),
+            ("EC PRIVATE KEY", "EC private key"),
+        ] {
+            let block = format!("-----BEGIN {begin}-----\nMIIB\n-----END {begin}-----");
+            assert_eq!(key_type(&block).as_deref(), Some(shown));
+        }
+        assert_eq!(key_type("SCW0123456789ABCDEFGH"), None);
+        assert_eq!(key_type("-----BEGIN <a href=x>-----"), None);
     }
 }

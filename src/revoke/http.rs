@@ -76,7 +76,11 @@ pub enum Failure {
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::GaveUp { last, attempts } => write!(f, "{last} after {attempts} attempts"),
+            Failure::GaveUp { last, attempts } => write!(
+                f,
+                "{last} after {}",
+                crate::report::count(*attempts as usize, "attempt")
+            ),
             Failure::Stopped(stop) => write!(f, "{stop}"),
         }
     }

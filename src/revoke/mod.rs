@@ -14,6 +14,7 @@ pub mod webhook;
 
 use crate::config::Config;
 use crate::finding::{Finding, Status};
+use crate::report::count;
 use globset::GlobSet;
 use http::Stop;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -190,6 +191,8 @@ pub struct Tally {
     pub revoke_failed: usize,
     /// Findings (per webhook) and provider revocations never journaled: the run stopped first.
     pub unsent: usize,
+    /// Findings that nothing revokes ([`NOT_CONFIGURED`]).
+    pub not_configured: usize,
     /// Why the run stopped sending, if it did.
     pub stopped: Option<Stop>,
 }
@@ -209,13 +212,19 @@ impl Tally {
             None => String::new(),
         };
         text.push_str(&format!(
-            "keysweep: revocation: {} findings delivered (webhook requests: {}), {} pending, {} failed; {} revoked at their provider",
-            self.delivered, self.deliveries, self.pending, self.failed, self.revoked
+            "keysweep: revocation: {} delivered (webhook requests: {}), {} pending, {} failed; {} revoked at their provider",
+            count(self.delivered, "finding"), self.deliveries, self.pending, self.failed, self.revoked
         ));
         if self.revoke_pending + self.revoke_failed > 0 {
             text.push_str(&format!(
                 " ({} pending, {} failed)",
                 self.revoke_pending, self.revoke_failed
+            ));
+        }
+        if self.not_configured > 0 {
+            text.push_str(&format!(
+                "; {} not configured (no webhook takes the rule, and keysweep cannot revoke it)",
+                count(self.not_configured, "finding")
             ));
         }
         if self.unsent > 0 {
@@ -258,7 +267,8 @@ pub fn after_scan(
         let left = provider::verify(findings, patterns, settings, &client);
         if let Some(stop) = client.stopped().filter(|_| left > 0) {
             eprintln!(
-                "keysweep: verification {stop}: {left} findings not verified (reported unknown)"
+                "keysweep: verification {stop}: {} not verified (reported unknown)",
+                count(left, "finding")
             );
         }
     }
@@ -332,7 +342,9 @@ pub fn run(
     tally.stopped = client.stopped().filter(|_| !dry_run);
     let lookup = Lookup::new(&journal, patterns);
     for f in findings.iter_mut() {
-        f.revocation = Some(status_of(f, &lookup, settings, dry_run, tally.stopped));
+        let status = status_of(f, &lookup, settings, dry_run, tally.stopped);
+        tally.not_configured += usize::from(status.status == NOT_CONFIGURED);
+        f.revocation = Some(status);
     }
     Ok(tally)
 }
@@ -383,8 +395,13 @@ impl<'a> Lookup<'a> {
     }
 }
 
-/// A finding's revocation status: `revoked` (by its provider, or a receiver says so), else
-/// `failed`, `pending` or `sent`, with a detail naming each route.
+/// The revocation status of a finding that no route can revoke: no webhook takes its rule, and
+/// keysweep cannot revoke it at its provider (nor its pair). Not a failure: nothing was tried.
+pub const NOT_CONFIGURED: &str = "not_configured";
+
+/// A finding's revocation status: `revoked` (by its provider, with its pair, or a receiver says
+/// so: the key is dead, whatever another route says), else `failed`, `pending` or `sent`, with a
+/// detail naming each route; [`NOT_CONFIGURED`] when there is no route.
 fn status_of(
     f: &Finding,
     lookup: &Lookup,
@@ -454,30 +471,32 @@ fn status_of(
         };
         parts.push(part);
     }
-    // The id half of a pair (a Scaleway access key) is revoked with its secret half.
-    if let Some(pair) = f.pair.as_ref().filter(|_| parts.is_empty()) {
+    // The id half of a pair (a Scaleway access key) is revoked with its secret half. That is a
+    // route of its own: once the secret half is revoked the key is dead, whatever a webhook says.
+    if let Some(pair) = f.pair.as_ref() {
         if lookup.revocable.contains(pair.rule_id.as_str()) {
-            let (status, detail) = match journal.revocation(&pair.fingerprint).map(|r| &r.outcome) {
-                Some(Outcome::Delivered(_)) => (
-                    "revoked",
-                    format!("revoked with its pair ({})", pair.rule_id),
-                ),
+            let with = format!("with its pair ({})", pair.rule_id);
+            let part = match journal.revocation(&pair.fingerprint).map(|r| &r.outcome) {
+                Some(Outcome::Delivered(_)) => ("revoked", format!("revoked {with}")),
                 Some(Outcome::Failed(why)) => {
                     ("failed", format!("its pair's revocation failed: {why}"))
                 }
-                _ => (
-                    "pending",
-                    format!("revoked with its pair ({})", pair.rule_id),
-                ),
+                Some(Outcome::Pending) => ("pending", format!("to be revoked {with}: pending")),
+                None if dry_run => ("pending", format!("dry run: would be revoked {with}")),
+                None => ("pending", format!("to be revoked {with}")),
             };
-            return Status { status, detail };
+            parts.push(part);
         }
     }
     if parts.is_empty() {
         return Status {
-            status: "failed",
-            detail: "no webhook takes this rule and keysweep cannot revoke it at its provider"
-                .into(),
+            status: NOT_CONFIGURED,
+            detail: format!(
+                "nothing revokes it: keysweep cannot revoke {} at its provider and no \
+                 [[revoke.webhooks]] entry takes it; add a webhook whose rules match {} (or no \
+                 rules) to send it to your receiver",
+                f.rule_id, f.rule_id
+            ),
         };
     }
     let status = ["revoked", "failed", "pending", "sent"]

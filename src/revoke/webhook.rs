@@ -100,8 +100,9 @@ pub fn send_batch(
         }
         Err(Failure::GaveUp { last, attempts }) => {
             eprintln!(
-                "keysweep: warning: webhook {}: delivery {delivery} still pending: {last} after {attempts} attempts",
-                shown(&hook.url)
+                "keysweep: warning: webhook {}: delivery {delivery} still pending: {last} after {}",
+                shown(&hook.url),
+                crate::report::count(attempts as usize, "attempt")
             );
             Outcome::Pending
         }
@@ -194,8 +195,8 @@ pub fn deliver(
                     })
                     .collect();
                 eprintln!(
-                    "keysweep: dry run: would POST {} findings to {}: {}",
-                    chunk.len(),
+                    "keysweep: dry run: would POST {} to {}: {}",
+                    crate::report::count(chunk.len(), "finding"),
                     shown(&hook.url),
                     serde_json::to_string(&redacted).expect("items serialize")
                 );

@@ -133,7 +133,7 @@ fn patterns_test_reports_every_failure_and_exits_1() {
     );
     assert!(
         out.stdout
-            .contains("1 patterns, 1 examples: 0 passed, 1 failed"),
+            .contains("1 pattern, 1 example: 0 passed, 1 failed"),
         "{}",
         out.stdout
     );

@@ -650,7 +650,7 @@ fn a_webhook_urls_credentials_are_never_shown() {
     let mut dry_args = args.to_vec();
     dry_args.push("--dry-run");
     let dry = run(t.path(), &state, &dry_args);
-    dry.assert_stderr_has(&format!("would POST 1 findings to {shown}:"));
+    dry.assert_stderr_has(&format!("would POST 1 finding to {shown}:"));
     let dry_sarif = sarif();
     let failed = run(t.path(), &state, &args);
     assert_eq!(

@@ -90,7 +90,7 @@ fn scan_golden_tree(format: &str) -> Output {
 
 /// The report with what changes from build to build or run to run made constant: keysweep's
 /// version (`version`/`semanticVersion` indented as a field of a nested object, so that the
-/// SARIF log's own top-level `"version": "2.1.0"` stays) and `duration_ms`.
+/// SARIF log's own top-level `"version": "2.1.0"` stays, and in `fullName`) and `duration_ms`.
 fn normalise(report: &str) -> String {
     let version = env!("CARGO_PKG_VERSION");
     let mut out = String::new();
@@ -100,6 +100,8 @@ fn normalise(report: &str) -> String {
         let comma = if trimmed.ends_with(',') { "," } else { "" };
         let normal = if trimmed.starts_with("\"duration_ms\": ") {
             format!("{indent}\"duration_ms\": 0{comma}")
+        } else if trimmed.starts_with("\"fullName\": ") {
+            line.replace(&format!("keysweep {version} "), "keysweep [version] ")
         } else if indent.len() > 2
             && [
                 format!("\"version\": \"{version}\"{comma}"),
@@ -353,4 +355,113 @@ fn sarif_is_capped_at_githubs_result_limit() {
     let log: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(results(&log).len(), 25_000);
     assert_eq!(log["runs"][0]["properties"]["omittedResults"], 2);
+}
+
+// 4. The run's identity (issue 14): a category per kind of scan, the tool's full name.
+
+/// The `automationDetails` of a SARIF log.
+fn automation(log: &Value) -> &Value {
+    &log["runs"][0]["automationDetails"]
+}
+
+/// Each kind of scan uploads under its own category, so that GitHub code scanning keeps a
+/// history scan's alerts apart from a range's; `--sarif-category` names another one.
+#[test]
+fn each_kind_of_scan_has_its_own_sarif_category() {
+    let repo = GitRepo::new();
+    repo.write(".env", format!("SCW_ACCESS_KEY={}\n", scw_access_key(7)));
+    let first = repo.commit("a key");
+    repo.write("b.env", format!("SCW_ACCESS_KEY={}\n", scw_access_key(8)));
+    repo.commit("another key");
+    repo.write("c.env", format!("SCW_ACCESS_KEY={}\n", scw_access_key(9)));
+    repo.git(&["add", "c.env"]);
+    let range = format!("{first}..HEAD");
+    for (args, id) in [
+        (vec!["."], "keysweep/files/"),
+        (vec!["--history"], "keysweep/history/"),
+        (vec!["--range", range.as_str()], "keysweep/range/"),
+        (vec!["--staged"], "keysweep/staged/"),
+        (
+            vec![".", "--sarif-category", "keysweep/app"],
+            "keysweep/app/",
+        ),
+        (
+            vec!["--history", "--sarif-category", "secrets/"],
+            "secrets/",
+        ),
+    ] {
+        let mut all = vec!["scan", "--format", "sarif"];
+        all.extend(&args);
+        let out = repo.run(&all);
+        let log = sarif(&out);
+        assert_eq!(automation(&log), &serde_json::json!({"id": id}), "{args:?}");
+        let driver = &log["runs"][0]["tool"]["driver"];
+        assert_eq!(
+            driver["fullName"],
+            format!("keysweep {} secret scanner", env!("CARGO_PKG_VERSION"))
+        );
+        assert!(!results(&log).is_empty(), "{args:?}");
+    }
+    // A category is one printable line.
+    let out = repo.run(&["scan", "--format", "sarif", "--sarif-category", "a\nb"]);
+    assert_eq!(out.status, 2);
+    out.assert_stderr_has("control character");
+}
+
+/// In an Azure Pipelines job, the run names its pipeline the way GitHub Advanced Security for
+/// Azure DevOps ingests it; with the job's variables broken, stderr says why it would not be.
+#[test]
+fn an_azure_pipelines_run_names_its_pipeline() {
+    let t = TestDir::new();
+    t.write(".env", format!("SCW_ACCESS_KEY={}\n", scw_access_key(3)));
+    let job = [
+        ("TF_BUILD", "True"),
+        ("SYSTEM_COLLECTIONURI", "https://dev.azure.com/fabrikam/"),
+        (
+            "SYSTEM_TEAMPROJECTID",
+            "4c5e0d5b-1b2a-4e8b-9c7d-3f4a5b6c7d8e",
+        ),
+        ("SYSTEM_DEFINITIONID", "12"),
+        ("BUILD_DEFINITIONNAME", "secrets"),
+        ("BUILD_BUILDID", "345"),
+        ("SYSTEM_JOBID", "0b5e6f3c-1d2a-4e8b-9c7d-3f4a5b6c7d8e"),
+        ("SYSTEM_JOBNAME", "scan"),
+        ("BUILD_SOURCEBRANCH", "refs/pull/7/merge"),
+    ];
+    let run = |vars: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(crate::util::bin());
+        cmd.args(["scan", ".", "--format", "sarif"])
+            .current_dir(t.path())
+            .envs(vars.iter().copied());
+        crate::util::run_command(cmd, None)
+    };
+    let out = run(&job);
+    let log = sarif(&out);
+    assert_eq!(
+        automation(&log),
+        &serde_json::json!({
+            "id": "azuredevops/pipeline/build/fabrikam/4c5e0d5b-1b2a-4e8b-9c7d-3f4a5b6c7d8e/12/\
+                   0b5e6f3c-1d2a-4e8b-9c7d-3f4a5b6c7d8e/refs/pull/7/merge/345",
+            "properties": {
+                "azuredevops/pipeline/build/buildDefinitionId": "12",
+                "azuredevops/pipeline/build/buildDefinitionName": "secrets",
+                "azuredevops/pipeline/build/phaseId": "0b5e6f3c-1d2a-4e8b-9c7d-3f4a5b6c7d8e",
+                "azuredevops/pipeline/build/phaseName": "scan"
+            }
+        })
+    );
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+
+    let broken: Vec<_> = job
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "BUILD_BUILDID")
+        .collect();
+    let out = run(&broken);
+    let log = sarif(&out);
+    assert_eq!(automation(&log)["id"], "keysweep/files/");
+    out.assert_stderr_has(
+        "keysweep: warning: Azure Pipelines (TF_BUILD) without its build variables \
+         (BUILD_BUILDID is not set)",
+    );
 }

@@ -129,8 +129,11 @@ pub fn assert_shellcheck(scripts: &[PathBuf]) {
 pub fn run_command(mut cmd: Command, stdin: Option<&[u8]>) -> Output {
     isolate_user_folders(&mut cmd);
     // The suite itself may run under GitHub Actions: a run is under it only when its test says so.
-    if !cmd.get_envs().any(|(k, _)| k == "GITHUB_ACTIONS") {
-        cmd.env_remove("GITHUB_ACTIONS");
+    // So is Azure Pipelines (TF_BUILD), which changes the SARIF run's automationDetails.
+    for ci in ["GITHUB_ACTIONS", "TF_BUILD"] {
+        if !cmd.get_envs().any(|(k, _)| k == ci) {
+            cmd.env_remove(ci);
+        }
     }
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()

@@ -228,14 +228,18 @@ fn under_github_actions_the_human_report_is_fenced_with_a_fresh_token() {
             out.stdout
         );
     }
-    // The github format is meant to run commands: one `::error` line per finding, unfenced.
+    // The github format is meant to run commands: one annotation line per finding, unfenced.
     let out = run_in(
         repo.path(),
         &["scan", "--range", &range, "--format", "github"],
         Some("true"),
     );
     assert!(
-        out.stdout.lines().all(|l| l.starts_with("::error file=")),
+        out.stdout
+            .lines()
+            .all(|l| ["::error file=", "::warning file=", "::notice file="]
+                .iter()
+                .any(|c| l.starts_with(c))),
         "{}",
         out.stdout
     );

@@ -10,10 +10,18 @@
 //!
 //! No whole secret is ever written: a result names the secret by its [`redact`]ed form and its
 //! fingerprint (a hash of the whole secret).
+//!
+//! The run says what kind of scan made it (`automationDetails.id`, see [`category`]), so that
+//! GitHub keeps the alerts of a history scan and of a pull request's range apart, and names the
+//! tool in full (`tool.driver.fullName`): the SARIF Multitool's GitHub Advanced Security for Azure
+//! DevOps rules require both (issue 14).
 
 use super::{redact, short_id, Report};
 use crate::finding::Finding;
 use crate::pattern::{Confidence, Pattern, Severity};
+use crate::scan::Mode;
+
+pub mod azure;
 use serde_json::json;
 use serde_sarif::sarif;
 use sha2::{Digest, Sha256};
@@ -39,6 +47,94 @@ pub const LOCATION_FINGERPRINT: &str = "keysweep/secretLocation/v1";
 const MAX_DESCRIPTION_CHARS: usize = 1024;
 /// GitHub's limit on a rule's `name`.
 const MAX_NAME_CHARS: usize = 255;
+/// `tool.driver.fullName`: the name with its version, as SARIF §3.19.9 describes it.
+const FULL_NAME: &str = concat!("keysweep ", env!("CARGO_PKG_VERSION"), " secret scanner");
+
+/// The run's `automationDetails`: who made it, so that uploads of different kinds of scans stay
+/// apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Automation {
+    /// `automationDetails.id`.
+    pub id: String,
+    /// `automationDetails.properties` (Azure Pipelines only).
+    pub properties: BTreeMap<String, String>,
+    /// Said on stderr with each SARIF report: why the id is not the one expected.
+    pub warning: Option<String>,
+}
+
+impl Automation {
+    /// A plain category id.
+    pub fn category(id: String) -> Automation {
+        Automation {
+            id,
+            properties: BTreeMap::new(),
+            warning: None,
+        }
+    }
+
+    /// The run's identity for a scan of `mode`: `--sarif-category NAME` (a `/` added at its
+    /// end); else, in an Azure Pipelines job, the pipeline's identity as GitHub Advanced Security
+    /// for Azure DevOps requires it ([`azure`]); else `keysweep/MODE/` with MODE `files`,
+    /// `history`, `staged` or `range`.
+    ///
+    /// GitHub code scanning reads the id up to its last `/` as the analysis category: a new
+    /// upload replaces the alerts of the previous one of the same tool and category, so a push's
+    /// range scan does not close what the weekly history scan found. `upload-sarif` sets the id
+    /// from its `category` input only when the log has none, so the flag is how to choose another.
+    pub fn detect(mode: &Mode, given: Option<&str>) -> Automation {
+        if let Some(name) = given {
+            let id = if name.ends_with('/') {
+                name.to_string()
+            } else {
+                format!("{name}/")
+            };
+            return Automation::category(id);
+        }
+        let kind = match mode {
+            Mode::Paths(_) => "files",
+            Mode::History(_) => "history",
+            Mode::Staged(_) => "staged",
+            Mode::Range { .. } => "range",
+        };
+        let mut plain = Automation::category(format!("keysweep/{kind}/"));
+        match azure::detect(&|name| std::env::var(name).ok()) {
+            azure::Detected::None => plain,
+            azure::Detected::Complete { id, properties } => Automation {
+                id,
+                properties,
+                warning: None,
+            },
+            azure::Detected::Partial(why) => {
+                plain.warning = Some(format!(
+                    "Azure Pipelines (TF_BUILD) without its build variables ({why}): the SARIF's \
+                     automationDetails.id is {}, which GitHub Advanced Security for Azure DevOps \
+                     does not ingest",
+                    plain.id
+                ));
+                plain
+            }
+        }
+    }
+}
+
+/// The value of `--sarif-category`: printable, on one line, at most 255 characters.
+///
+/// # Errors
+/// An empty name, a control character, or a longer one.
+pub fn parse_category(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("the category is empty: use a name such as keysweep/app".into());
+    }
+    if value.chars().any(char::is_control) {
+        return Err("the category holds a control character".into());
+    }
+    if value.chars().count() > MAX_NAME_CHARS {
+        return Err(format!(
+            "the category is longer than {MAX_NAME_CHARS} characters"
+        ));
+    }
+    Ok(value.to_string())
+}
 
 /// Writes `report` as a SARIF log with at most [`MAX_RESULTS`] results.
 ///
@@ -100,6 +196,7 @@ fn build(report: &Report, cap: usize) -> (sarif::Sarif, usize) {
 
     let driver = sarif::ToolComponent::builder()
         .name("keysweep")
+        .full_name(FULL_NAME)
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .information_uri(INFORMATION_URI)
@@ -160,6 +257,7 @@ fn build(report: &Report, cap: usize) -> (sarif::Sarif, usize) {
     };
     let run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
+        .automation_details(automation_details(report.automation))
         .invocations(vec![invocation])
         .column_kind(json!("unicodeCodePoints"))
         .results(results)
@@ -175,6 +273,25 @@ fn build(report: &Report, cap: usize) -> (sarif::Sarif, usize) {
         .runs(vec![run])
         .build();
     (log, dropped)
+}
+
+fn automation_details(automation: &Automation) -> sarif::RunAutomationDetails {
+    let details = sarif::RunAutomationDetails::builder().id(automation.id.as_str());
+    if automation.properties.is_empty() {
+        return details.build();
+    }
+    let properties: BTreeMap<String, serde_json::Value> = automation
+        .properties
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    details
+        .properties(
+            sarif::PropertyBag::builder()
+                .additional_properties(properties)
+                .build(),
+        )
+        .build()
 }
 
 /// Indices of at most `cap` findings, in report order: all of them if they fit, else the most
@@ -234,7 +351,7 @@ pub fn location_fingerprint(finding: &Finding, occurrence: usize) -> String {
 }
 
 /// `error` for critical and high, `warning` for medium, `note` for low.
-fn level(severity: Severity) -> &'static str {
+pub(crate) fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",

@@ -102,6 +102,7 @@ fn sarif_capped(findings: &[Finding], pattern_set: &[Pattern], cap: usize) -> (V
         stats: &stats,
         problems: &[],
         patterns: pattern_set,
+        automation: &Automation::category("keysweep/files/".into()),
     };
     let mut out = Vec::new();
     let dropped = write_capped(&report, cap, &mut out).unwrap();
