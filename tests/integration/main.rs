@@ -13,6 +13,7 @@ mod hooks;
 mod hostile;
 mod human;
 mod hygiene;
+mod interrupt;
 mod output;
 mod pairs;
 mod patterns_cmd;
