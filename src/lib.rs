@@ -18,6 +18,7 @@ pub mod finding;
 pub mod fuzz;
 pub mod hook;
 pub mod interrupt;
+pub mod manual;
 pub mod output;
 pub mod pattern;
 pub mod places;
