@@ -3,11 +3,13 @@
 //! error that stopped the work.
 
 use crate::config::Config;
+use crate::console::ColorChoice;
 use crate::discover::{self, ConfigArgs};
 use crate::engine::Engine;
 use crate::exit::Exit;
 use crate::filter::{self, Baseline};
 use crate::hook::{self, Hook};
+use crate::manual;
 use crate::output;
 use crate::own_files::OwnFiles;
 use crate::pattern::{self, selftest, Pattern};
@@ -40,12 +42,19 @@ const GENERIC_PROVIDER: &str = "generic";
 
 Exit status: 0 no findings, 1 findings (or --exit-code N), 2 an error stopped the work,
 3 the scan had errors (unreadable files, corrupt objects, nothing scanned), 130 interrupted.
-Docs: README.md (pre-commit, GitHub Action, config, patterns, webhooks)."
+Manual (every command and flag): keysweep man | man -l -"
 )]
 #[command(args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour the human report: auto (on a terminal, unless NO_COLOR is set), always
+    /// (even to a file or pipe, and over NO_COLOR), never.
+    #[arg(long, value_name = "WHEN", value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only the report and errors: no summary line, progress, notices or warnings.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +118,25 @@ pub enum Command {
         journal: Option<PathBuf>,
         #[command(flatten)]
         patterns: PatternArgs,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:
+  keysweep completions bash > ~/.local/share/bash-completion/completions/keysweep
+  keysweep completions zsh > ~/.zfunc/_keysweep      # with fpath+=~/.zfunc in ~/.zshrc
+  keysweep completions fish > ~/.config/fish/completions/keysweep.fish")]
+    Completions {
+        #[arg(value_enum)]
+        shell: manual::Shell,
+    },
+    /// Print the manual page (roff): every command and flag.
+    #[command(after_help = "Examples:
+  keysweep man | man -l -                                # read it
+  keysweep man scan | man -l -                           # one command's page
+  keysweep man > ~/.local/share/man/man1/keysweep.1      # install it for `man keysweep`")]
+    Man {
+        /// Only this command's page: `scan`, or `patterns list`.
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
     },
 }
 
@@ -287,6 +315,7 @@ fn panic_line(location: Option<&std::panic::Location>) -> String {
 /// # Errors
 /// Anything that stops the work (bad pattern, missing path, unwritable output): exit status 2.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    crate::console::set(cli.color, cli.quiet);
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Patterns(PatternsCommand::List { format, patterns }) => {
@@ -309,7 +338,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 Hook::PreCommit
             };
             let path = hook::install(&repo, hook, force)?;
-            eprintln!(
+            crate::notice!(
                 "keysweep: {} hook installed at {}: {}",
                 hook.name(),
                 path.display(),
@@ -326,6 +355,21 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             journal,
             patterns,
         } => resume_revocations(config.as_deref(), journal.as_deref(), &patterns.extra),
+        Command::Completions { shell } => {
+            let script = manual::completions(shell, <Cli as clap::CommandFactory>::command());
+            output::write(None, |out| out.write_all(&script))?;
+            Ok(Exit::Clean)
+        }
+        Command::Man { command } => {
+            let mut page = Vec::new();
+            manual::man_page(
+                <Cli as clap::CommandFactory>::command(),
+                &command,
+                &mut page,
+            )?;
+            output::write(None, |out| out.write_all(&page))?;
+            Ok(Exit::Clean)
+        }
     }
 }
 
@@ -355,7 +399,7 @@ fn resume_revocations(
 
 /// A warning line on stderr; the text may quote a scanned tree's config, so it is sanitised.
 fn warn(text: String) {
-    eprintln!("keysweep: warning: {}", sanitize(&text));
+    crate::notice!("keysweep: warning: {}", sanitize(&text));
 }
 
 /// Built-in patterns plus `extra`, checked for duplicate ids; the extra ones also for their own
@@ -403,8 +447,9 @@ fn prepare(target: &ScanOptions) -> anyhow::Result<Prepared> {
         named: target.config.clone(),
         none: target.no_config,
     };
-    let sources =
-        discover::config_sources(&mode, &args, &|n| eprintln!("keysweep: {}", sanitize(&n)))?;
+    let sources = discover::config_sources(&mode, &args, &|n| {
+        crate::notice!("keysweep: {}", sanitize(&n))
+    })?;
     let config = Config::load(&sources, &warn)?;
     let generic = target.generic || config.generic;
     let engine = load_engine_with(&target.patterns.extra, &config, generic)?;
@@ -419,7 +464,7 @@ fn prepare(target: &ScanOptions) -> anyhow::Result<Prepared> {
         .map(Arc::new);
     let request = ScanRequest {
         mode,
-        progress: std::io::stderr().is_terminal(),
+        progress: std::io::stderr().is_terminal() && !crate::console::quiet(),
         walk: WalkOptions {
             threads,
             no_ignore: target.no_ignore,
@@ -442,13 +487,15 @@ fn prepare(target: &ScanOptions) -> anyhow::Result<Prepared> {
 fn print_notice(notice: &Notice) {
     match notice {
         Notice::Warning { path, message } => {
-            eprintln!(
+            crate::notice!(
                 "keysweep: warning: {}: {}",
                 sanitize(path),
                 sanitize(message)
             )
         }
-        Notice::Skipped { path, reason } => eprintln!("keysweep: {}: {reason}", sanitize(path)),
+        Notice::Skipped { path, reason } => {
+            crate::notice!("keysweep: {}: {reason}", sanitize(path))
+        }
         Notice::Error { path, message } => {
             eprintln!("keysweep: error: {}: {}", sanitize(path), sanitize(message))
         }
@@ -496,9 +543,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<Exit> {
     let style = Style {
         redact: args.redact,
         show_secrets: args.show_secrets,
-        color: args.format == Format::Human
-            && to_terminal
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        color: args.format == Format::Human && crate::console::color(to_terminal),
     };
     let automation =
         report::sarif::Automation::detect(&request.mode, args.sarif_category.as_deref());
@@ -526,7 +571,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<Exit> {
             report::write(*format, &report, style, out)
         })?;
     }
-    eprintln!(
+    crate::notice!(
         "{}",
         summary(&outcome, !matches!(request.mode, Mode::Paths(_)))
     );
@@ -577,7 +622,7 @@ fn verdict(
         return Exit::ScanErrors;
     }
     if outcome.stats.blobs_scanned == 0 && problems.is_empty() {
-        eprintln!("keysweep: nothing to scan: {}", empty_input(mode));
+        crate::notice!("keysweep: nothing to scan: {}", empty_input(mode));
     }
     if outcome.findings.is_empty() {
         Exit::Clean
@@ -702,6 +747,9 @@ fn tell_own_skipped(outcome: &Outcome) {
 /// Says what each allow rule and exclude glob of the config hid: a config cannot hide a finding
 /// without it being counted here.
 fn tell_suppressed(config: &Config, suppressed: &filter::Suppressed) {
+    if crate::console::quiet() {
+        return;
+    }
     if suppressed.allowed + suppressed.baseline > 0 {
         eprintln!(
             "keysweep: not reported: {} allowed by the config, {} already in the baseline",
@@ -759,7 +807,7 @@ fn create_baseline(target: &ScanOptions, output: &Path) -> anyhow::Result<Exit> 
         };
         report::write(Format::Json, &report, style, out)
     })?;
-    eprintln!(
+    crate::notice!(
         "keysweep: baseline of {} finding{} written to {}; scan with --baseline {} to report only new ones",
         outcome.findings.len(),
         if outcome.findings.len() == 1 { "" } else { "s" },
@@ -865,6 +913,9 @@ fn summary(outcome: &Outcome, git: bool) -> String {
     if commits > 0 {
         line.push_str(&format!(" across {commits} commit{}", plural(commits)));
     }
+    if let Some(verified) = verification_counts(findings) {
+        line.push_str(&format!("; {verified}"));
+    }
     line.push_str(&format!(
         "; scanned {} {}{}, {} in {}",
         stats.blobs_scanned,
@@ -891,6 +942,23 @@ fn summary(outcome: &Outcome, git: bool) -> String {
         ));
     }
     line
+}
+
+/// `2 live, 1 invalid, 3 unknown`: how `--verify` judged the findings (`None` when it did not run).
+fn verification_counts(findings: &[crate::finding::Finding]) -> Option<String> {
+    let mut counts: Vec<(&str, usize)> = vec![("live", 0), ("invalid", 0), ("unknown", 0)];
+    for status in findings.iter().filter_map(|f| f.verification.as_ref()) {
+        match counts.iter_mut().find(|(name, _)| *name == status.status) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((status.status, 1)),
+        }
+    }
+    let shown: Vec<String> = counts
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, n)| format!("{n} {name}"))
+        .collect();
+    (!shown.is_empty()).then(|| shown.join(", "))
 }
 
 /// `850 ms`, `12.4 s`, `3 min 05 s`.

@@ -60,7 +60,7 @@ pub fn install(repo: &Path, hook: Hook, force: bool) -> anyhow::Result<PathBuf> 
             let backup = free_backup_name(&path);
             std::fs::rename(&path, &backup)
                 .with_context(|| format!("{}: cannot move the old hook aside", path.display()))?;
-            eprintln!(
+            crate::notice!(
                 "keysweep: the old {} hook is kept as {}",
                 hook.name(),
                 backup.display()

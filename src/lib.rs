@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod decode;
 pub mod discover;
 pub mod engine;
@@ -17,6 +18,7 @@ pub mod finding;
 pub mod fuzz;
 pub mod hook;
 pub mod interrupt;
+pub mod manual;
 pub mod output;
 pub mod own_files;
 pub mod pattern;

@@ -149,7 +149,7 @@ pub fn write(
                 } else {
                     ("are", "findings")
                 };
-                eprintln!(
+                crate::notice!(
                     "keysweep: warning: SARIF capped at {} results (GitHub's limit); {dropped} \
                      more {noun} {verb} in the JSON report",
                     sarif::MAX_RESULTS

@@ -5,7 +5,8 @@
 //! skipping any tree already walked, so each distinct blob is met once, at the commit and path
 //! that first introduced it. Blob ids go through a bounded channel to one worker per thread,
 //! each with its own repository handle (`git2::Repository` is not `Sync`), which inflates and
-//! scans them. Memory holds the seen tree and blob ids, not the commits.
+//! scans them. Memory holds the seen tree and blob ids, and the commit ids (listed before the
+//! walk starts, which libgit2's topological sort does anyway, so the progress line has a total).
 
 use super::{display_path, Blob, CommitInfo, Item, Notice, Provenance, Skip, SourceKind};
 use crate::source::fs::WalkOptions;
@@ -24,6 +25,8 @@ struct Job {
     oid: Oid,
     path: String,
     provenance: Provenance,
+    /// The commit's number in walk order, from 1 (history only: for the progress line).
+    commit_number: u64,
 }
 
 /// Opens the repository containing `path` (searching upwards, like git).
@@ -123,32 +126,55 @@ pub fn history(
         visit(warning(path, "repository has no commits: nothing to scan"));
         return Ok(());
     }
+    // The sort has read every commit before yielding the first: listing them costs their ids
+    // (20 bytes each), and gives the progress line its total.
+    let mut commits = Vec::new();
+    for oid in walk {
+        match oid {
+            Ok(oid) => commits.push(oid),
+            Err(e) => visit(cannot_read_commit(&e)),
+        }
+    }
+    let total = commits.len() as u64;
     let (sender, receiver) = sync_channel::<Job>(4096);
     let receiver = Mutex::new(receiver);
     std::thread::scope(|scope| {
         for _ in 0..options.threads.max(1) {
-            scope.spawn(|| read_blobs(&git_dir, &receiver, options.max_file_size, visit));
+            scope.spawn(|| {
+                read_blobs(&git_dir, &receiver, options.max_file_size, &|item, job| {
+                    visit(item);
+                    visit(Item::Commits { done: job, total });
+                })
+            });
         }
         let mut walker = TreeWalker::new(&repo, options, visit);
-        for oid in walk {
+        for (number, oid) in (1..).zip(commits) {
             if crate::interrupt::requested() {
                 break;
             }
-            let commit = match oid.and_then(|oid| repo.find_commit(oid)) {
+            let commit = match repo.find_commit(oid) {
                 Ok(commit) => commit,
                 Err(e) => {
-                    visit(error(
-                        "history",
-                        format!("cannot read a commit: {}", e.message()),
-                    ));
+                    visit(cannot_read_commit(&e));
                     continue;
                 }
             };
-            walker.commit(&commit, &|job| sender.send(job).is_ok());
+            walker.commit(&commit, &|job| {
+                sender
+                    .send(Job {
+                        commit_number: number,
+                        ..job
+                    })
+                    .is_ok()
+            });
         }
         drop(sender);
     });
     Ok(())
+}
+
+fn cannot_read_commit(e: &git2::Error) -> Item {
+    error("history", format!("cannot read a commit: {}", e.message()))
 }
 
 /// libgit2's defaults suit programs that read objects again and again; a history scan reads each
@@ -233,6 +259,7 @@ impl<'r> TreeWalker<'r> {
                                 blob_id: Some(entry.id().to_string()),
                                 added_lines: None,
                             },
+                            commit_number: 0,
                         };
                         if !send(job) {
                             return;
@@ -265,28 +292,26 @@ impl<'r> TreeWalker<'r> {
 }
 
 /// One worker: takes jobs until the channel closes, reading each blob with its own handle.
-fn read_blobs(
-    git_dir: &Path,
-    jobs: &Mutex<Receiver<Job>>,
-    limit: u64,
-    visit: &(dyn Fn(Item) + Sync),
-) {
+/// `visit` gets each blob (or notice) with its job's commit number.
+fn read_blobs(git_dir: &Path, jobs: &Mutex<Receiver<Job>>, limit: u64, visit: &dyn Fn(Item, u64)) {
     let repo = match Repository::open(git_dir) {
         Ok(repo) => repo,
         Err(e) => {
             // Drain so the walker is not blocked, counting every blob as an error.
             while let Some(job) = next(jobs) {
-                visit(error(
+                let item = error(
                     &job.path,
                     format!("cannot open the repository: {}", e.message()),
-                ));
+                );
+                visit(item, job.commit_number);
             }
             return;
         }
     };
     while let Some(job) = next(jobs) {
         if !crate::interrupt::requested() {
-            visit(read_blob(&repo, job, limit));
+            let number = job.commit_number;
+            visit(read_blob(&repo, job, limit), number);
         }
     }
 }
@@ -517,6 +542,7 @@ fn scan_diff(
                 added_lines: added.map(Arc::from),
                 ..provenance.clone()
             },
+            commit_number: 0,
         };
         visit(read_blob(repo, job, options.max_file_size));
     }

@@ -115,6 +115,12 @@ impl std::fmt::Display for Skip {
 pub enum Item {
     Blob(Blob),
     Notice(Notice),
+    /// How far a history scan is: a blob of commit number `done` (in walk order) of `total` was
+    /// just handled, so the commits before it are (nearly all) done too.
+    Commits {
+        done: u64,
+        total: u64,
+    },
 }
 
 /// Turns OS paths into report paths: `/` separators, no leading `./`.

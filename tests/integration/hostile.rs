@@ -157,13 +157,18 @@ fn a_pattern_whose_regex_would_blow_up_is_rejected_at_load_with_its_name() {
 
 /// A repository of 600 commits adding 100 files each (60,000 blobs of 3 KiB, which take a debug
 /// build about 40 s of CPU to scan), made with git fast-import; the first commit holds a key.
-fn big_history(key: &str) -> crate::util::GitRepo {
+pub(crate) fn big_history(key: &str) -> crate::util::GitRepo {
+    history_of(key, 600)
+}
+
+/// As [`big_history`], with `commits` commits.
+pub(crate) fn history_of(key: &str, commits: usize) -> crate::util::GitRepo {
     let repo = crate::util::GitRepo::new();
     let filler = "lorem ipsum dolor sit amet, api_key = os.environ['API_KEY'] # token: see vault\n"
         .repeat(40);
     let mut stream = String::new();
     let mut mark = 0;
-    for c in 0..600 {
+    for c in 0..commits {
         let mut files = Vec::new();
         for f in 0..100 {
             mark += 1;
@@ -194,7 +199,7 @@ fn big_history(key: &str) -> crate::util::GitRepo {
 }
 
 /// User plus system CPU time of process `pid` so far, in clock ticks (1/100 s on Linux).
-fn cpu_ticks(pid: u32) -> u64 {
+pub(crate) fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which is in parentheses and may hold spaces): utime and
     // stime are the 12th and 13th.
