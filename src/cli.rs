@@ -734,7 +734,7 @@ fn tell_own_skipped(outcome: &Outcome) {
         return;
     }
     let shown: Vec<String> = own.iter().take(5).map(|p| sanitize(p)).collect();
-    eprintln!(
+    crate::notice!(
         "keysweep: not scanned again: {} file{} keysweep wrote or loaded itself (its reports, \
          its --patterns files): {}{}",
         own.len(),

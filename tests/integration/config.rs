@@ -66,7 +66,11 @@ fn a_rules_glob_that_switches_off_nothing_is_warned_about() {
     out.assert_stderr_has(
         "warning: .keysweep.toml: [allow] rules \"scaleway.acess_key\" matches no rule (check the id",
     );
-    assert!(!out.stderr.contains("\"github.*\" matches no rule"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("\"github.*\" matches no rule"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
