@@ -231,16 +231,3 @@ fn the_pre_commit_framework_hook_runs_keysweep_on_what_is_staged() {
         out.stdout
     );
 }
-
-#[test]
-fn installed_hooks_pass_shellcheck() {
-    let repo = GitRepo::new();
-    for args in [&["install-hook"][..], &["install-hook", "--pre-push"]] {
-        let out = repo.run(args);
-        assert_eq!(out.status, 0, "{}", out.stderr);
-    }
-    crate::util::assert_shellcheck(&[
-        repo.join(".git/hooks/pre-commit"),
-        repo.join(".git/hooks/pre-push"),
-    ]);
-}

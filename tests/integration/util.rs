@@ -111,17 +111,14 @@ impl Output {
     }
 }
 
-/// Fails with shellcheck's report unless every script passes it.
-pub fn assert_shellcheck(scripts: &[PathBuf]) {
-    let out = Command::new("shellcheck")
-        .args(scripts)
-        .output()
-        .expect("shellcheck is needed for this test: apt-get install shellcheck (.ci/run does)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+/// Sends signal `name` (`INT`, `TERM`) to process `pid`. The shell's builtin `kill`, not
+/// procps' /usr/bin/kill, which minimal Debian images (the rust:slim ones) lack.
+pub fn signal(pid: u32, name: &str) {
+    let status = Command::new("sh")
+        .args(["-c", "kill -s \"$1\" \"$2\"", "sh", name, &pid.to_string()])
+        .status()
+        .expect("sh should run");
+    assert!(status.success(), "kill -s {name} {pid} failed");
 }
 
 /// Runs `cmd` with a deadline: a scan that hangs (on a FIFO, a loop) fails the test instead of
