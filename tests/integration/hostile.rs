@@ -248,7 +248,7 @@ fn sigint_in_the_middle_of_a_history_scan_gives_a_partial_report() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    crate::util::signal(child.id(), "INT");
+    crate::util::signal(child.id(), rustix::process::Signal::INT);
     let started = std::time::Instant::now();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

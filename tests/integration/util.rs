@@ -111,14 +111,11 @@ impl Output {
     }
 }
 
-/// Sends signal `name` (`INT`, `TERM`) to process `pid`. The shell's builtin `kill`, not
-/// procps' /usr/bin/kill, which minimal Debian images (the rust:slim ones) lack.
-pub fn signal(pid: u32, name: &str) {
-    let status = Command::new("sh")
-        .args(["-c", "kill -s \"$1\" \"$2\"", "sh", name, &pid.to_string()])
-        .status()
-        .expect("sh should run");
-    assert!(status.success(), "kill -s {name} {pid} failed");
+/// Sends `signal` (`Signal::INT`, `Signal::TERM`) to process `pid` with kill(2) itself: no
+/// `kill` command, which minimal Debian images (the rust:slim ones, without procps) lack.
+pub fn signal(pid: u32, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("a child's pid is positive");
+    rustix::process::kill_process(pid, signal).expect("the child should be signalled");
 }
 
 /// Runs `cmd` with a deadline: a scan that hangs (on a FIFO, a loop) fails the test instead of
