@@ -147,18 +147,6 @@ fn action_yml_declares_its_inputs_and_outputs_and_passes_inputs_through_env_only
     }
 }
 
-/// The shell scripts the Action and the hooks run pass shellcheck.
-#[test]
-fn action_scripts_pass_shellcheck() {
-    let scripts: Vec<PathBuf> = std::fs::read_dir(action_path().join("action"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sh"))
-        .collect();
-    assert!(scripts.len() >= 3, "{scripts:?}");
-    crate::util::assert_shellcheck(&scripts);
-}
-
 /// How the test plays the `actions/cache` step.
 #[derive(Clone, Copy, PartialEq)]
 enum Cache {

@@ -178,69 +178,76 @@ fn the_pre_push_hook_stops_a_push_whose_commits_add_a_secret() {
 #[derive(Debug, Deserialize)]
 struct HookSpec {
     id: String,
-    name: String,
     entry: String,
     language: String,
     pass_filenames: bool,
     stages: Vec<String>,
 }
 
+/// `.pre-commit-hooks.yaml` parses and offers two hooks: `keysweep`, which pre-commit builds with
+/// cargo, and `keysweep-system`, which runs the keysweep on PATH. Each entry, run as pre-commit
+/// runs it (from the repository root, `keysweep` found on PATH, no file names appended), stops a
+/// real staged secret and lets the commit through once it is unstaged.
 #[test]
-fn the_pre_commit_framework_hook_runs_keysweep_on_what_is_staged() {
+fn the_pre_commit_framework_hooks_run_keysweep_on_what_is_staged() {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
     )
     .unwrap();
     let hooks: Vec<HookSpec> =
         serde_norway::from_str(&text).expect(".pre-commit-hooks.yaml parses");
-    let [hook] = hooks.as_slice() else {
-        panic!("one hook expected: {hooks:?}")
-    };
+    let kinds: Vec<(&str, &str)> = hooks
+        .iter()
+        .map(|h| (h.id.as_str(), h.language.as_str()))
+        .collect();
     assert_eq!(
-        (hook.id.as_str(), hook.name.as_str()),
-        ("keysweep", "keysweep")
+        kinds,
+        [("keysweep", "rust"), ("keysweep-system", "system")],
+        "pre-commit builds `keysweep` with cargo install; `keysweep-system` uses the one on PATH"
     );
-    assert_eq!(
-        hook.language, "rust",
-        "pre-commit builds it with cargo install"
-    );
-    assert!(
-        !hook.pass_filenames,
-        "the staged scan reads the index itself"
-    );
-    assert_eq!(hook.stages, ["pre-commit"]);
 
-    // The entry, as pre-commit runs it (from the repository root, the built binary for
-    // `keysweep`).
-    let mut words = hook.entry.split_whitespace();
-    assert_eq!(words.next(), Some("keysweep"));
-    let args: Vec<&str> = words.collect();
-    let repo = GitRepo::new();
-    repo.write("a.txt", "hello\n");
-    repo.commit("Initial");
-    repo.write("b.env", format!("SCW_ACCESS_KEY={}\n", scw_access_key(821)));
-    repo.git(&["add", "b.env"]);
-    let out = repo.run(&args);
-    assert_eq!(out.status, 1, "{}", out.stderr);
-    assert!(out.stdout.contains("b.env"), "{}", out.stdout);
-    repo.git(&["reset", "-q"]);
-    let out = repo.run(&args);
-    assert_eq!(
-        out.status, 0,
-        "unstaged files are not the commit's: {}",
-        out.stdout
+    // pre-commit puts the hook's environment (for `rust`, the cargo-installed keysweep) or the
+    // user's PATH (for `system`) first: here, a folder holding only the built binary.
+    let path_dir = TestDir::new();
+    std::os::unix::fs::symlink(crate::util::bin(), path_dir.join("keysweep")).unwrap();
+    let path = format!(
+        "{}:{}",
+        path_dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
     );
-}
+    for hook in &hooks {
+        assert!(
+            !hook.pass_filenames,
+            "{}: the staged scan reads the index itself",
+            hook.id
+        );
+        assert_eq!(hook.stages, ["pre-commit"], "{}", hook.id);
+        let words: Vec<&str> = hook.entry.split_whitespace().collect();
+        assert_eq!(words, ["keysweep", "scan", "--staged"], "{}", hook.id);
 
-#[test]
-fn installed_hooks_pass_shellcheck() {
-    let repo = GitRepo::new();
-    for args in [&["install-hook"][..], &["install-hook", "--pre-push"]] {
-        let out = repo.run(args);
-        assert_eq!(out.status, 0, "{}", out.stderr);
+        let repo = GitRepo::new();
+        repo.write("a.txt", "hello\n");
+        repo.commit("Initial");
+        let key = scw_access_key(821);
+        repo.write("b.env", format!("SCW_ACCESS_KEY={key}\n"));
+        repo.git(&["add", "b.env"]);
+        let run_entry = || {
+            let mut cmd = std::process::Command::new(words[0]);
+            cmd.args(&words[1..])
+                .current_dir(repo.path())
+                .env("PATH", &path);
+            crate::util::run_command(cmd, None)
+        };
+        let out = run_entry();
+        assert_eq!(out.status, 1, "{}: {}", hook.id, out.stderr);
+        assert!(out.stdout.contains("b.env"), "{}: {}", hook.id, out.stdout);
+        assert!(!out.stdout.contains(&key), "the secret is shortened");
+        repo.git(&["reset", "-q"]);
+        let out = run_entry();
+        assert_eq!(
+            out.status, 0,
+            "{}: unstaged files are not the commit's: {}",
+            hook.id, out.stdout
+        );
     }
-    crate::util::assert_shellcheck(&[
-        repo.join(".git/hooks/pre-commit"),
-        repo.join(".git/hooks/pre-push"),
-    ]);
 }

@@ -149,7 +149,8 @@ fn no_whole_secret_reaches_stderr_the_human_report_sarif_annotations_or_summarie
 fn files_that_hold_secrets_are_private_and_readable_ones_hold_none() {
     let repo = leaky_repo();
     let secrets = all_secrets(&repo);
-    // A receiver that acknowledges everything, so the journal records real deliveries.
+    // A receiver that acknowledges everything, so the journal records real deliveries; it is
+    // also the provider's API, so no request leaves the machine.
     let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
     let port = server.server_addr().to_ip().unwrap().port();
     std::thread::spawn(move || {
@@ -160,7 +161,7 @@ fn files_that_hold_secrets_are_private_and_readable_ones_hold_none() {
     repo.write(
         ".keysweep.toml",
         format!(
-            "[revoke]\njournal = \"state/revocations.jsonl\"\n[[revoke.webhooks]]\nurl = \"http://127.0.0.1:{port}/hook\"\nsecret_env = \"KEYSWEEP_TEST_KEY\"\n"
+            "[providers.scaleway]\napi_url = \"http://127.0.0.1:{port}\"\n[revoke]\njournal = \"state/revocations.jsonl\"\n[[revoke.webhooks]]\nurl = \"http://127.0.0.1:{port}/hook\"\nsecret_env = \"KEYSWEEP_TEST_KEY\"\n"
         ),
     );
     let mut cmd = std::process::Command::new(crate::util::bin());

@@ -106,3 +106,47 @@ fn readme_quick_start_output_is_what_the_scan_prints() {
     };
     assert_eq!(shape(actual), shape(summary), "{actual}\n{summary}");
 }
+
+/// README's pre-commit example pins `rev` to this version's release tag (`v` + Cargo.toml's
+/// version, which the built binary reports), so a version bump cannot leave README behind, and
+/// it names a hook that `.pre-commit-hooks.yaml` defines.
+#[test]
+fn readme_pre_commit_rev_is_this_release_tag() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let section = &readme[readme
+        .find("## Pre-commit")
+        .expect("README has ## Pre-commit")..];
+    let start = section.find("```yaml\n").expect("a yaml example") + "```yaml\n".len();
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    let field = |name: &str| -> &str {
+        example
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {example}"))
+            .split_whitespace()
+            .next()
+            .unwrap()
+    };
+    let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(field("rev:"), tag, "README's rev is not this release's tag");
+
+    let out = crate::util::TestDir::new().run(&["--version"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout
+            .split_whitespace()
+            .nth(1)
+            .map(|v| format!("v{v}")),
+        Some(tag),
+        "the tag is the version keysweep reports: {}",
+        out.stdout
+    );
+
+    let hooks = std::fs::read_to_string(format!("{root}/.pre-commit-hooks.yaml")).unwrap();
+    let id = field("- id:");
+    assert!(
+        hooks.contains(&format!("- id: {id}\n")),
+        "README's hook {id} is not in .pre-commit-hooks.yaml"
+    );
+}

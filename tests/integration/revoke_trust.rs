@@ -558,11 +558,7 @@ fn sigterm_while_a_slow_receiver_answers_stops_all_sending() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let first_request = hook.seen()[0].at;
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    crate::util::signal(child.id(), rustix::process::Signal::TERM);
     let signalled = Instant::now();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -786,11 +782,7 @@ fn sigint_during_verification_asks_nothing_more() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let first_request = api.seen()[0].at;
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    crate::util::signal(child.id(), rustix::process::Signal::INT);
     let signalled = Instant::now();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

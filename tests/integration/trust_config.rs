@@ -221,11 +221,28 @@ fn a_tree_config_cannot_send_secrets_anywhere() {
              success = [200]\ninvalid = [401]\n"
         ),
     );
-    let out = t.run(&["scan", ".", "--verify", "--revoke", "--format", "json"]);
+    // The user's own config names the provider's URL (a second loopback server): the scan
+    // verifies there, not at the tree's URL, and never at the real provider.
+    let (trusted_url, trusted_hits) = counting_server();
+    let home = TestDir::new();
+    home.write(
+        "keysweep/config.toml",
+        format!("[providers.scaleway]\napi_url = \"{trusted_url}\"\n"),
+    );
+    let mut cmd = std::process::Command::new(crate::util::bin());
+    cmd.args(["scan", ".", "--verify", "--revoke", "--format", "json"])
+        .current_dir(t.path())
+        .env("XDG_CONFIG_HOME", home.path());
+    let out = crate::util::run_command(cmd, None);
     assert_eq!(
         hits.load(Ordering::SeqCst),
         0,
         "nothing reached the tree's URLs: {}",
+        out.stderr
+    );
+    assert!(
+        trusted_hits.load(Ordering::SeqCst) > 0,
+        "the user's provider URL is used: {}",
         out.stderr
     );
     out.assert_stderr_has(

@@ -111,17 +111,11 @@ impl Output {
     }
 }
 
-/// Fails with shellcheck's report unless every script passes it.
-pub fn assert_shellcheck(scripts: &[PathBuf]) {
-    let out = Command::new("shellcheck")
-        .args(scripts)
-        .output()
-        .expect("shellcheck is needed for this test: apt-get install shellcheck (.ci/run does)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+/// Sends `signal` (`Signal::INT`, `Signal::TERM`) to process `pid` with kill(2) itself: no
+/// `kill` command, which minimal Debian images (the rust:slim ones, without procps) lack.
+pub fn signal(pid: u32, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("a child's pid is positive");
+    rustix::process::kill_process(pid, signal).expect("the child should be signalled");
 }
 
 /// Runs `cmd` with a deadline: a scan that hangs (on a FIFO, a loop) fails the test instead of
