@@ -110,11 +110,17 @@ pub fn history(
     // committed on two branches is credited to the commit that really came first.
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
     let mut tips = 0;
+    // Refs to trees or blobs (a tag of a public key, say) have no history to walk: their
+    // objects are scanned after the commits, at the ref's name.
+    let mut loose = Vec::new();
     for reference in repo.references().context("cannot list the refs")? {
         let Ok(reference) = reference else { continue };
-        // Refs to trees or blobs (rare) have no history to walk.
         if let Ok(commit) = reference.peel_to_commit() {
             walk.push(commit.id())?;
+            tips += 1;
+        } else if let Ok(object) = reference.peel(ObjectType::Any) {
+            let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
+            loose.push((name, object));
             tips += 1;
         }
     }
@@ -167,6 +173,12 @@ pub fn history(
                     })
                     .is_ok()
             });
+        }
+        for (name, object) in &loose {
+            if crate::interrupt::requested() {
+                break;
+            }
+            walker.loose(name, object, &|job| sender.send(job).is_ok());
         }
         drop(sender);
     });
@@ -226,13 +238,50 @@ impl<'r> TreeWalker<'r> {
                 ));
             }
         };
+        self.tree(tree, Vec::new(), Some(commit), send);
+    }
+
+    /// Yields the blobs a ref names directly (a tag of a blob or a tree, which no commit holds),
+    /// at the ref's name, not seen in any commit.
+    fn loose(&mut self, name: &str, object: &git2::Object, send: &dyn Fn(Job) -> bool) {
+        match object.kind() {
+            Some(ObjectType::Blob) if self.seen_blobs.insert(object.id()) => {
+                send(Job {
+                    oid: object.id(),
+                    path: name.to_string(),
+                    provenance: Provenance {
+                        kind: SourceKind::Commit,
+                        commit: None,
+                        blob_id: Some(object.id().to_string()),
+                        added_lines: None,
+                    },
+                    commit_number: 0,
+                });
+            }
+            Some(ObjectType::Tree) => {
+                if let Ok(tree) = self.repo.find_tree(object.id()) {
+                    self.tree(tree, name.as_bytes().to_vec(), None, send);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Yields the blobs under `tree` (at `prefix`) not seen before, credited to `commit`.
+    fn tree(
+        &mut self,
+        tree: Tree,
+        prefix: Vec<u8>,
+        commit: Option<&Commit>,
+        send: &dyn Fn(Job) -> bool,
+    ) {
         if !self.seen_trees.insert(tree.id()) {
             return;
         }
         let mut info: Option<Arc<CommitInfo>> = None;
         // An explicit stack: trees can be nested deeper than a thread's stack allows recursion.
         // A tree is marked seen before it is read, so an unchanged subtree is never inflated again.
-        let mut stack: Vec<(Tree, Vec<u8>)> = vec![(tree, Vec::new())];
+        let mut stack: Vec<(Tree, Vec<u8>)> = vec![(tree, prefix)];
         while let Some((tree, prefix)) = stack.pop() {
             for entry in tree.iter() {
                 let mut path = prefix.clone();
@@ -249,13 +298,18 @@ impl<'r> TreeWalker<'r> {
                         if self.options.excludes(&path) {
                             continue;
                         }
-                        let info = info.get_or_insert_with(|| Arc::new(commit_info(commit)));
+                        let info = match commit {
+                            Some(c) => {
+                                Some(info.get_or_insert_with(|| Arc::new(commit_info(c))).clone())
+                            }
+                            None => None,
+                        };
                         let job = Job {
                             oid: entry.id(),
                             path,
                             provenance: Provenance {
                                 kind: SourceKind::Commit,
-                                commit: Some(info.clone()),
+                                commit: info,
                                 blob_id: Some(entry.id().to_string()),
                                 added_lines: None,
                             },
@@ -271,9 +325,11 @@ impl<'r> TreeWalker<'r> {
                         Err(e) => (self.visit)(error(
                             &String::from_utf8_lossy(&path),
                             format!(
-                                "tree {} (in commit {}) cannot be read: {}",
+                                "tree {} ({}) cannot be read: {}",
                                 short(entry.id()),
-                                short(commit.id()),
+                                commit.map_or("named by a ref".to_string(), |c| {
+                                    format!("in commit {}", short(c.id()))
+                                }),
                                 e.message()
                             ),
                         )),

@@ -306,3 +306,49 @@ fn the_same_secret_in_different_blobs_is_one_finding_per_blob_with_one_fingerpri
     assert!(found.iter().all(|f| f["secret"] == key.as_str()));
     assert_eq!(out.stat("blobs_scanned"), 3);
 }
+
+/// A tag may name a blob or a tree directly (git.git tags its maintainer's public key so): no
+/// commit holds it, and history still scans it, at the tag's name.
+#[test]
+fn blobs_and_trees_that_a_ref_names_directly_are_scanned() {
+    let repo = GitRepo::new();
+    repo.write("README.md", "hello\n");
+    repo.commit("Start");
+    let blob_key = scw_access_key(1501);
+    let blob = repo.git_with_stdin(
+        &["hash-object", "-w", "--stdin"],
+        &format!("SCW_ACCESS_KEY={blob_key}\n"),
+    );
+    repo.git(&["tag", "-a", "-m", "a key", "key-blob", &blob]);
+    let tree_key = scw_access_key(1502);
+    let inner = repo.git_with_stdin(
+        &["hash-object", "-w", "--stdin"],
+        &format!("SCW_ACCESS_KEY={tree_key}\n"),
+    );
+    let tree = repo.git_with_stdin(&["mktree"], &format!("100644 blob {inner}\tdeploy.env\n"));
+    repo.git(&["update-ref", "refs/keys/tree", &tree]);
+
+    let out = repo.run(&["scan", "--history", "--format", "json"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    let mut found: Vec<(String, String)> = out.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["blob_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("refs/keys/tree/deploy.env".to_string(), inner),
+            ("refs/tags/key-blob".to_string(), blob),
+        ]
+    );
+    // As many blobs as git counts from every ref, these two included.
+    assert_eq!(out.stat("blobs_scanned"), repo.distinct_blobs());
+}
