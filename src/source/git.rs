@@ -298,12 +298,8 @@ impl<'r> TreeWalker<'r> {
                         if self.options.excludes(&path) {
                             continue;
                         }
-                        let info = match commit {
-                            Some(c) => {
-                                Some(info.get_or_insert_with(|| Arc::new(commit_info(c))).clone())
-                            }
-                            None => None,
-                        };
+                        let info = commit
+                            .map(|c| info.get_or_insert_with(|| Arc::new(commit_info(c))).clone());
                         let job = Job {
                             oid: entry.id(),
                             path,
