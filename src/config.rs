@@ -335,19 +335,8 @@ impl Config {
                 let e = entry("[allow] rules", glob);
                 allow.push((e.clone(), Matcher::Rule(glob_matcher(&e)?)));
             }
-            let everything = hides_everything(&exclude, &allow);
-            if let Some(entry) = everything {
-                let why = format!("{entry} would hide every finding");
-                if untrusted {
-                    anyhow::bail!(
-                        "{why}: a config found in the scanned tree may narrow what is reported, not \
-                         switch the scan off; pass the config with --config FILE if you mean it, or \
-                         --no-config"
-                    );
-                }
-                warn(format!(
-                    "{why} (it is yours: --config or your own config folder)"
-                ));
+            if let Some(entry) = hides_everything(&exclude, &allow) {
+                everything(entry, "would hide every finding", warn)?;
             }
             excludes.extend(exclude);
             config.allow.entries.extend(allow);
@@ -419,21 +408,27 @@ impl Config {
                 continue;
             };
             if rule_ids.len() > 1 && rule_ids.iter().all(|id| glob.is_match(id)) {
-                let why = format!("{entry} switches off every rule");
-                if entry.trust == Trust::Tree {
-                    anyhow::bail!(
-                        "{why}: a config found in the scanned tree may narrow what is reported, not \
-                         switch the scan off; pass the config with --config FILE if you mean it, or \
-                         --no-config"
-                    );
-                }
-                warn(format!(
-                    "{why} (it is yours: --config or your own config folder)"
-                ));
+                everything(entry, "switches off every rule", warn)?;
             }
         }
         Ok(())
     }
+}
+
+/// An entry that hides everything: refused in a config found in the scanned tree (it would switch
+/// the scan off unseen), a warning in one of the user's own.
+fn everything(entry: &Entry, what: &str, warn: &dyn Fn(String)) -> anyhow::Result<()> {
+    let why = format!("{entry} {what}");
+    if entry.trust == Trust::Tree {
+        anyhow::bail!(
+            "{why}: a config found in the scanned tree may narrow what is reported, not switch \
+             the scan off; pass the config with --config FILE if you mean it, or --no-config"
+        );
+    }
+    warn(format!(
+        "{why} (it is yours: --config or your own config folder)"
+    ));
+    Ok(())
 }
 
 /// Drops from a tree config what it may not set, saying so.
