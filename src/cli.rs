@@ -5,14 +5,14 @@
 use crate::config::Config;
 use crate::console::ColorChoice;
 use crate::discover::{self, ConfigArgs};
-use crate::engine::Engine;
+use crate::engine::{Engine, Rules};
 use crate::exit::Exit;
 use crate::filter::{self, Baseline};
 use crate::hook::{self, Hook};
 use crate::manual;
 use crate::output;
 use crate::own_files::OwnFiles;
-use crate::pattern::{self, selftest, Pattern};
+use crate::pattern::{selftest, Pattern};
 use crate::report::{self, human::sanitize, workflow, Format, Style};
 use crate::revoke;
 use crate::scan::{self, human_bytes, Mode, Outcome, ScanRequest};
@@ -24,8 +24,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
-/// The provider of the built-in generic rules, off unless `--generic` or `[scan] generic`.
-const GENERIC_PROVIDER: &str = "generic";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -402,35 +400,21 @@ fn warn(text: String) {
     crate::notice!("keysweep: warning: {}", sanitize(&text));
 }
 
-/// Built-in patterns plus `extra`, checked for duplicate ids; the extra ones also for their own
-/// examples (the built-in ones are checked by `cargo test`, and checking them here would cost
-/// every scan the compilation of every regex).
+/// Built-in patterns plus `extra`, with no config (`patterns list`).
 fn load_engine(extra: &[PathBuf]) -> anyhow::Result<Engine> {
     load_engine_with(extra, &Config::default(), true)
 }
 
-/// As [`load_engine`], plus the config's `[[patterns]]`. Its `[allow] rules` are checked
-/// against the loaded rules here and applied to findings by the filters, which count them.
+/// Built-in patterns, `extra` and the config's `[[patterns]]`, the extra and config ones checked
+/// against their own examples. The config's `[allow] rules` are checked against the loaded rules
+/// here and applied to findings by the filters, which count them.
 fn load_engine_with(extra: &[PathBuf], config: &Config, generic: bool) -> anyhow::Result<Engine> {
-    let mut patterns = pattern::builtin()?;
-    patterns.extend(pattern::load_paths(extra)?);
-    for (name, specs) in &config.patterns {
-        patterns.extend(pattern::compile_specs(name, specs.clone())?);
-    }
-    pattern::check_set(&patterns)?;
-    let ids: Vec<&str> = patterns.iter().map(|p| p.id.as_str()).collect();
-    config.check_rules(&ids, &warn)?;
-    if !generic {
-        patterns.retain(|p| !(p.builtin && p.provider == GENERIC_PROVIDER));
-    }
-    let engine = Engine::new(patterns).map_err(anyhow::Error::msg)?;
-    if let Some(failure) = selftest::run(&engine, selftest::Which::NotBuiltin, false)
-        .into_iter()
-        .next()
-    {
-        bail!("{failure}");
-    }
-    Ok(engine)
+    let rules = Rules {
+        files: extra,
+        generic,
+        ..Rules::builtin(config)
+    };
+    Engine::build(&rules, &warn)
 }
 
 /// Everything a scan needs, built from its options and config.
@@ -1027,14 +1011,16 @@ fn list_patterns(patterns: &[Pattern], format: ListFormat) -> anyhow::Result<()>
 }
 
 fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<Exit> {
-    let patterns = if paths.is_empty() {
-        pattern::builtin()?
-    } else {
-        pattern::load_paths(paths)?
+    // Every example of every pattern is checked below, each failure reported.
+    let config = Config::default();
+    let rules = Rules {
+        builtin: paths.is_empty(),
+        files: paths,
+        check_examples: false,
+        ..Rules::builtin(&config)
     };
-    pattern::check_set(&patterns)?;
-    let count = patterns.len();
-    let engine = Engine::new(patterns).map_err(anyhow::Error::msg)?;
+    let engine = Engine::build(&rules, &warn)?;
+    let count = engine.patterns().len();
     let failures = selftest::run(&engine, selftest::Which::All, true);
     for failure in &failures {
         println!("FAIL {failure}");

@@ -4,7 +4,7 @@
 //! bugs.
 
 use crate::config::Config;
-use crate::engine::Engine;
+use crate::engine::{Engine, Rules};
 use crate::filter::Baseline;
 use crate::pattern;
 use crate::report::{self, Format, Report, Style};
@@ -30,8 +30,8 @@ pub const TARGETS: &[(&str, Target)] = &[
 fn builtin_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        Engine::new(pattern::builtin().expect("built-in patterns load"))
-            .expect("the built-in engine builds")
+        let config = Config::default();
+        Engine::build(&Rules::builtin(&config), &|_| ()).expect("the built-in engine builds")
     })
 }
 
@@ -43,10 +43,15 @@ pub fn load_config(data: &[u8]) {
     let Ok(config) = Config::parse(Path::new("fuzz.keysweep.toml"), text) else {
         return;
     };
-    for (name, specs) in config.patterns {
-        if let Ok(patterns) = pattern::compile_specs(&name, specs) {
-            scan_with(patterns, data);
-        }
+    // As a scan loads them, less the built-ins and the examples (which a fuzzer rarely gets
+    // right, and which would stop most inputs before the scan).
+    let rules = Rules {
+        builtin: false,
+        check_examples: false,
+        ..Rules::builtin(&config)
+    };
+    if let Ok(engine) = Engine::build(&rules, &|_| ()) {
+        let _ = engine.scan(data);
     }
 }
 
@@ -61,6 +66,8 @@ pub fn load_patterns(data: &[u8]) {
     }
 }
 
+/// Pattern text is fuzzed through its parser and [`Engine::new`] directly: [`Engine::build`]
+/// reads pattern files from disk.
 fn scan_with(patterns: Vec<pattern::Pattern>, data: &[u8]) {
     if pattern::check_set(&patterns).is_err() {
         return;

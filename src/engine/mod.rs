@@ -3,9 +3,11 @@
 //! Built once from all patterns and shared read-only by every thread (`Engine: Sync`); the
 //! regexes keep their scratch space in internal per-thread pools.
 
+mod build;
 mod entropy;
 mod prefilter;
 
+pub use build::Rules;
 pub use entropy::shannon_entropy;
 pub use prefilter::Triggers;
 

@@ -90,10 +90,11 @@ pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<Example
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pattern;
 
     fn builtin_engine() -> Engine {
-        Engine::new(pattern::builtin().expect("built-in patterns should load")).unwrap()
+        let config = crate::config::Config::default();
+        Engine::build(&crate::engine::Rules::builtin(&config), &|_| ())
+            .expect("the built-in patterns should load")
     }
 
     #[test]

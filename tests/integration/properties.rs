@@ -7,7 +7,7 @@
 //!   included), or on where the file sits among others;
 //! - the fingerprint depends only on the rule and the secret.
 
-use keysweep::engine::{shannon_entropy, Engine};
+use keysweep::engine::{shannon_entropy, Engine, Rules};
 use keysweep::finding::fingerprint;
 use keysweep::scan::{self, scan_blob, Mode, ScanRequest};
 use keysweep::source::fs::WalkOptions;
@@ -19,9 +19,12 @@ use std::sync::OnceLock;
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let mut patterns = keysweep::pattern::builtin().unwrap();
-        patterns.retain(|p| p.provider != "generic");
-        Engine::new(patterns).unwrap()
+        let config = keysweep::config::Config::default();
+        let rules = Rules {
+            generic: false,
+            ..Rules::builtin(&config)
+        };
+        Engine::build(&rules, &|_| ()).unwrap()
     })
 }
 
