@@ -5,6 +5,7 @@
 //! post-checks; matches become **findings** (rule, secret, location, fingerprint); **reports**
 //! render findings as human text, JSON or JSONL.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -1,0 +1,430 @@
+//! The command line's arguments: the clap definitions (every flag, its help and what it
+//! conflicts with), and their one conversion into the typed [`Task`] the application runs
+//! (as fd's `Opts` become a `Config`, and ripgrep's low arguments its high ones). Nothing past
+//! [`Command::into_task`] reads a flag.
+
+use crate::app::{ListFormat, Outputs, ScanTarget, ScanTask, Task};
+use crate::console::ColorChoice;
+use crate::discover::ConfigArgs;
+use crate::hook::Hook;
+use crate::manual;
+use crate::report::{self, Format};
+use crate::revoke;
+use crate::scan::Mode;
+use anyhow::bail;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keysweep",
+    version,
+    about = "Find leaked credentials (API keys, tokens, private keys) in files and git history.",
+    after_help = "Examples:
+  keysweep scan .                                   # this folder; exit 1 when secrets are found
+  keysweep scan --history                           # every blob of every ref of this repository
+  keysweep scan --range origin/main..HEAD           # what a push or pull request adds
+  keysweep install-hook                             # stop commits that add a secret
+  keysweep scan . --format sarif -o keysweep.sarif  # for GitHub code scanning
+  keysweep patterns list                            # the built-in patterns
+
+Exit status: 0 no findings, 1 findings (or --exit-code N), 2 an error stopped the work,
+3 the scan had errors (unreadable files, corrupt objects, nothing scanned), 130 interrupted.
+Manual (every command and flag): keysweep man | man -l -"
+)]
+#[command(args_override_self = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// When to colour the human report: auto (on a terminal, unless NO_COLOR is set), always
+    /// (even to a file or pipe, and over NO_COLOR), never.
+    #[arg(long, value_name = "WHEN", value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only the report and errors: no summary line, progress, notices or warnings.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan folders, files or standard input for secrets.
+    #[command(after_help = "Examples:
+  keysweep scan .                                        # folders and files (default .)
+  keysweep scan --format json -o report.json src config  # a JSON report, mode 0600
+  git diff | keysweep scan -                             # standard input
+  keysweep scan --history                                # the whole git history
+  keysweep scan --staged                                 # what git commit would record
+  keysweep scan --range origin/main..HEAD                # what these commits add
+  keysweep scan --range HEAD                             # what pushing HEAD would publish
+  keysweep scan --format github --report sarif=keysweep.sarif --report markdown=summary.md
+  keysweep scan --baseline .keysweep-baseline.json       # only secrets not in the baseline
+  keysweep scan --verify                                 # ask providers whether secrets are live")]
+    Scan(ScanArgs),
+    /// List or test the patterns keysweep knows.
+    #[command(subcommand)]
+    Patterns(PatternsCommand),
+    /// Accept today's findings once, to be told only about new ones.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Install a git hook that runs keysweep before each commit (or push).
+    ///
+    /// The pre-commit hook scans what is staged; the pre-push hook (--pre-push) the commits a push
+    /// publishes. A hook that keysweep did not write is left alone unless --force.
+    #[command(
+        after_help = "Examples:\n  keysweep install-hook                # .git/hooks/pre-commit: runs keysweep scan --staged\n  keysweep install-hook --pre-push     # .git/hooks/pre-push: scans the pushed commits\n  keysweep install-hook --force ../app # replace app's own pre-commit hook (kept as a backup)\n\nWith the pre-commit framework, use .pre-commit-config.yaml instead (see README)."
+    )]
+    InstallHook {
+        /// Install the pre-push hook instead of the pre-commit hook.
+        #[arg(long)]
+        pre_push: bool,
+        /// Replace an existing hook that keysweep did not write (it is kept as
+        /// HOOK.keysweep-backup).
+        #[arg(long)]
+        force: bool,
+        /// The repository (default: the one containing the current folder).
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+    },
+    /// Re-send what the revocation journal holds as pending.
+    ///
+    /// Webhook batches (with their delivery ids) and provider revocations left by a crash or an
+    /// unreachable endpoint.
+    #[command(
+        after_help = "Examples:\n  keysweep revoke --resume\n  keysweep revoke --resume --config ci/.keysweep.toml"
+    )]
+    Revoke {
+        /// Re-send the pending entries (the only action; required).
+        #[arg(long, required = true)]
+        resume: bool,
+        /// The config file naming the webhooks and the journal (default: your own config file,
+        /// ~/.config/keysweep/config.toml; a repository's .keysweep.toml is never read here).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The revocation journal [default: the config's [revoke] journal, else
+        /// revocations.jsonl in keysweep's state folder].
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
+        #[command(flatten)]
+        patterns: PatternArgs,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:
+  keysweep completions bash > ~/.local/share/bash-completion/completions/keysweep
+  keysweep completions zsh > ~/.zfunc/_keysweep      # with fpath+=~/.zfunc in ~/.zshrc
+  keysweep completions fish > ~/.config/fish/completions/keysweep.fish")]
+    Completions {
+        #[arg(value_enum)]
+        shell: manual::Shell,
+    },
+    /// Print the manual page (roff): every command and flag.
+    #[command(after_help = "Examples:
+  keysweep man | man -l -                                # read it
+  keysweep man scan | man -l -                           # one command's page
+  keysweep man > ~/.local/share/man/man1/keysweep.1      # install it for `man keysweep`")]
+    Man {
+        /// Only this command's page: `scan`, or `patterns list`.
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub target: ScanOptions,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE (created with mode 0600) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE (mode 0600), from the same scan; repeatable.
+    /// Example: --report sarif=keysweep.sarif --report markdown=summary.md
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub reports: Vec<(Format, PathBuf)>,
+    /// The SARIF run's category (`automationDetails.id`), which keeps uploads to GitHub code
+    /// scanning apart [default: keysweep/files/, keysweep/history/, keysweep/staged/ or
+    /// keysweep/range/, by what is scanned].
+    #[arg(long, value_name = "NAME", value_parser = report::sarif::parse_category)]
+    pub sarif_category: Option<String>,
+    /// Shorten secrets to their first 4 characters in json and jsonl too.
+    #[arg(long)]
+    pub redact: bool,
+    /// Print whole secrets in the human format (shortened by default: CI logs are often public).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// A previous JSON report (see `keysweep baseline create`): its secrets are not reported again.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Exit status when findings remain.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub exit_code: u8,
+    /// Ask each secret's provider whether it is live (for the patterns that say how; see
+    /// `keysweep patterns list`). Sends the secret to its own provider only.
+    #[arg(long)]
+    pub verify: bool,
+    /// Send the findings to the config's [[revoke.webhooks]] (signed, journaled, retried) and
+    /// revoke at their provider the secrets keysweep can revoke.
+    #[arg(long)]
+    pub revoke: bool,
+    /// With --revoke: print what would be sent, redacted, and send nothing.
+    #[arg(long, requires = "revoke")]
+    pub dry_run: bool,
+    /// With --revoke: the revocation journal [default: the config's [revoke] journal, else
+    /// revocations.jsonl in keysweep's state folder].
+    #[arg(long, value_name = "PATH", requires = "revoke")]
+    pub journal: Option<PathBuf>,
+}
+
+/// What to scan and with which rules: shared by `scan` and `baseline create`.
+#[derive(Debug, clap::Args)]
+pub struct ScanOptions {
+    /// Folders and files to scan; `-` reads standard input. With --history, --staged or --range:
+    /// the repository (default: the one containing the current folder).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Scan every blob reachable from every ref (branches, tags, remotes, stash) and HEAD, each
+    /// distinct blob once, with the commit that introduced it.
+    #[arg(long, conflicts_with_all = ["staged", "range"])]
+    pub history: bool,
+    /// Scan what `git commit` would record now: the index against HEAD, added lines only.
+    #[arg(long, conflicts_with = "range")]
+    pub staged: bool,
+    /// Scan what the commits of A..B add (a pull request, a push), added lines only.
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
+    /// The config file (default: the repository's .keysweep.toml, read from a place the scanned
+    /// change cannot rewrite; see README "Trust model"). Your own ~/.config/keysweep/config.toml
+    /// is read as well.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Read no config file: neither the repository's .keysweep.toml nor your own.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Exit 0 rather than 3 when nothing could be scanned (every file excluded, ignored, skipped
+    /// or unreadable).
+    #[arg(long)]
+    pub allow_nothing_scanned: bool,
+    #[command(flatten)]
+    pub patterns: PatternArgs,
+    /// Also run the generic rules (a high-entropy value assigned to a name like `password` or
+    /// `api_key`): low confidence, off by default (or `[scan] generic = true`).
+    #[arg(long)]
+    pub generic: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Scan files that .gitignore, .ignore or .keysweepignore exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Skip (and count) files larger than this many bytes [default: 26214400, or the config's
+    /// [scan] max_file_size].
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan as `keysweep scan` would and write the findings as a baseline: a JSON report with
+    /// secrets redacted (it is meant to be committed), whose fingerprints `--baseline` skips.
+    #[command(
+        after_help = "Examples:\n  keysweep baseline create -o .keysweep-baseline.json\n  keysweep scan --baseline .keysweep-baseline.json"
+    )]
+    Create {
+        /// Where to write the baseline.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        #[command(flatten)]
+        target: ScanOptions,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PatternArgs {
+    /// Extra pattern files, or folders of *.toml pattern files (repeatable).
+    #[arg(long = "patterns", value_name = "PATH")]
+    pub extra: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatternsCommand {
+    /// List every pattern: id, provider, severity, confidence, keywords.
+    #[command(
+        after_help = "Examples:\n  keysweep patterns list\n  keysweep patterns list --format json --patterns my-patterns/"
+    )]
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+        #[command(flatten)]
+        patterns: PatternArgs,
+    },
+    /// Check each pattern's examples and negative examples; exit 1 on any failure.
+    #[command(
+        after_help = "Examples:\n  keysweep patterns test\n  keysweep patterns test my-patterns/"
+    )]
+    Test {
+        /// Pattern files or folders to test (default: the built-in patterns).
+        paths: Vec<PathBuf>,
+    },
+}
+
+impl Command {
+    /// The task this command asks for; the completion scripts and the manual, which describe
+    /// the command line itself, are generated here.
+    ///
+    /// # Errors
+    /// Arguments that clap cannot check alone (one repository for the git modes), or a manual
+    /// page that cannot be generated.
+    pub fn into_task(self) -> anyhow::Result<Task> {
+        Ok(match self {
+            Command::Scan(args) => Task::Scan(args.into_task()?),
+            Command::Patterns(PatternsCommand::List { format, patterns }) => Task::ListPatterns {
+                format,
+                files: patterns.extra,
+            },
+            Command::Patterns(PatternsCommand::Test { paths }) => Task::TestPatterns { paths },
+            Command::Baseline(BaselineCommand::Create { output, target }) => Task::CreateBaseline {
+                target: target.into_target()?,
+                output,
+            },
+            Command::InstallHook {
+                pre_push,
+                force,
+                repo,
+            } => Task::InstallHook {
+                hook: if pre_push {
+                    Hook::PrePush
+                } else {
+                    Hook::PreCommit
+                },
+                force,
+                repo,
+            },
+            Command::Revoke {
+                resume: _,
+                config,
+                journal,
+                patterns,
+            } => Task::ResumeRevocations {
+                config: ConfigArgs {
+                    named: config,
+                    none: false,
+                },
+                journal,
+                files: patterns.extra,
+            },
+            Command::Completions { shell } => Task::Print(manual::completions(
+                shell,
+                <Cli as clap::CommandFactory>::command(),
+            )),
+            Command::Man { command } => {
+                let mut page = Vec::new();
+                manual::man_page(
+                    <Cli as clap::CommandFactory>::command(),
+                    &command,
+                    &mut page,
+                )?;
+                Task::Print(page)
+            }
+        })
+    }
+}
+
+impl ScanArgs {
+    fn into_task(self) -> anyhow::Result<ScanTask> {
+        Ok(ScanTask {
+            target: self.target.into_target()?,
+            outputs: Outputs {
+                format: self.format,
+                output: self.output,
+                reports: self.reports,
+                sarif_category: self.sarif_category,
+                redact: self.redact,
+                show_secrets: self.show_secrets,
+            },
+            baseline: self.baseline,
+            findings_exit: self.exit_code,
+            asked: revoke::Asked {
+                verify: self.verify,
+                revoke: self.revoke,
+                dry_run: self.dry_run,
+            },
+            journal: self.journal,
+        })
+    }
+}
+
+impl ScanOptions {
+    fn into_target(self) -> anyhow::Result<ScanTarget> {
+        Ok(ScanTarget {
+            mode: scan_mode(&self)?,
+            config: ConfigArgs {
+                named: self.config,
+                none: self.no_config,
+            },
+            patterns: self.patterns.extra,
+            generic: self.generic,
+            threads: self.threads.map(usize::from),
+            no_ignore: self.no_ignore,
+            follow_symlinks: self.follow_symlinks,
+            max_file_size: self.max_file_size,
+            allow_nothing_scanned: self.allow_nothing_scanned,
+        })
+    }
+}
+
+/// `FORMAT=FILE` of `--report`.
+fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = value
+        .split_once('=')
+        .filter(|(_, file)| !file.is_empty())
+        .ok_or_else(|| {
+            format!("expected FORMAT=FILE, such as sarif=keysweep.sarif, not {value:?}")
+        })?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<_> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!("unknown format {format:?}; use one of {}", names.join(", "))
+    })?;
+    Ok((format, PathBuf::from(file)))
+}
+
+/// Folders and files, or one repository for the git modes.
+fn scan_mode(args: &ScanOptions) -> anyhow::Result<Mode> {
+    let git = args.history || args.staged || args.range.is_some();
+    if !git {
+        return Ok(Mode::Paths(args.paths.clone()));
+    }
+    let [repo] = args.paths.as_slice() else {
+        bail!(
+            "--history, --staged and --range take one repository, not {} paths: give only the \
+             repository's path (default: the current folder)",
+            args.paths.len()
+        );
+    };
+    let repo = repo.clone();
+    Ok(match &args.range {
+        Some(range) => Mode::Range {
+            repo,
+            range: range.clone(),
+        },
+        None if args.staged => Mode::Staged(repo),
+        None => Mode::History(repo),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}
