@@ -27,3 +27,5 @@ pub mod report;
 pub mod revoke;
 pub mod scan;
 pub mod source;
+pub mod stats;
+pub mod text;

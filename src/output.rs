@@ -18,7 +18,7 @@
 //! repository is files, not a running attacker); the final rename and the exclusive create are
 //! safe whatever happens.
 
-use crate::report::human::sanitize;
+use crate::text::sanitize;
 use anyhow::{anyhow, bail, Context};
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::{BufWriter, Write};

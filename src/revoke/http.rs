@@ -79,7 +79,7 @@ impl std::fmt::Display for Failure {
             Failure::GaveUp { last, attempts } => write!(
                 f,
                 "{last} after {}",
-                crate::report::count(*attempts as usize, "attempt")
+                crate::text::count(*attempts as usize, "attempt")
             ),
             Failure::Stopped(stop) => write!(f, "{stop}"),
         }

@@ -14,7 +14,7 @@ pub mod webhook;
 
 use crate::config::Config;
 use crate::finding::{Finding, Status};
-use crate::report::count;
+use crate::text::count;
 use globset::GlobSet;
 use http::Stop;
 use std::collections::{BTreeMap, HashMap, HashSet};

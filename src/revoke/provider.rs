@@ -7,7 +7,7 @@ use super::journal::{now, Entry, Journal, Outcome};
 use super::{Settings, Tally};
 use crate::finding::{Finding, Status};
 use crate::pattern::{Pattern, ProviderCall};
-use crate::report::{human::sanitize, redact};
+use crate::text::{redact, sanitize};
 use std::collections::HashMap;
 
 /// A call with its placeholders filled in.

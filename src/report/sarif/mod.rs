@@ -16,10 +16,11 @@
 //! tool in full (`tool.driver.fullName`): the SARIF Multitool's GitHub Advanced Security for Azure
 //! DevOps rules require both (issue 14).
 
-use super::{redact, short_id, Report};
+use super::{short_id, Report};
 use crate::finding::Finding;
 use crate::pattern::{Confidence, Pattern, Severity};
 use crate::scan::Mode;
+use crate::text::redact;
 
 pub mod azure;
 use serde_json::json;
