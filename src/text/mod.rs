@@ -1,5 +1,5 @@
 //! Text for people, shared by every layer that prints: terminal sanitising, secret redaction,
-//! plurals and byte sizes. A leaf: it imports nothing else of keysweep.
+//! plurals, byte sizes and report paths. A leaf: it imports nothing else of keysweep.
 
 pub mod workflow;
 
@@ -55,6 +55,18 @@ pub fn human_bytes(n: u64) -> String {
         n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
         n => format!("{n} B"),
     }
+}
+
+/// Turns OS paths into report paths: `/` separators, no leading `./`.
+pub fn display_path(path: &std::path::Path) -> String {
+    let text = path
+        .to_string_lossy()
+        .replace(std::path::MAIN_SEPARATOR, "/");
+    let mut rest = text.as_str();
+    while let Some(stripped) = rest.strip_prefix("./") {
+        rest = stripped.trim_start_matches('/');
+    }
+    rest.to_string()
 }
 
 #[cfg(test)]
