@@ -388,7 +388,7 @@ fn percent_decoded(text: &[u8]) -> Option<Vec<u8>> {
 /// Links each finding whose pattern has a `pair` to the nearest finding (by line) of that pair in
 /// the same blob, and that one back to it (unless it already has a partner). Ties go to the
 /// earliest finding. Each search is a binary search in the partner rule's findings sorted by line:
-/// a file of 200,000 pairs took hours when every finding looked at every other (issue 13).
+/// a file of 200,000 pairs took hours when every finding looked at every other.
 fn link_pairs(found: &mut [(usize, Finding)], patterns: &[Pattern]) {
     let partner_rules: HashSet<&str> = found
         .iter()

@@ -341,7 +341,7 @@ fn display(text: &str) -> String {
 
 /// The findings of a blob touching one line, in report order, and where each lies on the line,
 /// sorted: a context shows a few of them, found without looking at all (a line of minified code
-/// can hold thousands, issue 13).
+/// can hold thousands).
 struct LineFindings<'a> {
     findings: Vec<&'a Finding>,
     /// (first character on the line, end character or `usize::MAX` past the line, index in

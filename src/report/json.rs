@@ -1,5 +1,5 @@
 //! `--format json` (one object: tool, findings, stats) and `--format jsonl` (one finding a line),
-//! exactly as ARCHITECTURE.md §4. Whole secrets unless `--redact`.
+//! exactly as the README's "Output formats" documents. Whole secrets unless `--redact`.
 
 use super::Style;
 use crate::finding::{Finding, PairRef};

@@ -1,5 +1,5 @@
-//! Webhook deliveries (ARCHITECTURE.md §7): batches of at most 100 findings, signed with
-//! HMAC-SHA256 over `timestamp + "." + delivery id + "." + body`, each batch journaled before it is
+//! Webhook deliveries (the README's "The webhook protocol"): batches of at most 100 findings,
+//! signed with HMAC-SHA256 over `timestamp + "." + delivery id + "." + body`, each batch journaled before it is
 //! first sent and re-sent with the same delivery id and body until a receiver answers it. A
 //! webhook's URL is only ever shown as scheme, host and port ([`shown`]).
 

@@ -1,4 +1,4 @@
-//! GitHub Actions workflow commands in a CI log (issue 13, item 5): scanned text that keysweep
+//! GitHub Actions workflow commands in a CI log: scanned text that keysweep
 //! prints must not become one.
 //!
 //! How the runner reads each line of a step's stdout and stderr (actions/runner,

@@ -1,5 +1,5 @@
-//! GitHub-style boundaries (ARCHITECTURE.md §5): a secret needs a non-alphanumeric character or
-//! the start/end of input on each side; one delimiter serves two adjacent secrets.
+//! GitHub-style boundaries: a secret needs a non-alphanumeric character or the start/end of
+//! input on each side; one delimiter serves two adjacent secrets.
 
 use crate::util::{scaleway_key, scw_access_key, Found, TestDir};
 

@@ -1,4 +1,4 @@
-//! Work a scanned tree cannot blow up, and files it cannot reach (issue 13): a pattern's
+//! Work a scanned tree cannot blow up, and files it cannot reach: a pattern's
 //! `context_window` is capped, tens of thousands of paired findings (on many lines or on one
 //! minified line) are paired and reported in time, and `--follow-symlinks` stays inside the
 //! scanned folder.

@@ -1,5 +1,5 @@
 //! Report files (`-o FILE`, `--report FORMAT=FILE`, `baseline create -o FILE`) in a scanned tree
-//! that an attacker wrote (issue 13, item 4): a committed symlink must not make keysweep write,
+//! that an attacker wrote: a committed symlink must not make keysweep write,
 //! truncate or chmod a file outside the tree, and a reader must never see half a report.
 
 use crate::util::{scw_access_key, GitRepo, TestDir};

@@ -1,4 +1,4 @@
-//! What a finding's revocation status says (issue 14, item 7): a key revoked at its provider is
+//! What a finding's revocation status says: a key revoked at its provider is
 //! `revoked` whatever a webhook says, a finding that nothing can revoke is `not_configured` (not
 //! `failed`, in a dry run too), and a dry run prints the redacted key as it reads.
 

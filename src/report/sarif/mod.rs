@@ -14,7 +14,7 @@
 //! The run says what kind of scan made it (`automationDetails.id`, see [`category`]), so that
 //! GitHub keeps the alerts of a history scan and of a pull request's range apart, and names the
 //! tool in full (`tool.driver.fullName`): the SARIF Multitool's GitHub Advanced Security for Azure
-//! DevOps rules require both (issue 14).
+//! DevOps rules require both.
 
 use super::{short_id, Report};
 use crate::finding::Finding;
