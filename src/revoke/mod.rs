@@ -1,5 +1,6 @@
 //! Verification and revocation (the README's "Verification and revocation"): signed webhook
-//! deliveries, provider calls declared in pattern files, and the journal that makes sure none is lost or made twice.
+//! deliveries, provider calls declared in pattern files, and the journal that makes sure none
+//! is lost or made twice.
 //!
 //! The settings come from a trusted config only (the one the user names, or their own), and are
 //! bounded: a few attempts per request, a minimum backoff and timeout, and a wall-clock
