@@ -124,7 +124,7 @@ impl Source {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read the config", path.display()))?;
         Ok(Source {
-            name: crate::source::display_path(path),
+            name: crate::text::display_path(path),
             path: Some(path.to_path_buf()),
             trust,
             text,
@@ -382,7 +382,7 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {
         Config::load(
             &[Source {
-                name: crate::source::display_path(path),
+                name: crate::text::display_path(path),
                 path: Some(path.to_path_buf()),
                 trust: Trust::Named,
                 text: text.to_string(),

@@ -20,7 +20,7 @@ pub fn fingerprint(rule_id: &str, secret: &[u8]) -> String {
         .collect()
 }
 
-/// One secret at one place. Field order is the JSON contract (ARCHITECTURE.md §4).
+/// One secret at one place. Field order is the JSON contract (the README's "Output formats").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub rule_id: String,
@@ -193,7 +193,7 @@ impl LineContext {
     fn new(hay: &[u8], secret: std::ops::Range<usize>, line: std::ops::Range<usize>) -> Self {
         let lossy = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         // Only the bytes that can show are decoded: on a long line (minified code) decoding all of
-        // it for every finding was quadratic (issue 13). A character is at most 4 bytes, so over
+        // it for every finding was quadratic. A character is at most 4 bytes, so over
         // CONTEXT_CHARS + 1 whole characters lie between a cut and the secret: the cut may split
         // the first of them, never one that shows.
         const SHOWN_BYTES: usize = 4 * (CONTEXT_CHARS + 2);
@@ -242,7 +242,7 @@ pub struct LineIndex {
     last_end: usize,
     /// The last place a column was worked out: (line, byte offset at a character boundary,
     /// column there). Findings come in order along a line, so counting on from here keeps a long
-    /// line full of secrets linear instead of recounting it from its start for each (issue 13).
+    /// line full of secrets linear instead of recounting it from its start for each.
     cursor: Cell<(usize, usize, usize)>,
 }
 

@@ -10,8 +10,9 @@ use crate::pattern;
 use crate::report::{self, Format, Report, Style};
 use crate::revoke::journal::{seal_lines, Journal};
 use crate::revoke::seal::Key;
-use crate::scan::{scan_blob, Stats};
+use crate::scan::scan_blob;
 use crate::source::{Blob, CommitInfo, Provenance, SourceKind};
+use crate::stats::Stats;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 

@@ -7,7 +7,7 @@
 //!
 //! Signals that arrive within [`SAME_INTERRUPT`] of the first count as that one: `timeout -s INT`
 //! signals keysweep and then its whole process group, so a single timeout delivers two SIGINTs at
-//! once (issue 14). A signal after that ends the process at once, with 130, and says that no
+//! once. A signal after that ends the process at once, with 130, and says that no
 //! report was written: an exit without a report is never silent.
 
 use std::io::IsTerminal;

@@ -2,8 +2,10 @@
 //!
 //! Data flow: a **source** yields blobs (bytes plus where they came from); the **engine** runs a
 //! keyword prefilter, then each woken pattern's regex on small windows, then boundary and
-//! post-checks; matches become **findings** (rule, secret, location, fingerprint); **reports**
-//! render findings as human text, JSON or JSONL.
+//! post-checks; the **scan stages** turn matches into **findings** (rule, secret, location,
+//! fingerprint), decoding encoded values and pairing key halves; **filters** drop what the config
+//! allows and the baseline knows; the **sinks** render findings (human, JSON, JSONL, SARIF, GitHub
+//! annotations, Markdown) and verify or revoke them. ARCHITECTURE.md gives the layer order.
 
 pub mod app;
 pub mod cli;
@@ -28,3 +30,5 @@ pub mod report;
 pub mod revoke;
 pub mod scan;
 pub mod source;
+pub mod stats;
+pub mod text;

@@ -10,7 +10,7 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) => {
             // An error can quote the scanned tree (a pattern id, a path): one sanitised line.
-            let message = keysweep::report::human::sanitize(&format!("{err:#}"));
+            let message = keysweep::text::sanitize(&format!("{err:#}"));
             eprintln!("keysweep: error: {message}");
             ExitCode::from(keysweep::exit::Exit::FAILED)
         }

@@ -1,5 +1,5 @@
 //! Where reports go: standard output, or a file written so that the tree being scanned cannot
-//! redirect it (issue 13: a pull request can commit a symlink named like a report).
+//! redirect it (a pull request can commit a symlink named like a report).
 //!
 //! A report file (`-o FILE`, `--report FORMAT=FILE`, `baseline create -o FILE`) is written as:
 //! - **a new or regular file**: a private temporary file (mode 0600, created exclusively, so never
@@ -18,7 +18,7 @@
 //! repository is files, not a running attacker); the final rename and the exclusive create are
 //! safe whatever happens.
 
-use crate::report::human::sanitize;
+use crate::text::sanitize;
 use anyhow::{anyhow, bail, Context};
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::{BufWriter, Write};

@@ -115,7 +115,7 @@ pub fn record_report(path: &Path) {
     if let Err(e) = result {
         eprintln!(
             "keysweep: warning: cannot remember the report {} so that folder scans skip it: {e:#}",
-            crate::report::human::sanitize(&path.display().to_string())
+            crate::text::sanitize(&path.display().to_string())
         );
     }
 }

@@ -6,8 +6,9 @@ use crate::engine::{Engine, Triggers};
 use crate::finding::{Finding, LineIndex, PairRef};
 use crate::pattern::{Encoding, Pattern};
 use crate::source::{fs, git, stdin, Blob, Item, Notice, Skip};
+pub use crate::stats::Stats;
+pub use crate::text::human_bytes;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
@@ -35,26 +36,6 @@ pub struct ScanRequest {
     pub walk: fs::WalkOptions,
     /// Draw a progress line on stderr (only ever on a terminal).
     pub progress: bool,
-}
-
-/// The counters of the JSON contract's `stats`.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct Stats {
-    pub blobs_scanned: u64,
-    pub bytes_scanned: u64,
-    pub skipped: u64,
-    /// Files or blobs the config's `[scan] exclude` kept from being read.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub excluded: u64,
-    pub errors: u64,
-    pub duration_ms: u64,
-    /// Ctrl-C or SIGTERM stopped the scan: the findings are those of what was scanned by then.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub partial: bool,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 /// Findings and counters of one scan.
@@ -298,16 +279,6 @@ fn rough_duration(secs: u64) -> String {
     }
 }
 
-/// `1.5 MiB`-style sizes for people.
-pub fn human_bytes(n: u64) -> String {
-    match n {
-        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
-        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
-        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
-        n => format!("{n} B"),
-    }
-}
-
 /// A secret found inside a decoded view, and the encoded span of the blob it came from.
 struct DecodedMatch {
     pattern: usize,
@@ -417,7 +388,7 @@ fn percent_decoded(text: &[u8]) -> Option<Vec<u8>> {
 /// Links each finding whose pattern has a `pair` to the nearest finding (by line) of that pair in
 /// the same blob, and that one back to it (unless it already has a partner). Ties go to the
 /// earliest finding. Each search is a binary search in the partner rule's findings sorted by line:
-/// a file of 200,000 pairs took hours when every finding looked at every other (issue 13).
+/// a file of 200,000 pairs took hours when every finding looked at every other.
 fn link_pairs(found: &mut [(usize, Finding)], patterns: &[Pattern]) {
     let partner_rules: HashSet<&str> = found
         .iter()

@@ -23,7 +23,7 @@ const MIN_KEYWORD_LEN: usize = 3;
 const MAX_DERIVED_KEYWORDS: usize = 32;
 const DEFAULT_CONTEXT_WINDOW: usize = 256;
 /// The largest `context_window`: the context regex runs over up to twice this many bytes for every
-/// candidate secret, so an unbounded window made a 1 MB file take minutes (issue 13). The widest
+/// candidate secret, so an unbounded window made a 1 MB file take minutes. The widest
 /// built-in window is 4 KiB (gcp).
 pub(crate) const MAX_CONTEXT_WINDOW: usize = 4 << 10;
 

@@ -208,7 +208,23 @@ mod tests {
     #[test]
     fn builtin_patterns_load_with_unique_ids() {
         let all = builtin().unwrap();
-        assert!(all.len() >= 13, "only {} built-in patterns", all.len());
+        // Every `[[patterns]]` table of every file in patterns/ is built in, none lost on the way.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
+        let tables: usize = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap();
+                text.lines().filter(|l| l.trim() == "[[patterns]]").count()
+            })
+            .sum();
+        assert!(tables >= 360, "patterns/ holds only {tables} patterns");
+        assert_eq!(
+            all.len(),
+            tables,
+            "built-in patterns against patterns/*.toml"
+        );
         check_set(&all).unwrap();
     }
 }

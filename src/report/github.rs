@@ -11,10 +11,10 @@
 //! as it is, so that the annotation names the real file: the runner tries the legacy `##[` form
 //! only on a line that is not a `::` command, and every line here is one.
 
-use super::human::escape_controls;
-use super::{redact, short_id};
+use super::short_id;
 use crate::finding::Finding;
 use crate::pattern::Severity;
+use crate::text::{escape_controls, redact};
 use std::io::Write;
 
 /// # Errors

@@ -15,12 +15,15 @@
 //! Colour only when asked (a terminal without NO_COLOR): then the secret is highlighted instead
 //! of underlined. Everything taken from the scanned data (paths, lines, commit messages and
 //! authors) and from pattern files is sanitised: untrusted text must not move the cursor,
-//! reorder the line or start a GitHub Actions workflow command (see [`super::workflow`]).
+//! reorder the line or start a GitHub Actions workflow command (see [`crate::text::workflow`]).
 
-use super::{redact, short_id, workflow, Style};
+pub use crate::text::{escape_controls, sanitize};
+
+use super::{short_id, Style};
 use crate::finding::Finding;
 use crate::pattern::Severity;
 use crate::source::SourceKind;
+use crate::text::{redact, workflow};
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::HashMap;
 use std::io::Write;
@@ -338,7 +341,7 @@ fn display(text: &str) -> String {
 
 /// The findings of a blob touching one line, in report order, and where each lies on the line,
 /// sorted: a context shows a few of them, found without looking at all (a line of minified code
-/// can hold thousands, issue 13).
+/// can hold thousands).
 struct LineFindings<'a> {
     findings: Vec<&'a Finding>,
     /// (first character on the line, end character or `usize::MAX` past the line, index in
@@ -502,31 +505,6 @@ fn severity_colour(severity: Severity) -> &'static str {
     }
 }
 
-/// Untrusted text for a terminal or a CI log: [`escape_controls`], then
-/// [`workflow::defuse`] so that it cannot start a GitHub Actions workflow command.
-pub fn sanitize(text: &str) -> String {
-    workflow::defuse(&escape_controls(text)).into_owned()
-}
-
-/// Escapes control characters, bidirectional controls and line separators so untrusted text
-/// prints as what it is, on one line.
-pub fn escape_controls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let bidi = matches!(
-            c,
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
-        );
-        let separator = matches!(c, '\u{2028}' | '\u{2029}');
-        if c.is_control() || bidi || separator {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,14 +517,6 @@ mod tests {
         assert_eq!(unix_time("2023-11-14T12:13:20-10:00"), Some(1_700_000_000));
         assert_eq!(unix_time("2024-03-01T00:00:00+00:00"), Some(1_709_251_200));
         assert_eq!(unix_time("garbage"), None);
-    }
-
-    #[test]
-    fn sanitize_escapes_terminal_controls_and_bidi() {
-        assert_eq!(sanitize("a\x1b[2Jb"), "a\\u{1b}[2Jb");
-        assert_eq!(sanitize("x\u{202E}y"), "x\\u{202e}y");
-        assert_eq!(sanitize("x\u{2028}y\u{61c}"), "x\\u{2028}y\\u{61c}");
-        assert_eq!(sanitize("plain/path.env"), "plain/path.env");
     }
 
     #[test]

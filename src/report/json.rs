@@ -1,9 +1,10 @@
 //! `--format json` (one object: tool, findings, stats) and `--format jsonl` (one finding a line),
-//! exactly as ARCHITECTURE.md §4. Whole secrets unless `--redact`.
+//! exactly as the README's "Output formats" documents. Whole secrets unless `--redact`.
 
-use super::{redact, Style};
+use super::Style;
 use crate::finding::{Finding, PairRef};
-use crate::scan::Stats;
+use crate::stats::Stats;
+use crate::text::redact;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::Write;

@@ -10,10 +10,10 @@
 //! be printed in a CI log. The table stops at [`MAX_BYTES`] (a job summary holds at most 1 MiB)
 //! and says how many rows it left out.
 
-use super::human::sanitize;
-use super::{count, key_type, redact, short_id};
+use super::{key_type, short_id};
 use crate::finding::Finding;
-use crate::scan::{human_bytes, Stats};
+use crate::stats::Stats;
+use crate::text::{count, human_bytes, redact, sanitize};
 use std::fmt::Write as _;
 use std::io::Write;
 

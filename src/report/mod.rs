@@ -1,16 +1,20 @@
 //! Reports: render findings as human text, JSON, JSONL, SARIF, GitHub Actions annotations or a
-//! Markdown table. Only [`redact`] shortens a secret, so every format shortens it the same way.
+//! Markdown table. Only [`crate::text::redact`] shortens a secret, so every format shortens it the same way.
 
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
-pub mod workflow;
+
+/// Kept where callers above the reports have always found it; it lives in [`crate::text`].
+pub use crate::text::workflow;
+/// Kept where callers above the reports have always found them; they live in [`crate::text`].
+pub use crate::text::{count, redact};
 
 use crate::finding::Finding;
 use crate::pattern::Pattern;
-use crate::scan::Stats;
+use crate::stats::Stats;
 use std::io::Write as _;
 
 /// The output formats of `--format`.
@@ -40,25 +44,6 @@ pub struct Style {
     pub show_secrets: bool,
     /// ANSI colours (human format on a terminal, NO_COLOR unset).
     pub color: bool,
-}
-
-/// The first 4 characters of a secret and `…`; fewer for short secrets, so that at least half
-/// of a secret is always hidden.
-pub fn redact(secret: &str) -> String {
-    let count = secret.chars().count();
-    let keep = 4.min(count / 2);
-    let mut out: String = secret.chars().take(keep).collect();
-    out.push('…');
-    out
-}
-
-/// `n` and `noun`, in the plural unless `n` is 1: `1 finding`, `0 findings`, `2 attempts`.
-pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// The type of a PEM or PGP private key block (`RSA private key`, `OpenSSH private key`, `PGP
@@ -162,16 +147,6 @@ pub fn write(
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
-
-    #[test]
-    fn redact_keeps_four_characters_and_never_more_than_half() {
-        assert_eq!(redact("SCW0123456789ABCDEFGH"), "SCW0…");
-        assert_eq!(redact("abcdef"), "abc…");
-        assert_eq!(redact("éèàç12345"), "éèàç…");
-        assert_eq!(redact(""), "…");
-    }
-
     #[test]
     fn private_key_blocks_are_named_by_their_type() {
         use super::key_type;

@@ -3,8 +3,8 @@
 //! exponential backoff and jitter on 429 (honouring `Retry-After`), 5xx, timeouts and refused
 //! connections. Other answers are returned at once.
 //!
-//! Nothing is sent once the run's time budget is spent or an interruption was asked for
-//! (issue 13): both are checked before every attempt, during backoff waits (slept in short
+//! Nothing is sent once the run's time budget is spent or an interruption was asked for:
+//! both are checked before every attempt, during backoff waits (slept in short
 //! slices) and while an answer is awaited (the request runs on its own thread, abandoned then;
 //! its batch stays pending and is re-sent later under the same delivery id).
 
@@ -79,7 +79,7 @@ impl std::fmt::Display for Failure {
             Failure::GaveUp { last, attempts } => write!(
                 f,
                 "{last} after {}",
-                crate::report::count(*attempts as usize, "attempt")
+                crate::text::count(*attempts as usize, "attempt")
             ),
             Failure::Stopped(stop) => write!(f, "{stop}"),
         }
@@ -96,7 +96,7 @@ pub struct Client {
 }
 
 /// A URL as keysweep shows it: scheme, host and port only. Its user, password, path and query
-/// may hold credentials or ids (issue 13).
+/// may hold credentials or ids.
 pub fn shown(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(u) => {

@@ -10,7 +10,7 @@
 //!
 //! It lives outside any scanned tree (the state folder by default) and every line is sealed
 //! ([`super::seal`]): a journal that is a symbolic link, another user's, tracked by git, or not
-//! sealed by this machine's key is refused whole and left untouched (issue 13). An exclusive lock
+//! sealed by this machine's key is refused whole and left untouched. An exclusive lock
 //! on the file keeps a second keysweep out while one is using it.
 
 use super::seal::Key;
@@ -58,7 +58,7 @@ pub fn seal_lines(text: &[u8], key: Key) -> Vec<u8> {
     out
 }
 
-/// One found secret as a webhook receives it (ARCHITECTURE.md §7).
+/// One found secret as a webhook receives it (the README's "The webhook protocol").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     pub token: String,

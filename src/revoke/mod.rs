@@ -1,8 +1,9 @@
-//! Verification and revocation (ARCHITECTURE.md §7): signed webhook deliveries, provider calls
-//! declared in pattern files, and the journal that makes sure none is lost or made twice.
+//! Verification and revocation (the README's "Verification and revocation"): signed webhook
+//! deliveries, provider calls declared in pattern files, and the journal that makes sure none
+//! is lost or made twice.
 //!
 //! The settings come from a trusted config only (the one the user names, or their own), and are
-//! bounded (issue 13): a few attempts per request, a minimum backoff and timeout, and a wall-clock
+//! bounded: a few attempts per request, a minimum backoff and timeout, and a wall-clock
 //! budget for the whole phase, which also ends at the first interruption.
 
 pub mod http;
@@ -14,7 +15,7 @@ pub mod webhook;
 
 use crate::config::Config;
 use crate::finding::{Finding, Status};
-use crate::report::count;
+use crate::text::count;
 use globset::GlobSet;
 use http::Stop;
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -7,7 +7,7 @@ use super::journal::{now, Entry, Journal, Outcome};
 use super::{Settings, Tally};
 use crate::finding::{Finding, Status};
 use crate::pattern::{Pattern, ProviderCall};
-use crate::report::{human::sanitize, redact};
+use crate::text::{redact, sanitize};
 use std::collections::HashMap;
 
 /// A call with its placeholders filled in.
@@ -221,7 +221,7 @@ fn revoke_one(
 
 /// A provider URL for a dry run: [`shown`] and the path (whose secrets the dry run redacted),
 /// never a user, password or query. The path is shown decoded, so a redacted secret reads
-/// `SCW0…`, not `SCW0%E2%80%A6` (issue 14), and sanitised, as it holds scanned text.
+/// `SCW0…`, not `SCW0%E2%80%A6`, and sanitised, as it holds scanned text.
 fn shown_with_path(url: &str) -> String {
     let path = url::Url::parse(url).map_or_else(|_| String::new(), |u| u.path().to_string());
     let path = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();

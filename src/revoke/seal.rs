@@ -1,4 +1,4 @@
-//! The journal's seal (issue 13): every line carries an HMAC-SHA256, keyed by 32 random bytes
+//! The journal's seal: every line carries an HMAC-SHA256, keyed by 32 random bytes
 //! kept in the state folder (`journal.key`, 0600), over the line's entry and the previous line's
 //! MAC. A journal copied from elsewhere, forged, or cut in the middle or reordered does not verify,
 //! so nothing in it is trusted: only this machine's keysweep can have written it.

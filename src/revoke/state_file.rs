@@ -1,5 +1,5 @@
 //! Opening keysweep's own state files (the journal, its key) where a scanned repository cannot
-//! swap them (issue 13): never through a symbolic link, only files the current user owns, never a
+//! swap them: never through a symbolic link, only files the current user owns, never a
 //! file git tracks, and missing folders created private (0700). Every refusal is one line naming
 //! the path and what to do; a refused file is left exactly as it was.
 

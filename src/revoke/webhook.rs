@@ -1,5 +1,5 @@
-//! Webhook deliveries (ARCHITECTURE.md §7): batches of at most 100 findings, signed with
-//! HMAC-SHA256 over `timestamp + "." + delivery id + "." + body`, each batch journaled before it is
+//! Webhook deliveries (the README's "The webhook protocol"): batches of at most 100 findings,
+//! signed with HMAC-SHA256 over `timestamp + "." + delivery id + "." + body`, each batch journaled before it is
 //! first sent and re-sent with the same delivery id and body until a receiver answers it. A
 //! webhook's URL is only ever shown as scheme, host and port ([`shown`]).
 
@@ -7,7 +7,7 @@ use super::http::{shown, Client, Failure};
 use super::journal::{now, Entry, Item, Journal, Label, Outcome};
 use super::{Tally, Webhook};
 use crate::finding::Finding;
-use crate::report::redact;
+use crate::text::redact;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::collections::HashSet;
@@ -102,7 +102,7 @@ pub fn send_batch(
             eprintln!(
                 "keysweep: warning: webhook {}: delivery {delivery} still pending: {last} after {}",
                 shown(&hook.url),
-                crate::report::count(attempts as usize, "attempt")
+                crate::text::count(attempts as usize, "attempt")
             );
             Outcome::Pending
         }
@@ -196,7 +196,7 @@ pub fn deliver(
                     .collect();
                 eprintln!(
                     "keysweep: dry run: would POST {} to {}: {}",
-                    crate::report::count(chunk.len(), "finding"),
+                    crate::text::count(chunk.len(), "finding"),
                     shown(&hook.url),
                     serde_json::to_string(&redacted).expect("items serialize")
                 );

@@ -86,7 +86,7 @@ pub fn walk(root: &Path, relative: bool, options: &WalkOptions, visit: &(dyn Fn(
 
 /// With `--follow-symlinks`, a link is followed only if its target lies inside the folder being
 /// scanned: a scanned tree (a pull request) must not make keysweep read the files of the machine
-/// it runs on, such as a runner's credentials (issue 13). The walker asks [`Fence::lets_in`]
+/// it runs on, such as a runner's credentials. The walker asks [`Fence::lets_in`]
 /// before it reads a link's target or lists it; the links kept out are told after the walk.
 struct Fence {
     /// The scanned folder with every link in its path resolved.

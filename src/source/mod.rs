@@ -5,6 +5,8 @@ pub mod fs;
 pub mod git;
 pub mod stdin;
 
+/// Kept where the sources and their callers have always found it; it lives in [`crate::text`].
+pub use crate::text::display_path;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -121,16 +123,4 @@ pub enum Item {
         done: u64,
         total: u64,
     },
-}
-
-/// Turns OS paths into report paths: `/` separators, no leading `./`.
-pub fn display_path(path: &std::path::Path) -> String {
-    let text = path
-        .to_string_lossy()
-        .replace(std::path::MAIN_SEPARATOR, "/");
-    let mut rest = text.as_str();
-    while let Some(stripped) = rest.strip_prefix("./") {
-        rest = stripped.trim_start_matches('/');
-    }
-    rest.to_string()
 }

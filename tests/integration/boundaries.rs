@@ -1,9 +1,9 @@
-//! GitHub-style boundaries (ARCHITECTURE.md §5): a secret needs a non-alphanumeric character or
-//! the start/end of input on each side; one delimiter serves two adjacent secrets.
+//! GitHub-style boundaries: a secret needs a non-alphanumeric character or the start/end of
+//! input on each side; one delimiter serves two adjacent secrets.
 
-use crate::util::{scw_access_key, TestDir};
+use crate::util::{scaleway_key, scw_access_key, Found, TestDir};
 
-fn scan_text(text: &str) -> Vec<(String, String, u64, u64)> {
+fn scan_text(text: &str) -> Vec<Found> {
     let t = TestDir::new();
     t.write("f.txt", text);
     t.run(&["scan", ".", "--format", "json"]).findings()
@@ -13,7 +13,7 @@ fn scan_text(text: &str) -> Vec<(String, String, u64, u64)> {
 fn adjacent_secrets_sharing_one_delimiter_are_both_found() {
     let (a, b, c) = (scw_access_key(1), scw_access_key(2), scw_access_key(3));
     let found = scan_text(&format!("{a},{b};{c}"));
-    let columns: Vec<u64> = found.iter().map(|f| f.3).collect();
+    let columns: Vec<u64> = found.iter().map(|f| f.column).collect();
     assert_eq!(columns, vec![1, 22, 43]);
 }
 
@@ -36,7 +36,7 @@ fn start_and_end_of_input_are_boundaries() {
     assert_eq!(scan_text(&a).len(), 1);
     assert_eq!(
         scan_text(&format!("\n\n{a}")),
-        vec![("scaleway.access_key".into(), "f.txt".into(), 3, 1)]
+        [scaleway_key("f.txt", 3, 1, &a)]
     );
 }
 
@@ -56,9 +56,12 @@ fn crlf_and_lf_give_the_same_lines_and_columns() {
     let (a, b) = (scw_access_key(7), scw_access_key(8));
     let lf = scan_text(&format!("one\nkey = {a}\n\n  {b}\n"));
     let crlf = scan_text(&format!("one\r\nkey = {a}\r\n\r\n  {b}\r\n"));
-    assert_eq!(lf, crlf);
     assert_eq!(
-        lf.iter().map(|f| (f.2, f.3)).collect::<Vec<_>>(),
-        vec![(2, 7), (4, 3)]
+        lf,
+        [
+            scaleway_key("f.txt", 2, 7, &a),
+            scaleway_key("f.txt", 4, 3, &b)
+        ]
     );
+    assert_eq!(crlf, lf);
 }

@@ -1,9 +1,9 @@
-//! Work a scanned tree cannot blow up, and files it cannot reach (issue 13): a pattern's
+//! Work a scanned tree cannot blow up, and files it cannot reach: a pattern's
 //! `context_window` is capped, tens of thousands of paired findings (on many lines or on one
 //! minified line) are paired and reported in time, and `--follow-symlinks` stays inside the
 //! scanned folder.
 
-use crate::util::{scw_access_key, uuid_v4, TestDir};
+use crate::util::{scw_access_key, uuid_v4, Found, TestDir};
 use serde_json::Value;
 
 /// A pattern with a context regex `context_window` bytes away at most.
@@ -130,12 +130,13 @@ fn thousands_of_secrets_on_one_minified_line_are_reported_in_every_format() {
     let last_key = scw_access_key(PAIRS - 1);
     let last_column = text[..text.rfind(&last_key).unwrap()].chars().count() as u64 + 1;
     assert!(
-        found.contains(&(
-            "scaleway.access_key".into(),
-            "bundle.min.js".into(),
-            1,
-            last_column
-        )),
+        found.contains(&Found {
+            rule: "scaleway.access_key".into(),
+            path: "bundle.min.js".into(),
+            line: 1,
+            column: last_column,
+            secret: last_key.clone(),
+        }),
         "no access key at 1:{last_column}"
     );
 
@@ -187,7 +188,7 @@ fn follow_symlinks_does_not_leave_the_scanned_folder() {
             .current_dir(t.join(cwd));
         let out = crate::util::run_command(cmd, None);
         assert_eq!(out.status, 1, "{}", out.stderr);
-        let paths: Vec<String> = out.findings().into_iter().map(|f| f.1).collect();
+        let paths: Vec<String> = out.findings().into_iter().map(|f| f.path).collect();
         assert_eq!(
             paths,
             vec!["inside-dir/key.env", "inside.env", "real/key.env"],

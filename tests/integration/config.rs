@@ -4,7 +4,7 @@
 use crate::util::{scw_access_key, GitRepo, TestDir};
 
 fn paths(out: &crate::util::Output) -> Vec<String> {
-    out.findings().into_iter().map(|f| f.1).collect()
+    out.findings().into_iter().map(|f| f.path).collect()
 }
 
 #[test]
@@ -102,7 +102,11 @@ fn inline_allow_on_the_line_or_any_line_of_a_multiline_secret() {
             .replace("\nkeysweep:allow\n", " keysweep:allow\n"),
     );
     let out = t.run(&["scan", ".", "--format", "json"]);
-    let found: Vec<(String, u64)> = out.findings().into_iter().map(|f| (f.1, f.2)).collect();
+    let found: Vec<(String, u64)> = out
+        .findings()
+        .into_iter()
+        .map(|f| (f.path, f.line))
+        .collect();
     assert_eq!(found, vec![("a.py".into(), 2), ("key.pem".into(), 1)]);
 }
 
@@ -153,7 +157,11 @@ fn custom_patterns_in_the_config_are_validated_like_builtins() {
     t.write(".keysweep.toml", custom);
     t.write("a.txt", "key: acme_z9y8x7w6v5\n");
     let out = t.run(&["scan", ".", "--format", "json"]);
-    let found: Vec<(String, String)> = out.findings().into_iter().map(|f| (f.0, f.1)).collect();
+    let found: Vec<(String, String)> = out
+        .findings()
+        .into_iter()
+        .map(|f| (f.rule, f.path))
+        .collect();
     // The config is scanned like any file, so its example is found too (allow it by path).
     assert_eq!(
         found,
@@ -287,7 +295,7 @@ fn config_is_found_from_a_subfolder_the_way_git_finds_its_repository() {
         let out = repo.run_in("app", args);
         assert_eq!(out.status, 1, "{}", out.stderr);
         assert_eq!(out.findings().len(), 1, "only deploy.env: {}", out.stderr);
-        assert_eq!(out.findings()[0].1, "deploy.env");
+        assert_eq!(out.findings()[0].path, "deploy.env");
         out.assert_stderr_has(".keysweep.toml: [allow] paths \"app/fixtures/**\" hid 1 finding");
         out.assert_stderr_has(
             ".keysweep.toml: [scan] exclude \"app/vendor/**\" kept 1 path from being scanned",
@@ -296,7 +304,7 @@ fn config_is_found_from_a_subfolder_the_way_git_finds_its_repository() {
     // From the root, the same rules give the same answer.
     let out = repo.run(&["scan", ".", "--format", "json"]);
     assert_eq!(out.findings().len(), 1, "{}", out.stderr);
-    assert_eq!(out.findings()[0].1, "app/deploy.env");
+    assert_eq!(out.findings()[0].path, "app/deploy.env");
     // A folder outside any repository does not look above itself.
     let t = TestDir::new();
     t.write(".keysweep.toml", "[allow]\npaths = [\"**/*.env\"]\n");

@@ -1,4 +1,4 @@
-//! What keysweep says on a terminal and around the report (issue 14): `--color`, `--quiet`, the
+//! What keysweep says on a terminal and around the report: `--color`, `--quiet`, the
 //! summary's verification counts, and the history scan's progress line.
 
 use crate::revoke::{Reply, Server};

@@ -1,4 +1,4 @@
-//! The github and markdown formats and the words of every count (issue 14, item 8): annotations
+//! The github and markdown formats and the words of every count: annotations
 //! at the SARIF report's levels, a Markdown table that reads raw and renders only as text, with a
 //! fingerprint column and private keys named by their type; "finding", never "secret found", and
 //! plurals right.

@@ -79,7 +79,7 @@ fn one_100_mib_line_is_scanned_within_the_size_rule_and_memory_stays_near_its_si
     assert_eq!(out.status, 1, "{}", out.stderr);
     let found = out.findings();
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!((found[0].2, found[0].3), (1, (100 << 20) + 6));
+    assert_eq!((found[0].line, found[0].column), (1, (100 << 20) + 6));
     assert!(mib < 400, "a 100 MiB file took {mib} MiB");
 }
 
@@ -106,7 +106,7 @@ fn a_hundred_thousand_small_files_are_all_scanned() {
     assert_eq!(out.stat("blobs_scanned"), 100_000);
     assert_eq!(out.stat("errors"), 0);
     assert_eq!(out.findings().len(), 1);
-    assert_eq!(out.findings()[0].1, "d042/f500.txt");
+    assert_eq!(out.findings()[0].path, "d042/f500.txt");
     assert!(mib < 200, "peak RSS {mib} MiB");
 }
 
@@ -123,7 +123,7 @@ fn a_folder_1000_levels_deep_is_walked_to_the_bottom() {
     .unwrap();
     let out = t.run(&["scan", ".", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(out.findings()[0].1, format!("{deep}key.env"));
+    assert_eq!(out.findings()[0].path, format!("{deep}key.env"));
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! The human format (issue 4): findings grouped by file, a line of context with the secret
+//! The human format: findings grouped by file, a line of context with the secret
 //! underlined (or highlighted on a terminal), secrets shortened everywhere unless
 //! --show-secrets, commits of git findings, untrusted text escaped, colour only on a terminal.
 

@@ -1,4 +1,4 @@
-//! Interruptions as they really arrive (issue 14): `timeout -s INT` signals keysweep and then its
+//! Interruptions as they really arrive: `timeout -s INT` signals keysweep and then its
 //! whole process group, so two SIGINTs arrive together and must count as one; a deliberate second
 //! interruption exits at once and says that no report was written.
 

@@ -16,6 +16,7 @@ mod hostile;
 mod human;
 mod hygiene;
 mod interrupt;
+mod layers;
 mod manual;
 mod output;
 mod own_files;

@@ -1,4 +1,4 @@
-//! What an installed keysweep tells about itself (issue 14): shell completions, the man page, and
+//! What an installed keysweep tells about itself: shell completions, the man page, and
 //! `--help` pointing at the man page rather than a README the user does not have.
 
 use crate::util::{run_command, TestDir};

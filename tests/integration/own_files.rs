@@ -29,7 +29,7 @@ fn a_report_keysweep_wrote_is_not_scanned_again_and_a_copy_is() {
     // The same bytes under another name, not written by keysweep: scanned.
     std::fs::copy(t.join("report.json"), t.join("copy.json")).unwrap();
     let out = t.run(&["scan", ".", "--format", "json"]);
-    let paths: Vec<String> = out.findings().into_iter().map(|f| f.1).collect();
+    let paths: Vec<String> = out.findings().into_iter().map(|f| f.path).collect();
     assert_eq!(paths, ["app.env", "copy.json"], "{}", out.stderr);
 
     // Changed after keysweep wrote it: no longer its own, scanned.
@@ -62,7 +62,7 @@ fn pattern_files_given_with_patterns_do_not_report_their_own_examples() {
     );
     t.write("app.env", "ACME=acme_00112233445566778899aabbccddeeff\n");
     let out = t.run(&["scan", ".", "--patterns", "my-patterns", "--format", "json"]);
-    let paths: Vec<String> = out.findings().into_iter().map(|f| f.1).collect();
+    let paths: Vec<String> = out.findings().into_iter().map(|f| f.path).collect();
     assert_eq!(paths, ["app.env"], "{}", out.stderr);
     out.assert_stderr_has("not scanned again: 1 file keysweep wrote or loaded itself");
     out.assert_stderr_has("my-patterns/acme.toml");

@@ -1,29 +1,24 @@
 //! Scaleway and Scalr, the founding providers, in the files people really leak them in; and the
 //! ordinary files full of UUIDs and JWTs that must stay quiet.
 
-use crate::util::{jwt, scalr_token, scw_access_key, uuid_v4, TestDir};
+use crate::util::{jwt, scalr_token, scw_access_key, uuid_v4, Found, TestDir};
 
-/// `(rule_id, path, line)` of every finding with the secret it found.
-fn scan(t: &TestDir) -> Vec<(String, String, u64, String)> {
+/// The findings of a scan of `t`, after checking it did not stop on an error.
+fn scan(t: &TestDir) -> Vec<Found> {
     let out = t.run(&["scan", ".", "--format", "json"]);
     assert_ne!(out.status, 2, "{}", out.stderr);
-    out.json()["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().into(),
-                f["path"].as_str().unwrap().into(),
-                f["line"].as_u64().unwrap(),
-                f["secret"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
+    out.findings()
 }
 
-fn row(rule: &str, path: &str, line: u64, secret: &str) -> (String, String, u64, String) {
-    (rule.into(), path.into(), line, secret.into())
+/// A finding of `rule` at `path:line:column`.
+fn at(rule: &str, path: &str, line: u64, column: u64, secret: &str) -> Found {
+    Found {
+        rule: rule.into(),
+        path: path.into(),
+        line,
+        column,
+        secret: secret.into(),
+    }
 }
 
 #[test]
@@ -63,17 +58,17 @@ fn scaleway_keys_in_every_common_file_kind() {
     );
     let found = scan(&t);
     let expected = vec![
-        row("scaleway.access_key", ".config/scw/config.yaml", 1, &ak),
-        row("scaleway.secret_key", ".config/scw/config.yaml", 2, &sk),
-        row("scaleway.access_key", ".env", 1, &ak),
-        row("scaleway.secret_key", ".env", 2, &sk),
-        row("scaleway.access_key", "app/client.py", 4, &ak),
-        row("scaleway.secret_key", "app/client.py", 5, &sk),
-        row("scaleway.access_key", "deploy/creds.json", 3, &ak),
-        row("scaleway.secret_key", "deploy/creds.json", 4, &sk),
-        row("scaleway.access_key", "infra/main.tf", 8, &ak),
-        row("scaleway.secret_key", "infra/main.tf", 9, &sk),
-        row("scaleway.secret_key", "scripts/list.sh", 3, &sk),
+        at("scaleway.access_key", ".config/scw/config.yaml", 1, 13, &ak),
+        at("scaleway.secret_key", ".config/scw/config.yaml", 2, 13, &sk),
+        at("scaleway.access_key", ".env", 1, 16, &ak),
+        at("scaleway.secret_key", ".env", 2, 16, &sk),
+        at("scaleway.access_key", "app/client.py", 4, 17, &ak),
+        at("scaleway.secret_key", "app/client.py", 5, 17, &sk),
+        at("scaleway.access_key", "deploy/creds.json", 3, 19, &ak),
+        at("scaleway.secret_key", "deploy/creds.json", 4, 19, &sk),
+        at("scaleway.access_key", "infra/main.tf", 8, 22, &ak),
+        at("scaleway.secret_key", "infra/main.tf", 9, 22, &sk),
+        at("scaleway.secret_key", "scripts/list.sh", 3, 21, &sk),
     ];
     assert_eq!(
         found, expected,
@@ -134,9 +129,9 @@ fn scalr_tokens_in_terraform_env_and_headers() {
     assert_eq!(
         scan(&t),
         vec![
-            row("scalr.token", ".env", 2, &b),
-            row("scalr.token", "call.sh", 1, &a),
-            row("scalr.token", "main.tf", 4, &a)
+            at("scalr.token", ".env", 2, 13, &b),
+            at("scalr.token", "call.sh", 1, 32, &a),
+            at("scalr.token", "main.tf", 4, 17, &a)
         ]
     );
 }

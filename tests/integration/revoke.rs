@@ -472,7 +472,7 @@ fn a_second_keysweep_on_the_same_journal_is_refused_after_the_reports_are_writte
     assert_eq!(out.status, 2);
     out.assert_stderr_has("state/revocations.jsonl: the journal is in use by another keysweep");
     assert!(server.seen().is_empty());
-    // The reports are written all the same, before the run fails (issue 13).
+    // The reports are written all the same, before the run fails.
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(t.join("report.json")).unwrap()).unwrap();
     let revocation = &report["findings"][0]["revocation"];

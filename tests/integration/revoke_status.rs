@@ -1,4 +1,4 @@
-//! What a finding's revocation status says (issue 14, item 7): a key revoked at its provider is
+//! What a finding's revocation status says: a key revoked at its provider is
 //! `revoked` whatever a webhook says, a finding that nothing can revoke is `not_configured` (not
 //! `failed`, in a dry run too), and a dry run prints the redacted key as it reads.
 
@@ -55,19 +55,30 @@ fn revoke(t: &TestDir, more: &[&str]) -> Output {
     crate::revoke::keysweep(t, &args)
 }
 
-/// `(rule_id, status, detail)` of each finding.
-fn statuses(out: &Output) -> Vec<(String, String, String)> {
+/// What the JSON report says of one finding's revocation.
+#[derive(Debug)]
+struct Revocation {
+    /// The finding's `rule_id`.
+    rule: String,
+    /// `revocation.status`.
+    status: String,
+    /// `revocation.detail`.
+    detail: String,
+}
+
+/// The revocation of each finding, in report order.
+fn statuses(out: &Output) -> Vec<Revocation> {
     out.json()["findings"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| {
             let s = |v: &Value| v.as_str().unwrap().to_string();
-            (
-                s(&f["rule_id"]),
-                s(&f["revocation"]["status"]),
-                s(&f["revocation"]["detail"]),
-            )
+            Revocation {
+                rule: s(&f["rule_id"]),
+                status: s(&f["revocation"]["status"]),
+                detail: s(&f["revocation"]["detail"]),
+            }
         })
         .collect()
 }
@@ -97,17 +108,20 @@ fn an_access_key_revoked_with_its_pair_is_revoked_though_a_webhook_also_took_it(
     assert_eq!(hook.seen().len(), 1, "the webhook took both halves");
     let found = statuses(&out);
     let access = &found[0];
-    assert_eq!(access.0, "scaleway.access_key");
-    assert_eq!(access.1, "revoked", "the secret half is revoked: {found:?}");
+    assert_eq!(access.rule, "scaleway.access_key");
+    assert_eq!(
+        access.status, "revoked",
+        "the secret half is revoked: {found:?}"
+    );
     assert!(
-        access.2.contains("delivered to http://127.0.0.1:")
+        access.detail.contains("delivered to http://127.0.0.1:")
             && access
-                .2
+                .detail
                 .contains("revoked with its pair (scaleway.secret_key)"),
         "both routes named: {}",
-        access.2
+        access.detail
     );
-    assert_eq!(found[1].1, "revoked", "{found:?}");
+    assert_eq!(found[1].status, "revoked", "{found:?}");
     assert_eq!(sarif_statuses(&t)[..2], ["revoked", "revoked"]);
 }
 
@@ -119,20 +133,23 @@ fn a_finding_nothing_can_revoke_is_not_configured_not_failed() {
         let out = revoke(&t, if dry_run { &["--dry-run"] } else { &[] });
         assert_eq!(out.status, 1, "{}", out.stderr);
         let found = statuses(&out);
-        let scalr = found.iter().find(|f| f.0 == "scalr.token").unwrap();
-        assert_eq!(scalr.1, "not_configured", "dry run {dry_run}: {found:?}");
-        assert!(
-            scalr
-                .2
-                .contains("keysweep cannot revoke scalr.token at its provider")
-                && scalr
-                    .2
-                    .contains("add a webhook whose rules match scalr.token"),
-            "the detail says what would revoke it: {}",
-            scalr.2
+        let scalr = found.iter().find(|f| f.rule == "scalr.token").unwrap();
+        assert_eq!(
+            scalr.status, "not_configured",
+            "dry run {dry_run}: {found:?}"
         );
         assert!(
-            !found.iter().any(|f| f.1 == "failed"),
+            scalr
+                .detail
+                .contains("keysweep cannot revoke scalr.token at its provider")
+                && scalr
+                    .detail
+                    .contains("add a webhook whose rules match scalr.token"),
+            "the detail says what would revoke it: {}",
+            scalr.detail
+        );
+        assert!(
+            !found.iter().any(|f| f.status == "failed"),
             "nothing failed: {found:?}"
         );
         assert!(sarif_statuses(&t).contains(&"not_configured".to_string()));

@@ -357,7 +357,7 @@ fn sarif_is_capped_at_githubs_result_limit() {
     assert_eq!(log["runs"][0]["properties"]["omittedResults"], 2);
 }
 
-// 4. The run's identity (issue 14): a category per kind of scan, the tool's full name.
+// 4. The run's identity: a category per kind of scan, the tool's full name.
 
 /// The `automationDetails` of a SARIF log.
 fn automation(log: &Value) -> &Value {

@@ -1,29 +1,21 @@
 //! The folder walk and its bad inputs: ignore files, hidden files, .git, binary data, size limit,
 //! unreadable files, symlinks, FIFOs, devices, stdin.
 
-use crate::util::{scw_access_key, TestDir};
+use crate::util::{scaleway_key, scw_access_key, TestDir};
 
 #[test]
 fn finds_secrets_in_nested_and_hidden_files_with_relative_paths() {
     let t = TestDir::new();
-    let key = scw_access_key(1);
+    let (key, other) = (scw_access_key(1), scw_access_key(2));
     t.write(".env", format!("# prod\nSCW_ACCESS_KEY={key}\n"));
-    t.write(
-        "src/app/config.py",
-        format!("KEY = \"{}\"\n", scw_access_key(2)),
-    );
+    t.write("src/app/config.py", format!("KEY = \"{other}\"\n"));
     let out = t.run(&["scan", ".", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
     assert_eq!(
         out.findings(),
-        vec![
-            ("scaleway.access_key".into(), ".env".into(), 2, 16),
-            (
-                "scaleway.access_key".into(),
-                "src/app/config.py".into(),
-                1,
-                8
-            ),
+        [
+            scaleway_key(".env", 2, 16, &key),
+            scaleway_key("src/app/config.py", 1, 8, &other),
         ]
     );
     assert_eq!(out.stat("blobs_scanned"), 2);
@@ -35,10 +27,10 @@ fn paths_are_relative_to_a_folder_given_as_root() {
     let t = TestDir::new();
     t.write("proj/deploy/prod.env", format!("K={}\n", scw_access_key(3)));
     let out = t.run(&["scan", "proj", "--format", "json"]);
-    assert_eq!(out.findings()[0].1, "deploy/prod.env");
+    assert_eq!(out.findings()[0].path, "deploy/prod.env");
     let out = t.run(&["scan", "proj/deploy/prod.env", "--format", "json"]);
     assert_eq!(
-        out.findings()[0].1,
+        out.findings()[0].path,
         "proj/deploy/prod.env",
         "a file root keeps its given path"
     );
@@ -55,10 +47,10 @@ fn honours_gitignore_ignore_and_keysweepignore_unless_no_ignore() {
     t.write("vendor/lib.js", scw_access_key(6));
     t.write("kept.txt", scw_access_key(7));
     let out = t.run(&["scan", ".", "--format", "json"]);
-    let paths: Vec<String> = out.findings().into_iter().map(|f| f.1).collect();
+    let paths: Vec<String> = out.findings().into_iter().map(|f| f.path).collect();
     assert_eq!(paths, vec!["kept.txt"]);
     let out = t.run(&["scan", ".", "--format", "json", "--no-ignore"]);
-    let paths: Vec<String> = out.findings().into_iter().map(|f| f.1).collect();
+    let paths: Vec<String> = out.findings().into_iter().map(|f| f.path).collect();
     assert_eq!(
         paths,
         vec!["build/out.txt", "debug.log", "kept.txt", "vendor/lib.js"]
@@ -94,9 +86,9 @@ fn binary_and_invalid_utf8_files_are_scanned_as_bytes() {
     let out = t.run(&["scan", ".", "--format", "json"]);
     assert_eq!(
         out.findings(),
-        vec![
-            ("scaleway.access_key".into(), "blob.bin".into(), 1, 7),
-            ("scaleway.access_key".into(), "latin1.txt".into(), 1, 11),
+        [
+            scaleway_key("blob.bin", 1, 7, &key),
+            scaleway_key("latin1.txt", 1, 11, &key),
         ]
     );
 }
@@ -182,7 +174,7 @@ fn symlinks_broken_skipped_and_looping() {
     out.assert_stderr_has("2 symlinks not followed");
 
     let out = t.run(&["scan", ".", "--format", "json", "--follow-symlinks"]);
-    let paths: Vec<String> = out.findings().into_iter().map(|f| f.1).collect();
+    let paths: Vec<String> = out.findings().into_iter().map(|f| f.path).collect();
     assert_eq!(paths, vec!["link.env", "real/key.env"]);
     out.assert_stderr_has("real/loop: symlink loop");
     assert_eq!(
@@ -216,12 +208,10 @@ fn fifos_and_devices_are_skipped_without_hanging() {
 #[test]
 fn stdin_is_scanned_with_dash() {
     let t = TestDir::new();
-    let input = format!("line one\nexport SCW_ACCESS_KEY={}\n", scw_access_key(16));
+    let key = scw_access_key(16);
+    let input = format!("line one\nexport SCW_ACCESS_KEY={key}\n");
     let out = t.run_with_stdin(&["scan", "-", "--format", "json"], Some(input.as_bytes()));
-    assert_eq!(
-        out.findings(),
-        vec![("scaleway.access_key".into(), "<stdin>".into(), 2, 23)]
-    );
+    assert_eq!(out.findings(), [scaleway_key("<stdin>", 2, 23, &key)]);
     let out = t.run_with_stdin(
         &["scan", "-", "--format", "json", "--max-file-size", "10"],
         Some(input.as_bytes()),
@@ -285,9 +275,13 @@ fn several_folders_keep_their_names_in_report_paths() {
     }
     let out = t.run(&["scan", "staging", "prod", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let mut paths: Vec<String> = out.findings().into_iter().map(|f| f.1).collect();
+    let mut paths: Vec<String> = out.findings().into_iter().map(|f| f.path).collect();
     paths.sort();
     assert_eq!(paths, ["prod/app.env", "staging/app.env"]);
     let out = t.run(&["scan", "staging", "--format", "json"]);
-    assert_eq!(out.findings()[0].1, "app.env", "one folder: relative to it");
+    assert_eq!(
+        out.findings()[0].path,
+        "app.env",
+        "one folder: relative to it"
+    );
 }

@@ -29,10 +29,6 @@ fn range_scan(repo: &GitRepo) -> Output {
     repo.run(&["scan", "--range", "main..pr", "--format", "json"])
 }
 
-fn rules(out: &Output) -> Vec<String> {
-    out.rules()
-}
-
 #[test]
 fn a_pull_request_cannot_hide_its_secret_with_its_own_config() {
     let hiding = [
@@ -50,7 +46,7 @@ fn a_pull_request_cannot_hide_its_secret_with_its_own_config() {
         );
         let out = range_scan(&repo);
         assert_eq!(out.status, 1, "{config}: {}", out.stderr);
-        assert_eq!(rules(&out), ["scaleway.access_key"], "{config}");
+        assert_eq!(out.rules(), ["scaleway.access_key"], "{config}");
         out.assert_stderr_has(".keysweep.toml not read: the base main");
         out.assert_stderr_has("the work tree's copy differs and is not used");
     }
@@ -74,7 +70,7 @@ fn a_range_uses_the_config_of_its_base_and_says_what_it_hid() {
     let out = range_scan(&repo);
     assert_eq!(out.status, 1, "{}", out.stderr);
     assert_eq!(out.findings().len(), 1, "deploy.env is still reported");
-    assert_eq!(out.findings()[0].1, "deploy.env");
+    assert_eq!(out.findings()[0].path, "deploy.env");
     out.assert_stderr_has(".keysweep.toml read from the base main");
     out.assert_stderr_has("not reported: 1 allowed by the config");
     out.assert_stderr_has(".keysweep.toml at the base main (");
@@ -97,7 +93,7 @@ fn a_named_config_inside_the_repository_is_read_at_the_base_in_a_range() {
         "json",
     ]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(rules(&out), ["scaleway.access_key"]);
+    assert_eq!(out.rules(), ["scaleway.access_key"]);
     out.assert_stderr_has("config ci/keysweep.toml read from the range's base (the base main");
 
     // A config the base does not have is refused, not taken from the change.
@@ -252,7 +248,7 @@ fn a_tree_config_cannot_send_secrets_anywhere() {
     assert!(!t.join("../stolen.jsonl").exists());
     // The tree's custom pattern still finds what it describes: a config may widen detection.
     assert!(
-        rules(&out).contains(&"evil.any".to_string()),
+        out.rules().contains(&"evil.any".to_string()),
         "{}",
         out.stderr
     );

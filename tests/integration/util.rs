@@ -53,6 +53,31 @@ impl TestDir {
     }
 }
 
+/// One finding of a JSON report (`--format json`), as tests compare it: where, by which rule,
+/// and the secret (whole, as `--format json` reports it unless `--redact`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// `rule_id`.
+    pub rule: String,
+    pub path: String,
+    /// 1-based, of the secret's first character.
+    pub line: u64,
+    /// 1-based, in characters.
+    pub column: u64,
+    pub secret: String,
+}
+
+/// A `scaleway.access_key` finding at `path:line:column`, the rule most tests plant.
+pub fn scaleway_key(path: &str, line: u64, column: u64, secret: &str) -> Found {
+    Found {
+        rule: "scaleway.access_key".into(),
+        path: path.into(),
+        line,
+        column,
+        secret: secret.into(),
+    }
+}
+
 /// What a run printed and how it ended.
 #[derive(Debug)]
 pub struct Output {
@@ -72,26 +97,38 @@ impl Output {
         })
     }
 
-    /// `(rule_id, path, line, column)` of every finding in a JSON report.
-    pub fn findings(&self) -> Vec<(String, String, u64, u64)> {
+    /// Every finding of a JSON report, in report order.
+    pub fn findings(&self) -> Vec<Found> {
         self.json()["findings"]
             .as_array()
             .expect("findings should be an array")
             .iter()
             .map(|f| {
-                (
-                    f["rule_id"].as_str().unwrap().to_string(),
-                    f["path"].as_str().unwrap().to_string(),
-                    f["line"].as_u64().unwrap(),
-                    f["column"].as_u64().unwrap(),
-                )
+                let text = |key: &str| {
+                    f[key]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("finding without {key}: {f}"))
+                        .to_string()
+                };
+                let number = |key: &str| {
+                    f[key]
+                        .as_u64()
+                        .unwrap_or_else(|| panic!("finding without {key}: {f}"))
+                };
+                Found {
+                    rule: text("rule_id"),
+                    path: text("path"),
+                    line: number("line"),
+                    column: number("column"),
+                    secret: text("secret"),
+                }
             })
             .collect()
     }
 
     /// The `rule_id`s of every finding, in report order.
     pub fn rules(&self) -> Vec<String> {
-        self.findings().into_iter().map(|f| f.0).collect()
+        self.findings().into_iter().map(|f| f.rule).collect()
     }
 
     /// Fails, showing all of stderr, unless stderr contains `text`.

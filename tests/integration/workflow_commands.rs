@@ -1,4 +1,4 @@
-//! Scanned text in a GitHub Actions log (issue 13, item 5): a path, a commit's author or
+//! Scanned text in a GitHub Actions log: a path, a commit's author or
 //! subject, a line of context or a pattern name that looks like a workflow command must not
 //! become one, on stdout or stderr; under GitHub Actions the human report is also fenced in
 //! `::stop-commands::`.

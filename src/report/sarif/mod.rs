@@ -14,12 +14,13 @@
 //! The run says what kind of scan made it (`automationDetails.id`, see [`category`]), so that
 //! GitHub keeps the alerts of a history scan and of a pull request's range apart, and names the
 //! tool in full (`tool.driver.fullName`): the SARIF Multitool's GitHub Advanced Security for Azure
-//! DevOps rules require both (issue 14).
+//! DevOps rules require both.
 
-use super::{redact, short_id, Report};
+use super::{short_id, Report};
 use crate::finding::Finding;
 use crate::pattern::{Confidence, Pattern, Severity};
 use crate::scan::Mode;
+use crate::text::redact;
 
 pub mod azure;
 use serde_json::json;

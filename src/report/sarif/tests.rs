@@ -1,8 +1,8 @@
 //! Unit tests of the SARIF mapping.
 use super::*;
 use crate::finding::LineIndex;
-use crate::scan::Stats;
 use crate::source::{CommitInfo, Provenance, SourceKind};
+use crate::stats::Stats;
 use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 

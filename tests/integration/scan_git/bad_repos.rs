@@ -121,7 +121,7 @@ fn submodules_are_not_followed_and_said_so() {
     assert!(repo.join("sub/inner.env").is_file());
 
     let staged = repo.run(&["scan", "--staged", "--format", "json"]);
-    assert_ne!(staged.status, 2, "{}", staged.stderr);
+    assert_eq!(staged.status, 0, "{}", staged.stderr);
     assert!(
         !secrets(&findings(&staged)).contains(&inner),
         "the staged gitlink is not followed"
@@ -444,10 +444,29 @@ fn a_corrupt_pack_is_said_and_counted_and_never_crashes() {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "pack"))
         .expect("git gc wrote a pack");
+    // Damage the compressed data of a few blobs only (where `git verify-pack` says they are),
+    // so that commits and trees stay readable and the outcome does not depend on the pack layout.
+    let index = pack.with_extension("idx");
+    let listing = repo.git(&["verify-pack", "-v", index.to_str().unwrap()]);
+    let blobs: Vec<(usize, usize)> = listing
+        .lines()
+        .filter_map(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            match fields.as_slice() {
+                [_, "blob", _, in_pack, offset, ..] => {
+                    Some((offset.parse().unwrap(), in_pack.parse().unwrap()))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    assert!(blobs.len() >= 20, "{listing}");
     let mut bytes = std::fs::read(&pack).unwrap();
-    let middle = bytes.len() / 2;
-    for b in &mut bytes[middle..middle + 64] {
-        *b ^= 0x5a;
+    for &(offset, in_pack) in blobs.iter().step_by(4) {
+        let middle = offset + in_pack / 2;
+        for b in &mut bytes[middle..middle + 4.min(in_pack / 4).max(1)] {
+            *b ^= 0x5a;
+        }
     }
     let mut permissions = std::fs::metadata(&pack).unwrap().permissions();
     #[allow(clippy::permissions_set_readonly_false)]
@@ -458,29 +477,27 @@ fn a_corrupt_pack_is_said_and_counted_and_never_crashes() {
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     // Unreadable blobs do not stop a scan, but make it incomplete: exit 3, with each error said
-    // and counted; or 2 if the repository could not be walked at all.
-    assert!([2, 3].contains(&out.status), "{}", out.stderr);
+    // and counted.
+    assert_eq!(out.status, 3, "{}", out.stderr);
     let errors: Vec<&str> = out
         .stderr
         .lines()
         .filter(|l| l.starts_with("keysweep: error: "))
         .collect();
     assert!(!errors.is_empty(), "the damage is said: {}", out.stderr);
-    if out.status == 3 {
-        let found = findings(&out).len();
-        assert!(found < keys.len(), "some objects were damaged");
-        assert!(
-            out.stderr.contains(&format!("{} errors", errors.len())),
-            "the summary line counts them: {}",
-            out.stderr
-        );
-        assert_eq!(
-            out.stat("errors") as usize,
-            errors.len(),
-            "every error line is counted: {}",
-            out.stderr
-        );
-    }
+    let found = findings(&out).len();
+    assert!(found < keys.len(), "some objects were damaged");
+    assert!(
+        out.stderr.contains(&format!("{} errors", errors.len())),
+        "the summary line counts them: {}",
+        out.stderr
+    );
+    assert_eq!(
+        out.stat("errors") as usize,
+        errors.len(),
+        "every error line is counted: {}",
+        out.stderr
+    );
 }
 
 /// A clone made with `--shared` keeps no objects of its own: they come through

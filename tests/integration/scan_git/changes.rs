@@ -1,7 +1,7 @@
 //! `--range` (what a push adds) and `--staged` (what `git commit` would add).
 
 use super::*;
-use crate::util::{scw_access_key, GitRepo};
+use crate::util::{scaleway_key, scw_access_key, GitRepo};
 
 // 5. --range: what a push adds.
 
@@ -126,9 +126,9 @@ fn staged_reports_added_lines_in_the_index_only() {
     assert_eq!(out.status, 1, "{}", out.stderr);
     assert_eq!(
         out.findings(),
-        vec![
-            ("scaleway.access_key".into(), "config.env".into(), 3, 23),
-            ("scaleway.access_key".into(), "deploy/new.env".into(), 1, 16),
+        [
+            scaleway_key("config.env", 3, 23, &staged),
+            scaleway_key("deploy/new.env", 1, 16, &new_file),
         ]
     );
     let found = findings(&out);
@@ -160,10 +160,7 @@ fn staged_works_before_the_first_commit() {
     repo.git(&["add", "-A"]);
     let out = repo.run(&["scan", "--staged", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(
-        out.findings(),
-        vec![("scaleway.access_key".into(), ".env".into(), 2, 16)]
-    );
+    assert_eq!(out.findings(), [scaleway_key(".env", 2, 16, &key)]);
     assert!(findings(&out)[0]["commit"].is_null());
 }
 
@@ -172,23 +169,13 @@ fn staged_paths_are_relative_to_the_repository_root_from_a_subfolder() {
     let repo = GitRepo::new();
     repo.write("README.md", "# app\n");
     repo.commit("Initial");
-    repo.write(
-        "top.env",
-        format!("SCW_ACCESS_KEY={}\n", scw_access_key(381)),
-    );
-    repo.write(
-        "app/deep/inner.env",
-        format!("SCW_ACCESS_KEY={}\n", scw_access_key(382)),
-    );
+    let (top, inner) = (scw_access_key(381), scw_access_key(382));
+    repo.write("top.env", format!("SCW_ACCESS_KEY={top}\n"));
+    repo.write("app/deep/inner.env", format!("SCW_ACCESS_KEY={inner}\n"));
     repo.git(&["add", "-A"]);
-    let expected: Vec<(String, String, u64, u64)> = vec![
-        (
-            "scaleway.access_key".into(),
-            "app/deep/inner.env".into(),
-            1,
-            16,
-        ),
-        ("scaleway.access_key".into(), "top.env".into(), 1, 16),
+    let expected = [
+        scaleway_key("app/deep/inner.env", 1, 16, &inner),
+        scaleway_key("top.env", 1, 16, &top),
     ];
     let out = repo.run_in("app/deep", &["scan", "--staged", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);

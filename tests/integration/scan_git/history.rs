@@ -1,7 +1,7 @@
 //! History: what the work tree no longer shows, each blob once, every ref, one secret in several blobs.
 
 use super::*;
-use crate::util::{scw_access_key, uuid_v4, GitRepo};
+use crate::util::{scaleway_key, scw_access_key, uuid_v4, GitRepo};
 
 // 1. History finds what the work tree no longer shows.
 
@@ -31,10 +31,7 @@ fn history_finds_a_secret_deleted_by_a_later_commit_with_its_commit() {
 
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(
-        out.findings(),
-        vec![("scaleway.access_key".into(), "config.env".into(), 3, 16)]
-    );
+    assert_eq!(out.findings(), [scaleway_key("config.env", 3, 16, &key)]);
     let f = the_finding(&findings(&out), &key);
     assert_commit(&f, &repo, &added);
     assert_eq!(

@@ -1,4 +1,4 @@
-//! Git sources (issue 3): `--history` (every blob every ref reaches, each scanned once, credited to
+//! Git sources: `--history` (every blob every ref reaches, each scanned once, credited to
 //! the commit that introduced it), `--range A..B` (what a push adds), `--staged` (what `git commit`
 //! would add), and the repositories that go wrong: not a repository, empty, shallow, submodules,
 //! LFS pointers, big blobs, missing objects, detached HEAD, non-UTF-8 names and messages.

@@ -1,4 +1,4 @@
-//! GitHub Actions workflow commands in a CI log (issue 13, item 5): scanned text that keysweep
+//! GitHub Actions workflow commands in a CI log: scanned text that keysweep
 //! prints must not become one.
 //!
 //! How the runner reads each line of a step's stdout and stderr (actions/runner,
@@ -10,7 +10,7 @@
 //!   collate as nothing (soft hyphen, zero-width space, variation selectors…), so `#\u{ad}#[`
 //!   may count as `##[`.
 //!
-//! [`defuse`] breaks both forms in untrusted text with the escape [`super::human::sanitize`]
+//! [`defuse`] breaks both forms in untrusted text with the escape [`super::sanitize`]
 //! already uses for control characters, so the text stays readable: a leading `::` becomes
 //! `\u{3a}:` and `##[` becomes `##\u{5b}`. [`fenced`] also wraps the human report on stdout in
 //! `::stop-commands::TOKEN` … `::TOKEN::` under GitHub Actions, with a fresh random token, so that
