@@ -33,8 +33,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("config", &["config"]),
     // Keyword prefilter, regexes, boundaries, entropy.
     ("engine", &["engine"]),
-    // Every pattern's examples run through the engine: above the engine it checks.
-    ("pattern self-test", &["pattern::selftest"]),
+    // Every pattern's examples run through the engine, and the one entry point that builds an
+    // engine from built-ins, pattern files and the config (checking the examples): above the
+    // engine they check.
+    ("engine assembly", &["pattern::selftest", "engine::build"]),
     // Where blobs come from: folders, git history, staged changes, standard input.
     ("source", &["source"]),
     // Blobs through the engine into findings: decoding, pairing, locating, sorting.
@@ -43,8 +45,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("filters", &["filter"]),
     // Sinks: reports and the files they are written to, verification and revocation.
     ("sinks", &["report", "output", "revoke"]),
-    // The application: config discovery, git hooks, exit statuses, the fuzz entry points.
-    ("app", &["discover", "hook", "exit", "fuzz"]),
+    // The application: the typed request run top to bottom, config discovery, git hooks, exit
+    // statuses, the fuzz entry points.
+    ("app", &["app", "discover", "hook", "exit", "fuzz"]),
     // Arguments and what is generated from them (man page, completions).
     ("cli", &["cli", "manual"]),
 ];
