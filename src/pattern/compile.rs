@@ -129,7 +129,7 @@ fn parse_checked(re: &str) -> Result<(), String> {
         .build()
         .parse(re)
         .map(|_| ())
-        .map_err(|e| format!("bad regex {re:?}: {}", one_line(&e.to_string())))
+        .map_err(|e| format!("bad regex {re:?}: {}", last_error_line(&e.to_string())))
 }
 
 fn build_confirm(combined: &str) -> Result<Confirm, String> {
@@ -326,7 +326,12 @@ fn parse(field: &str, re: &str) -> Result<Hir, String> {
         .utf8(false)
         .build()
         .parse(re)
-        .map_err(|e| format!("field `{field}`: bad regex: {}", one_line(&e.to_string())))
+        .map_err(|e| {
+            format!(
+                "field `{field}`: bad regex: {}",
+                last_error_line(&e.to_string())
+            )
+        })
 }
 
 fn compile_one(field: &str, re: &str) -> Result<regex::bytes::Regex, String> {
@@ -338,7 +343,7 @@ fn compile_one(field: &str, re: &str) -> Result<regex::bytes::Regex, String> {
         .map_err(|e| {
             format!(
                 "field `{field}`: bad regex {re:?}: {}",
-                one_line(&e.to_string())
+                last_error_line(&e.to_string())
             )
         })
 }
@@ -379,7 +384,7 @@ fn check_verbose_class_space(field: &str, re: &str) -> Result<(), String> {
 }
 
 /// regex error messages span several lines with a caret diagram; keep the last, telling line.
-fn one_line(msg: &str) -> String {
+fn last_error_line(msg: &str) -> String {
     msg.lines()
         .rev()
         .find(|l| !l.trim().is_empty())

@@ -60,7 +60,7 @@ pub fn seal_lines(text: &[u8], key: Key) -> Vec<u8> {
 
 /// One found secret as a webhook receives it (ARCHITECTURE.md §7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Item {
+pub struct WebhookItem {
     pub token: String,
     /// The rule id.
     #[serde(rename = "type")]
@@ -89,7 +89,7 @@ pub enum Entry {
         delivery: String,
         webhook: String,
         time: u64,
-        items: Vec<Item>,
+        items: Vec<WebhookItem>,
     },
     Delivered {
         delivery: String,
@@ -125,7 +125,7 @@ pub enum Entry {
 
 /// Where a batch or a provider revocation stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum DeliveryState {
     Pending,
     Delivered(Vec<Label>),
     Failed(String),
@@ -135,8 +135,8 @@ pub enum Outcome {
 pub struct Batch {
     pub delivery: String,
     pub webhook: String,
-    pub items: Vec<Item>,
-    pub outcome: Outcome,
+    pub items: Vec<WebhookItem>,
+    pub outcome: DeliveryState,
 }
 
 #[derive(Debug, Clone)]
@@ -144,7 +144,7 @@ pub struct Revocation {
     pub rule_id: String,
     pub secret: String,
     pub pair: Option<String>,
-    pub outcome: Outcome,
+    pub outcome: DeliveryState,
 }
 
 pub struct Journal {
@@ -361,7 +361,7 @@ impl Journal {
                         delivery,
                         webhook,
                         items,
-                        outcome: Outcome::Pending,
+                        outcome: DeliveryState::Pending,
                     },
                 );
             }
@@ -369,14 +369,14 @@ impl Journal {
                 delivery, labels, ..
             } => {
                 if let Some(b) = self.batches.get_mut(&delivery) {
-                    b.outcome = Outcome::Delivered(labels);
+                    b.outcome = DeliveryState::Delivered(labels);
                 }
             }
             Entry::Failed {
                 delivery, detail, ..
             } => {
                 if let Some(b) = self.batches.get_mut(&delivery) {
-                    b.outcome = Outcome::Failed(detail);
+                    b.outcome = DeliveryState::Failed(detail);
                 }
             }
             Entry::Revoking {
@@ -392,7 +392,7 @@ impl Journal {
                         rule_id,
                         secret,
                         pair,
-                        outcome: Outcome::Pending,
+                        outcome: DeliveryState::Pending,
                     },
                 );
             }
@@ -402,7 +402,7 @@ impl Journal {
                 ..
             } => {
                 if let Some(r) = self.revocations.get_mut(&fingerprint) {
-                    r.outcome = Outcome::Delivered(vec![Label {
+                    r.outcome = DeliveryState::Delivered(vec![Label {
                         fingerprint: fingerprint.clone(),
                         label: Some(detail),
                         revoked: Some(true),
@@ -415,7 +415,7 @@ impl Journal {
                 ..
             } => {
                 if let Some(r) = self.revocations.get_mut(&fingerprint) {
-                    r.outcome = Outcome::Failed(detail);
+                    r.outcome = DeliveryState::Failed(detail);
                 }
             }
         }
@@ -429,7 +429,7 @@ impl Journal {
     /// Fingerprints `webhook` has received or has pending: never put in a new batch for it.
     pub fn taken_by(&self, webhook: &str) -> HashSet<&str> {
         self.batches()
-            .filter(|b| b.webhook == webhook && !matches!(b.outcome, Outcome::Failed(_)))
+            .filter(|b| b.webhook == webhook && !matches!(b.outcome, DeliveryState::Failed(_)))
             .flat_map(|b| b.items.iter().map(|i| i.fingerprint.as_str()))
             .collect()
     }
@@ -443,7 +443,7 @@ impl Journal {
         let mut pending: Vec<(String, Revocation)> = self
             .revocations
             .iter()
-            .filter(|(_, r)| r.outcome == Outcome::Pending)
+            .filter(|(_, r)| r.outcome == DeliveryState::Pending)
             .map(|(f, r)| (f.clone(), r.clone()))
             .collect();
         pending.sort_by(|a, b| a.0.cmp(&b.0));
@@ -460,8 +460,8 @@ mod tests {
         Key::from_bytes([7; 32])
     }
 
-    fn item(n: u32) -> Item {
-        Item {
+    fn item(n: u32) -> WebhookItem {
+        WebhookItem {
             token: format!("tok{n}"),
             rule_id: "acme.key".into(),
             url: "a.env#L1".into(),
@@ -504,15 +504,15 @@ mod tests {
             .write_all(b"{\"event\":\"deliv")
             .unwrap();
         let j = Journal::open(&path, key()).unwrap();
-        let states: Vec<(&str, &Outcome)> = j
+        let states: Vec<(&str, &DeliveryState)> = j
             .batches()
             .map(|b| (b.delivery.as_str(), &b.outcome))
             .collect();
         assert_eq!(
             states,
             [
-                ("d1", &Outcome::Delivered(vec![])),
-                ("d2", &Outcome::Pending)
+                ("d1", &DeliveryState::Delivered(vec![])),
+                ("d2", &DeliveryState::Pending)
             ]
         );
         assert_eq!(j.taken_by("w"), HashSet::from(["fp1", "fp2"]));

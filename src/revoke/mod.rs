@@ -409,7 +409,7 @@ fn status_of(
     dry_run: bool,
     stopped: Option<Stop>,
 ) -> Status {
-    use journal::Outcome;
+    use journal::DeliveryState;
     let journal = lookup.journal;
     let mut parts: Vec<(&'static str, String)> = Vec::new();
     for hook in settings.webhooks.iter().filter(|h| h.wants(&f.rule_id)) {
@@ -423,7 +423,7 @@ fn status_of(
                 Some(stop) => ("pending", format!("not sent to {url}: {stop}")),
                 None => ("pending", format!("not sent to {url}")),
             },
-            Some((Outcome::Delivered(labels), delivery)) => {
+            Some((DeliveryState::Delivered(labels), delivery)) => {
                 let revoked = labels
                     .iter()
                     .any(|l| l.fingerprint == f.fingerprint && l.revoked == Some(true));
@@ -433,11 +433,11 @@ fn status_of(
                     ("sent", format!("delivered to {url} (delivery {delivery})"))
                 }
             }
-            Some((Outcome::Pending, delivery)) => (
+            Some((DeliveryState::Pending, delivery)) => (
                 "pending",
                 format!("pending for {url} (delivery {delivery})"),
             ),
-            Some((Outcome::Failed(why), delivery)) => {
+            Some((DeliveryState::Failed(why), delivery)) => {
                 ("failed", format!("{why} (delivery {delivery})"))
             }
         };
@@ -448,7 +448,7 @@ fn status_of(
             journal.revocation(&f.fingerprint).map(|r| &r.outcome),
             stopped,
         ) {
-            (Some(Outcome::Delivered(labels)), _) => (
+            (Some(DeliveryState::Delivered(labels)), _) => (
                 "revoked",
                 format!(
                     "revoked at the provider ({})",
@@ -458,8 +458,10 @@ fn status_of(
                         .unwrap_or_default()
                 ),
             ),
-            (Some(Outcome::Pending), _) => ("pending", "provider revocation pending".to_string()),
-            (Some(Outcome::Failed(why)), _) => {
+            (Some(DeliveryState::Pending), _) => {
+                ("pending", "provider revocation pending".to_string())
+            }
+            (Some(DeliveryState::Failed(why)), _) => {
                 ("failed", format!("provider revocation failed: {why}"))
             }
             (None, _) if dry_run => ("pending", "dry run: provider not called".to_string()),
@@ -477,11 +479,13 @@ fn status_of(
         if lookup.revocable.contains(pair.rule_id.as_str()) {
             let with = format!("with its pair ({})", pair.rule_id);
             let part = match journal.revocation(&pair.fingerprint).map(|r| &r.outcome) {
-                Some(Outcome::Delivered(_)) => ("revoked", format!("revoked {with}")),
-                Some(Outcome::Failed(why)) => {
+                Some(DeliveryState::Delivered(_)) => ("revoked", format!("revoked {with}")),
+                Some(DeliveryState::Failed(why)) => {
                     ("failed", format!("its pair's revocation failed: {why}"))
                 }
-                Some(Outcome::Pending) => ("pending", format!("to be revoked {with}: pending")),
+                Some(DeliveryState::Pending) => {
+                    ("pending", format!("to be revoked {with}: pending"))
+                }
                 None if dry_run => ("pending", format!("dry run: would be revoked {with}")),
                 None => ("pending", format!("to be revoked {with}")),
             };

@@ -3,7 +3,7 @@
 //! batches: announced before the call, settled after the answer, re-tried while pending.
 
 use super::http::{check_url, shown, Client, Failure, Stop};
-use super::journal::{now, Entry, Journal, Outcome};
+use super::journal::{now, DeliveryState, Entry, Journal};
 use super::{Settings, Tally};
 use crate::finding::{Finding, Status};
 use crate::pattern::{Pattern, ProviderCall};
@@ -71,8 +71,9 @@ fn build(
     })
 }
 
-/// What a provider's answer means for the call.
-enum Answer {
+/// What a provider's answer means for the call: an [`super::http::Answer`] judged by the
+/// pattern's `success` and `invalid` statuses.
+enum CallResult {
     Success(u16),
     Invalid(u16),
     /// Any other final status.
@@ -83,13 +84,13 @@ enum Answer {
     Stopped(Stop),
 }
 
-fn call(client: &Client, req: &Request, spec: &ProviderCall) -> Answer {
+fn call(client: &Client, req: &Request, spec: &ProviderCall) -> CallResult {
     match client.send(&req.method, &req.url, None, &|| req.headers.clone()) {
-        Ok(a) if spec.success.contains(&a.status) => Answer::Success(a.status),
-        Ok(a) if spec.invalid.contains(&a.status) => Answer::Invalid(a.status),
-        Ok(a) => Answer::Other(format!("unexpected HTTP {}", a.status)),
-        Err(Failure::Stopped(stop)) => Answer::Stopped(stop),
-        Err(gave_up) => Answer::GaveUp(gave_up.to_string()),
+        Ok(a) if spec.success.contains(&a.status) => CallResult::Success(a.status),
+        Ok(a) if spec.invalid.contains(&a.status) => CallResult::Invalid(a.status),
+        Ok(a) => CallResult::Other(format!("unexpected HTTP {}", a.status)),
+        Err(Failure::Stopped(stop)) => CallResult::Stopped(stop),
+        Err(gave_up) => CallResult::GaveUp(gave_up.to_string()),
     }
 }
 
@@ -157,10 +158,10 @@ fn ask(
     let (status, detail) = match build(pattern, spec, settings, secret, pair) {
         Err(why) => ("unknown", why),
         Ok(req) => match call(client, &req, spec) {
-            Answer::Success(s) => ("live", format!("HTTP {s}")),
-            Answer::Invalid(s) => ("invalid", format!("HTTP {s}")),
-            Answer::Other(why) | Answer::GaveUp(why) => ("unknown", why),
-            Answer::Stopped(stop) => return Err(stop),
+            CallResult::Success(s) => ("live", format!("HTTP {s}")),
+            CallResult::Invalid(s) => ("invalid", format!("HTTP {s}")),
+            CallResult::Other(why) | CallResult::GaveUp(why) => ("unknown", why),
+            CallResult::Stopped(stop) => return Err(stop),
         },
     };
     Ok(Status { status, detail })
@@ -176,7 +177,7 @@ fn revoke_one(
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
     let (entry, outcome_count) = match call(client, req, spec) {
-        Answer::Success(s) => (
+        CallResult::Success(s) => (
             Some(Entry::Revoked {
                 fingerprint: fingerprint.into(),
                 time: now(),
@@ -184,7 +185,7 @@ fn revoke_one(
             }),
             &mut tally.revoked,
         ),
-        Answer::Invalid(s) => (
+        CallResult::Invalid(s) => (
             Some(Entry::RevokeFailed {
                 fingerprint: fingerprint.into(),
                 time: now(),
@@ -194,7 +195,7 @@ fn revoke_one(
             }),
             &mut tally.revoke_failed,
         ),
-        Answer::GaveUp(why) => {
+        CallResult::GaveUp(why) => {
             eprintln!(
                 "keysweep: warning: revocation at {} still pending: {why}",
                 shown(&req.url)
@@ -202,8 +203,8 @@ fn revoke_one(
             (None, &mut tally.revoke_pending)
         }
         // Said once for the whole run by the caller.
-        Answer::Stopped(_) => (None, &mut tally.revoke_pending),
-        Answer::Other(why) => (
+        CallResult::Stopped(_) => (None, &mut tally.revoke_pending),
+        CallResult::Other(why) => (
             Some(Entry::RevokeFailed {
                 fingerprint: fingerprint.into(),
                 time: now(),
@@ -291,10 +292,12 @@ pub fn revoke(
         else {
             continue;
         };
-        if journal
-            .revocation(&f.fingerprint)
-            .is_some_and(|r| matches!(r.outcome, Outcome::Delivered(_) | Outcome::Pending))
-        {
+        if journal.revocation(&f.fingerprint).is_some_and(|r| {
+            matches!(
+                r.outcome,
+                DeliveryState::Delivered(_) | DeliveryState::Pending
+            )
+        }) {
             continue; // revoked already, or just re-tried by `resume`
         }
         let pair = f.pair.as_ref().map(|p| p.secret.as_str());

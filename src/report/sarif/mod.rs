@@ -395,7 +395,7 @@ fn rule(finding: &Finding, pattern: Option<&Pattern>) -> sarif::ReportingDescrip
     );
     let description = pattern
         .and_then(|p| p.spec.description.as_deref())
-        .map(one_line)
+        .map(collapse_whitespace)
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| format!("{name}."));
     let reference = pattern.and_then(|p| p.spec.references.first());
@@ -661,7 +661,7 @@ fn percent_encode_path(path: &str) -> String {
 }
 
 /// Whitespace runs (the line breaks of a TOML multi-line string) as single spaces.
-fn one_line(text: &str) -> String {
+fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
