@@ -18,7 +18,7 @@
 //! reorder the line or start a GitHub Actions workflow command (see [`super::workflow`]).
 
 use super::{redact, short_id, workflow, Style};
-use crate::finding::Finding;
+use crate::finding::{Finding, Status};
 use crate::pattern::Severity;
 use crate::source::SourceKind;
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -193,16 +193,16 @@ fn write_group(
             paint.on(DIM, &short(&f.fingerprint))
         )?;
         for (what, status) in [
-            ("verification", &f.verification),
-            ("revocation", &f.revocation),
+            ("verification", f.verification.as_ref().map(Status::parts)),
+            ("revocation", f.revocation.as_ref().map(Status::parts)),
         ] {
-            if let Some(status) = status {
+            if let Some((status, detail)) = status {
                 writeln!(
                     out,
                     "{GUTTER_INDENT}{} {what}: {} ({})",
                     paint.on(GUTTER, "="),
-                    paint.on(BOLD, status.status),
-                    sanitize(&status.detail)
+                    paint.on(BOLD, status),
+                    sanitize(detail)
                 )?;
             }
         }

@@ -5,7 +5,7 @@
 use super::http::{check_url, shown, Client, Failure, Stop};
 use super::journal::{now, DeliveryState, Entry, Journal};
 use super::{Settings, Tally};
-use crate::finding::{Finding, Status};
+use crate::finding::{Finding, Status, Verification};
 use crate::pattern::{Pattern, ProviderCall};
 use crate::report::{human::sanitize, redact};
 use std::collections::HashMap;
@@ -109,13 +109,13 @@ pub fn verify(
 ) -> usize {
     let mut stopped = 0;
     let by_id = patterns_by_id(patterns);
-    let mut cache: HashMap<(String, Option<String>), Status> = HashMap::new();
+    let mut cache: HashMap<(String, Option<String>), Status<Verification>> = HashMap::new();
     for f in findings.iter_mut() {
         let pattern = by_id.get(f.rule_id.as_str());
         let Some((pattern, spec)) = pattern.and_then(|p| p.spec.verify.as_ref().map(|c| (*p, c)))
         else {
             f.verification = Some(Status {
-                status: "unknown",
+                status: Verification::Unknown,
                 detail: "keysweep cannot verify this kind of secret".into(),
             });
             continue;
@@ -132,7 +132,7 @@ pub fn verify(
                 Err(stop) => {
                     stopped += 1;
                     Status {
-                        status: "unknown",
+                        status: Verification::Unknown,
                         detail: format!("not verified: {stop}"),
                     }
                 }
@@ -151,16 +151,16 @@ fn ask(
     settings: &Settings,
     secret: &str,
     pair: Option<&str>,
-) -> Result<Status, Stop> {
+) -> Result<Status<Verification>, Stop> {
     if let Some(stop) = client.stopped() {
         return Err(stop);
     }
     let (status, detail) = match build(pattern, spec, settings, secret, pair) {
-        Err(why) => ("unknown", why),
+        Err(why) => (Verification::Unknown, why),
         Ok(req) => match call(client, &req, spec) {
-            CallResult::Success(s) => ("live", format!("HTTP {s}")),
-            CallResult::Invalid(s) => ("invalid", format!("HTTP {s}")),
-            CallResult::Other(why) | CallResult::GaveUp(why) => ("unknown", why),
+            CallResult::Success(s) => (Verification::Live, format!("HTTP {s}")),
+            CallResult::Invalid(s) => (Verification::Invalid, format!("HTTP {s}")),
+            CallResult::Other(why) | CallResult::GaveUp(why) => (Verification::Unknown, why),
             CallResult::Stopped(stop) => return Err(stop),
         },
     };

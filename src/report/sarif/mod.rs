@@ -17,7 +17,7 @@
 //! DevOps rules require both (issue 14).
 
 use super::{redact, short_id, Report};
-use crate::finding::Finding;
+use crate::finding::{Finding, Status};
 use crate::pattern::{Confidence, Pattern, Severity};
 use crate::scan::Mode;
 
@@ -568,13 +568,16 @@ fn result(finding: &Finding, rule_index: usize, occurrence: usize) -> sarif::Res
         properties.insert("blobId".to_string(), json!(blob));
     }
     for (name, status) in [
-        ("verification", &finding.verification),
-        ("revocation", &finding.revocation),
+        (
+            "verification",
+            finding.verification.as_ref().map(Status::parts),
+        ),
+        ("revocation", finding.revocation.as_ref().map(Status::parts)),
     ] {
-        if let Some(status) = status {
+        if let Some((status, detail)) = status {
             properties.insert(
                 name.to_string(),
-                json!({"status": status.status, "detail": status.detail}),
+                json!({"status": status, "detail": detail}),
             );
         }
     }
