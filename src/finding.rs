@@ -1,6 +1,6 @@
 //! Findings: a matched secret with its rule, its place (line and column) and its fingerprint.
 
-use crate::pattern::{Pattern, Severity};
+use crate::pattern::{Encoding, Pattern, Severity};
 use crate::source::{CommitInfo, Provenance, SourceKind};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -37,10 +37,10 @@ pub struct Finding {
     pub end_column: usize,
     pub commit: Option<Arc<CommitInfo>>,
     pub blob_id: Option<String>,
-    /// `"base64"` when the secret was found by decoding the text at this location; absent
-    /// otherwise.
+    /// How the text at this location was decoded to find the secret (`"base64"`, `"percent"`);
+    /// absent when the secret is written as is.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decoded: Option<&'static str>,
+    pub decoded: Option<Encoding>,
     /// The other half of a pair found in the same blob (a secret key's access key id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pair: Option<PairRef>,
@@ -185,7 +185,7 @@ impl Finding {
     pub fn decoded(
         pattern: &Pattern,
         bytes: &[u8],
-        encoding: &'static str,
+        encoding: Encoding,
         hay: &[u8],
         encoded: std::ops::Range<usize>,
         lines: &LineIndex,

@@ -366,18 +366,35 @@ pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
             let finding = match pattern.spec.encoding {
                 Some(Encoding::Percent) => match percent_decoded(&hay[m.secret.clone()]) {
                     Some(bytes) => Finding::decoded(
-                        pattern, &bytes, "percent", hay, m.secret, &lines, path, provenance,
+                        pattern,
+                        &bytes,
+                        Encoding::Percent,
+                        hay,
+                        m.secret,
+                        &lines,
+                        path,
+                        provenance,
                     ),
                     None => Finding::new(pattern, hay, m.secret, &lines, path, provenance),
                 },
-                None => Finding::new(pattern, hay, m.secret, &lines, path, provenance),
+                // Base64 is never a pattern's `encoding`: `decode` finds those values.
+                None | Some(Encoding::Base64) => {
+                    Finding::new(pattern, hay, m.secret, &lines, path, provenance)
+                }
             };
             (m.pattern, finding)
         })
         .chain(decoded.into_iter().map(|d| {
             let pattern = &patterns[d.pattern];
             let finding = Finding::decoded(
-                pattern, &d.secret, "base64", hay, d.encoded, &lines, path, provenance,
+                pattern,
+                &d.secret,
+                Encoding::Base64,
+                hay,
+                d.encoded,
+                &lines,
+                path,
+                provenance,
             );
             (d.pattern, finding)
         }))

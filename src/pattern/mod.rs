@@ -193,6 +193,20 @@ mod tests {
     }
 
     #[test]
+    fn a_pattern_cannot_claim_the_base64_decoding_keysweep_does_itself() {
+        let text = "[[patterns]]\nid = 'a.b'\nname = 'A'\nseverity = 'low'\n\
+                    secret = 'abc[0-9]{4}'\nencoding = 'base64'\n";
+        let err = match parse_file("x.toml", text) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("encoding = 'base64' should be rejected"),
+        };
+        assert!(
+            err.contains("unknown variant `base64`, expected `percent`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn duplicate_ids_name_both_files() {
         let one =
             "[[patterns]]\nid = 'a.b'\nname = 'A'\nseverity = 'low'\nsecret = 'abc[0-9]{4}'\n";
