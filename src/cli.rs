@@ -421,7 +421,7 @@ fn load_engine_with(extra: &[PathBuf], config: &Config, generic: bool) -> anyhow
     let ids: Vec<&str> = patterns.iter().map(|p| p.id.as_str()).collect();
     config.check_rules(&ids, &warn)?;
     if !generic {
-        patterns.retain(|p| !(p.builtin && p.provider == GENERIC_PROVIDER));
+        patterns.retain(|p| !(p.is_builtin() && p.provider == GENERIC_PROVIDER));
     }
     let engine = Engine::new(patterns).map_err(anyhow::Error::msg)?;
     if let Some(failure) = selftest::run(&engine, selftest::Which::NotBuiltin, false)
@@ -992,8 +992,8 @@ fn list_patterns(patterns: &[Pattern], format: ListFormat) -> anyhow::Result<()>
                         "id": p.id, "name": p.name, "provider": p.provider,
                         "severity": p.severity, "confidence": p.confidence,
                         "keywords": p.keywords, "window": p.window(), "source": p.source,
-                        "pair": p.spec.pair, "verify": p.spec.verify.is_some(),
-                        "revoke": p.spec.revoke.is_some(),
+                        "pair": p.pair(), "verify": p.verify_call().is_some(),
+                        "revoke": p.revoke_call().is_some(),
                     })
                 })
                 .collect();
@@ -1017,8 +1017,8 @@ fn list_patterns(patterns: &[Pattern], format: ListFormat) -> anyhow::Result<()>
                     p.provider,
                     p.severity.as_str(),
                     p.confidence.as_str(),
-                    yes_no(p.spec.verify.is_some()),
-                    yes_no(p.spec.revoke.is_some()),
+                    yes_no(p.verify_call().is_some()),
+                    yes_no(p.revoke_call().is_some()),
                     p.name
                 )?;
             }
@@ -1043,7 +1043,7 @@ fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<Exit> {
     let examples: usize = engine
         .patterns()
         .iter()
-        .map(|p| p.spec.examples.len() + p.spec.negative_examples.len())
+        .map(|p| p.examples().len() + p.negative_examples().len())
         .sum();
     println!(
         "{}, {}: {} passed, {} failed",

@@ -53,7 +53,7 @@ pub enum Which {
 pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<ExampleFailure> {
     let mut failures = Vec::new();
     for (index, pattern) in engine.patterns().iter().enumerate() {
-        if which == Which::NotBuiltin && pattern.builtin {
+        if which == Which::NotBuiltin && pattern.is_builtin() {
             continue;
         }
         let fail = |problem| ExampleFailure {
@@ -67,18 +67,18 @@ pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<Example
                 .iter()
                 .any(|m| m.pattern == index)
         };
-        if require_examples && pattern.spec.examples.is_empty() {
+        if require_examples && pattern.examples().is_empty() {
             failures.push(fail(Problem::NoExamples));
         }
-        if require_examples && pattern.spec.negative_examples.is_empty() {
+        if require_examples && pattern.negative_examples().is_empty() {
             failures.push(fail(Problem::NoNegativeExamples));
         }
-        for (n, text) in pattern.spec.examples.iter().enumerate() {
+        for (n, text) in pattern.examples().iter().enumerate() {
             if !finds(text) {
                 failures.push(fail(Problem::Missed(n + 1)));
             }
         }
-        for (n, text) in pattern.spec.negative_examples.iter().enumerate() {
+        for (n, text) in pattern.negative_examples().iter().enumerate() {
             if finds(text) {
                 failures.push(fail(Problem::FalseAlarm(n + 1)));
             }
@@ -109,13 +109,9 @@ mod tests {
     #[test]
     fn every_builtin_pattern_has_two_examples_of_each_kind() {
         for p in builtin_engine().patterns() {
+            assert!(p.examples().len() >= 2, "{}: fewer than 2 examples", p.id);
             assert!(
-                p.spec.examples.len() >= 2,
-                "{}: fewer than 2 examples",
-                p.id
-            );
-            assert!(
-                p.spec.negative_examples.len() >= 2,
+                p.negative_examples().len() >= 2,
                 "{}: fewer than 2 negative examples",
                 p.id
             );
@@ -153,7 +149,7 @@ mod tests {
                 "{}: keyword shorter than 3",
                 p.id
             );
-            for example in &p.spec.examples {
+            for example in p.examples() {
                 let lower = example.to_ascii_lowercase();
                 assert!(
                     p.keywords.iter().any(|k| lower.contains(k.as_str())),

@@ -384,7 +384,7 @@ impl<'a> Lookup<'a> {
         }
         let revocable = patterns
             .iter()
-            .filter(|p| p.spec.revoke.is_some())
+            .filter(|p| p.revoke_call().is_some())
             .map(|p| p.id.as_str())
             .collect();
         Lookup {

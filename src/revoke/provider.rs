@@ -50,7 +50,7 @@ fn build(
     if uses_pair && pair.is_none() {
         return Err(format!(
             "needs its pair ({}) found in the same file",
-            pattern.spec.pair.as_deref().unwrap_or("?")
+            pattern.pair().unwrap_or("?")
         ));
     }
     let base = settings
@@ -112,8 +112,7 @@ pub fn verify(
     let mut cache: HashMap<(String, Option<String>), Status<Verification>> = HashMap::new();
     for f in findings.iter_mut() {
         let pattern = by_id.get(f.rule_id.as_str());
-        let Some((pattern, spec)) = pattern.and_then(|p| p.spec.verify.as_ref().map(|c| (*p, c)))
-        else {
+        let Some((pattern, spec)) = pattern.and_then(|p| p.verify_call().map(|c| (*p, c))) else {
             f.verification = Some(Status {
                 status: Verification::Unknown,
                 detail: "keysweep cannot verify this kind of secret".into(),
@@ -249,7 +248,7 @@ pub fn resume(
         }
         let Some((pattern, spec)) = by_id
             .get(r.rule_id.as_str())
-            .and_then(|p| p.spec.revoke.as_ref().map(|c| (*p, c)))
+            .and_then(|p| p.revoke_call().map(|c| (*p, c)))
         else {
             eprintln!(
                 "keysweep: warning: a revocation of a {} secret is pending, but no loaded pattern can revoke it",
@@ -288,7 +287,7 @@ pub fn revoke(
     for f in findings {
         let Some((pattern, spec)) = by_id
             .get(f.rule_id.as_str())
-            .and_then(|p| p.spec.revoke.as_ref().map(|c| (*p, c)))
+            .and_then(|p| p.revoke_call().map(|c| (*p, c)))
         else {
             continue;
         };

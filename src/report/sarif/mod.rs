@@ -394,11 +394,11 @@ fn rule(finding: &Finding, pattern: Option<&Pattern>) -> sarif::ReportingDescrip
         |p| p.provider.clone(),
     );
     let description = pattern
-        .and_then(|p| p.spec.description.as_deref())
+        .and_then(|p| p.description())
         .map(collapse_whitespace)
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| format!("{name}."));
-    let reference = pattern.and_then(|p| p.spec.references.first());
+    let reference = pattern.and_then(|p| p.references().first());
 
     let mut properties = BTreeMap::new();
     if let Some(p) = pattern {
