@@ -123,7 +123,7 @@ pub enum Entry {
     },
 }
 
-/// Where a batch or a provider revocation stands.
+/// Where a webhook batch stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryState {
     Pending,
@@ -139,12 +139,24 @@ pub struct Batch {
     pub outcome: DeliveryState,
 }
 
+/// A revocation keysweep makes at a secret's provider (`revoking`, then `revoked` or
+/// `revoke_failed` in the file).
 #[derive(Debug, Clone)]
-pub struct Revocation {
+pub struct ProviderRevocation {
     pub rule_id: String,
     pub secret: String,
     pub pair: Option<String>,
-    pub outcome: DeliveryState,
+    pub state: ProviderState,
+}
+
+/// Where a provider revocation stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderState {
+    /// Announced, not answered (yet).
+    Pending,
+    /// The provider deleted the secret; the detail says how it answered.
+    Revoked(String),
+    Failed(String),
 }
 
 pub struct Journal {
@@ -158,7 +170,7 @@ pub struct Journal {
     batches: BTreeMap<String, Batch>,
     /// Delivery ids in the order their batches were first written.
     order: Vec<String>,
-    revocations: HashMap<String, Revocation>,
+    revocations: HashMap<String, ProviderRevocation>,
 }
 
 /// Seconds since the Unix epoch, for entries.
@@ -388,11 +400,11 @@ impl Journal {
             } => {
                 self.revocations.insert(
                     fingerprint,
-                    Revocation {
+                    ProviderRevocation {
                         rule_id,
                         secret,
                         pair,
-                        outcome: DeliveryState::Pending,
+                        state: ProviderState::Pending,
                     },
                 );
             }
@@ -402,11 +414,7 @@ impl Journal {
                 ..
             } => {
                 if let Some(r) = self.revocations.get_mut(&fingerprint) {
-                    r.outcome = DeliveryState::Delivered(vec![Label {
-                        fingerprint: fingerprint.clone(),
-                        label: Some(detail),
-                        revoked: Some(true),
-                    }]);
+                    r.state = ProviderState::Revoked(detail);
                 }
             }
             Entry::RevokeFailed {
@@ -415,7 +423,7 @@ impl Journal {
                 ..
             } => {
                 if let Some(r) = self.revocations.get_mut(&fingerprint) {
-                    r.outcome = DeliveryState::Failed(detail);
+                    r.state = ProviderState::Failed(detail);
                 }
             }
         }
@@ -434,16 +442,16 @@ impl Journal {
             .collect()
     }
 
-    pub fn revocation(&self, fingerprint: &str) -> Option<&Revocation> {
+    pub fn revocation(&self, fingerprint: &str) -> Option<&ProviderRevocation> {
         self.revocations.get(fingerprint)
     }
 
     /// Provider revocations announced but never answered, by fingerprint.
-    pub fn pending_revocations(&self) -> Vec<(String, Revocation)> {
-        let mut pending: Vec<(String, Revocation)> = self
+    pub fn pending_revocations(&self) -> Vec<(String, ProviderRevocation)> {
+        let mut pending: Vec<(String, ProviderRevocation)> = self
             .revocations
             .iter()
-            .filter(|(_, r)| r.outcome == DeliveryState::Pending)
+            .filter(|(_, r)| r.state == ProviderState::Pending)
             .map(|(f, r)| (f.clone(), r.clone()))
             .collect();
         pending.sort_by(|a, b| a.0.cmp(&b.0));
@@ -517,6 +525,53 @@ mod tests {
         );
         assert_eq!(j.taken_by("w"), HashSet::from(["fp1", "fp2"]));
         assert!(std::fs::read_to_string(&path).unwrap().ends_with("}\n"));
+    }
+
+    #[test]
+    fn provider_revocations_are_read_back_as_their_own_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("revocations.jsonl");
+        {
+            let mut j = Journal::open(&path, key()).unwrap();
+            for fingerprint in ["fp1", "fp2", "fp3"] {
+                j.append(Entry::Revoking {
+                    fingerprint: fingerprint.into(),
+                    rule_id: "acme.key".into(),
+                    secret: "tok".into(),
+                    pair: None,
+                    time: 1,
+                })
+                .unwrap();
+            }
+            j.append(Entry::Revoked {
+                fingerprint: "fp1".into(),
+                time: 2,
+                detail: "HTTP 204".into(),
+            })
+            .unwrap();
+            j.append(Entry::RevokeFailed {
+                fingerprint: "fp2".into(),
+                time: 2,
+                detail: "HTTP 403".into(),
+            })
+            .unwrap();
+        }
+        let j = Journal::open(&path, key()).unwrap();
+        let state = |fingerprint| j.revocation(fingerprint).map(|r| r.state.clone());
+        assert_eq!(
+            state("fp1"),
+            Some(ProviderState::Revoked("HTTP 204".into()))
+        );
+        assert_eq!(state("fp2"), Some(ProviderState::Failed("HTTP 403".into())));
+        assert_eq!(state("fp3"), Some(ProviderState::Pending));
+        assert_eq!(state("fp4"), None);
+        let pending: Vec<String> = j
+            .pending_revocations()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(pending, ["fp3"]);
+        assert_eq!(j.batches().count(), 0);
     }
 
     #[test]

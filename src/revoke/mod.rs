@@ -405,7 +405,7 @@ fn status_of(
     dry_run: bool,
     stopped: Option<Stop>,
 ) -> Status<Revocation> {
-    use journal::DeliveryState;
+    use journal::{DeliveryState, ProviderState};
     let journal = lookup.journal;
     let mut parts: Vec<(Revocation, String)> = Vec::new();
     for hook in settings.webhooks.iter().filter(|h| h.wants(&f.rule_id)) {
@@ -447,24 +447,18 @@ fn status_of(
     }
     if lookup.revocable.contains(f.rule_id.as_str()) {
         let part = match (
-            journal.revocation(&f.fingerprint).map(|r| &r.outcome),
+            journal.revocation(&f.fingerprint).map(|r| &r.state),
             stopped,
         ) {
-            (Some(DeliveryState::Delivered(labels)), _) => (
+            (Some(ProviderState::Revoked(detail)), _) => (
                 Revocation::Revoked,
-                format!(
-                    "revoked at the provider ({})",
-                    labels
-                        .first()
-                        .and_then(|l| l.label.clone())
-                        .unwrap_or_default()
-                ),
+                format!("revoked at the provider ({detail})"),
             ),
-            (Some(DeliveryState::Pending), _) => (
+            (Some(ProviderState::Pending), _) => (
                 Revocation::Pending,
                 "provider revocation pending".to_string(),
             ),
-            (Some(DeliveryState::Failed(why)), _) => (
+            (Some(ProviderState::Failed(why)), _) => (
                 Revocation::Failed,
                 format!("provider revocation failed: {why}"),
             ),
@@ -488,15 +482,13 @@ fn status_of(
     if let Some(pair) = f.pair.as_ref() {
         if lookup.revocable.contains(pair.rule_id.as_str()) {
             let with = format!("with its pair ({})", pair.rule_id);
-            let part = match journal.revocation(&pair.fingerprint).map(|r| &r.outcome) {
-                Some(DeliveryState::Delivered(_)) => {
-                    (Revocation::Revoked, format!("revoked {with}"))
-                }
-                Some(DeliveryState::Failed(why)) => (
+            let part = match journal.revocation(&pair.fingerprint).map(|r| &r.state) {
+                Some(ProviderState::Revoked(_)) => (Revocation::Revoked, format!("revoked {with}")),
+                Some(ProviderState::Failed(why)) => (
                     Revocation::Failed,
                     format!("its pair's revocation failed: {why}"),
                 ),
-                Some(DeliveryState::Pending) => (
+                Some(ProviderState::Pending) => (
                     Revocation::Pending,
                     format!("to be revoked {with}: pending"),
                 ),

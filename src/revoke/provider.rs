@@ -3,7 +3,7 @@
 //! batches: announced before the call, settled after the answer, re-tried while pending.
 
 use super::http::{check_url, shown, Client, Failure, Stop};
-use super::journal::{now, DeliveryState, Entry, Journal};
+use super::journal::{now, Entry, Journal, ProviderState};
 use super::{Settings, Tally};
 use crate::finding::{Finding, Status, Verification};
 use crate::pattern::{Pattern, ProviderCall};
@@ -291,12 +291,10 @@ pub fn revoke(
         else {
             continue;
         };
-        if journal.revocation(&f.fingerprint).is_some_and(|r| {
-            matches!(
-                r.outcome,
-                DeliveryState::Delivered(_) | DeliveryState::Pending
-            )
-        }) {
+        if journal
+            .revocation(&f.fingerprint)
+            .is_some_and(|r| matches!(r.state, ProviderState::Revoked(_) | ProviderState::Pending))
+        {
             continue; // revoked already, or just re-tried by `resume`
         }
         let pair = f.pair.as_ref().map(|p| p.secret.as_str());
