@@ -10,11 +10,11 @@ use std::fmt;
 pub struct ExampleFailure {
     pub file: String,
     pub id: String,
-    pub problem: Problem,
+    pub problem: ExampleProblem,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub enum ExampleProblem {
     /// Positive example number N (1-based) produced no finding of this pattern.
     Missed(usize),
     /// Negative example number N (1-based) produced a finding of this pattern.
@@ -29,12 +29,14 @@ impl fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: pattern `{}`: ", self.file, self.id)?;
         match self.problem {
-            Problem::Missed(n) => write!(f, "example {n} produces no finding of this pattern"),
-            Problem::FalseAlarm(n) => {
+            ExampleProblem::Missed(n) => {
+                write!(f, "example {n} produces no finding of this pattern")
+            }
+            ExampleProblem::FalseAlarm(n) => {
                 write!(f, "negative example {n} produces a finding of this pattern")
             }
-            Problem::NoExamples => write!(f, "has no `examples`"),
-            Problem::NoNegativeExamples => write!(f, "has no `negative_examples`"),
+            ExampleProblem::NoExamples => write!(f, "has no `examples`"),
+            ExampleProblem::NoNegativeExamples => write!(f, "has no `negative_examples`"),
         }
     }
 }
@@ -68,19 +70,19 @@ pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<Example
                 .any(|m| m.pattern == index)
         };
         if require_examples && pattern.examples().is_empty() {
-            failures.push(fail(Problem::NoExamples));
+            failures.push(fail(ExampleProblem::NoExamples));
         }
         if require_examples && pattern.negative_examples().is_empty() {
-            failures.push(fail(Problem::NoNegativeExamples));
+            failures.push(fail(ExampleProblem::NoNegativeExamples));
         }
         for (n, text) in pattern.examples().iter().enumerate() {
             if !finds(text) {
-                failures.push(fail(Problem::Missed(n + 1)));
+                failures.push(fail(ExampleProblem::Missed(n + 1)));
             }
         }
         for (n, text) in pattern.negative_examples().iter().enumerate() {
             if finds(text) {
-                failures.push(fail(Problem::FalseAlarm(n + 1)));
+                failures.push(fail(ExampleProblem::FalseAlarm(n + 1)));
             }
         }
     }

@@ -42,7 +42,7 @@ pub fn seal_lines(text: &[u8], key: Key) -> Vec<u8> {
     for line in text.split_inclusive(|b| *b == b'\n') {
         let entry = std::str::from_utf8(line)
             .ok()
-            .and_then(|l| serde_json::from_str::<Entry>(l).ok());
+            .and_then(|l| serde_json::from_str::<Record>(l).ok());
         match entry {
             Some(entry) => {
                 let (mut sealed, mac) = journal.seal(&entry);
@@ -82,9 +82,12 @@ pub struct Label {
     pub revoked: Option<bool>,
 }
 
+/// One line of the journal, its kind in `event`: a webhook batch and its delivery (`batch`,
+/// `delivered`, `failed`), or a provider revocation and its answer (`revoking`, `revoked`,
+/// `revoke_failed`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum Entry {
+pub enum Record {
     Batch {
         delivery: String,
         webhook: String,
@@ -276,14 +279,14 @@ impl Journal {
     }
 
     /// The entry of one line, if its MAC verifies after the previous line's.
-    fn unseal(&self, line: &str) -> Result<(Entry, String), &'static str> {
+    fn unseal(&self, line: &str) -> Result<(Record, String), &'static str> {
         let mut fields: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(line).map_err(|_| "not a journal entry")?;
         let Some(serde_json::Value::String(mac)) = fields.remove("mac") else {
             return Err("the line carries no MAC");
         };
         // No serde error in the message: it may quote a secret of the line.
-        let entry: Entry = serde_json::from_value(serde_json::Value::Object(fields))
+        let entry: Record = serde_json::from_value(serde_json::Value::Object(fields))
             .map_err(|_| "not a journal entry")?;
         let key = self
             .key
@@ -329,7 +332,7 @@ impl Journal {
     ///
     /// # Errors
     /// A write or sync error: the step it announces must not happen then.
-    pub fn append(&mut self, entry: Entry) -> anyhow::Result<()> {
+    pub fn append(&mut self, entry: Record) -> anyhow::Result<()> {
         let (line, mac) = self.seal(&entry);
         let file = self
             .file
@@ -346,7 +349,7 @@ impl Journal {
     }
 
     /// `entry` as a line: its JSON with a `mac` field added, chained to the previous line.
-    fn seal(&self, entry: &Entry) -> (String, String) {
+    fn seal(&self, entry: &Record) -> (String, String) {
         let json = serde_json::to_string(entry).expect("journal entries serialize");
         let key = self.key.as_ref().expect("a writable journal has a key");
         let mac = key.mac(&self.last_mac, &json);
@@ -356,9 +359,9 @@ impl Journal {
         (format!("{body},\"mac\":\"{mac}\"}}\n"), mac)
     }
 
-    fn apply(&mut self, entry: Entry) {
+    fn apply(&mut self, entry: Record) {
         match entry {
-            Entry::Batch {
+            Record::Batch {
                 delivery,
                 webhook,
                 items,
@@ -377,21 +380,21 @@ impl Journal {
                     },
                 );
             }
-            Entry::Delivered {
+            Record::Delivered {
                 delivery, labels, ..
             } => {
                 if let Some(b) = self.batches.get_mut(&delivery) {
                     b.outcome = DeliveryState::Delivered(labels);
                 }
             }
-            Entry::Failed {
+            Record::Failed {
                 delivery, detail, ..
             } => {
                 if let Some(b) = self.batches.get_mut(&delivery) {
                     b.outcome = DeliveryState::Failed(detail);
                 }
             }
-            Entry::Revoking {
+            Record::Revoking {
                 fingerprint,
                 rule_id,
                 secret,
@@ -408,7 +411,7 @@ impl Journal {
                     },
                 );
             }
-            Entry::Revoked {
+            Record::Revoked {
                 fingerprint,
                 detail,
                 ..
@@ -417,7 +420,7 @@ impl Journal {
                     r.state = ProviderState::Revoked(detail);
                 }
             }
-            Entry::RevokeFailed {
+            Record::RevokeFailed {
                 fingerprint,
                 detail,
                 ..
@@ -478,8 +481,8 @@ mod tests {
         }
     }
 
-    fn batch(delivery: &str, n: u32) -> Entry {
-        Entry::Batch {
+    fn batch(delivery: &str, n: u32) -> Record {
+        Record::Batch {
             delivery: delivery.into(),
             webhook: "w".into(),
             time: 1,
@@ -495,7 +498,7 @@ mod tests {
             let mut j = Journal::open(&path, key()).unwrap();
             j.append(batch("d1", 1)).unwrap();
             j.append(batch("d2", 2)).unwrap();
-            j.append(Entry::Delivered {
+            j.append(Record::Delivered {
                 delivery: "d1".into(),
                 time: 2,
                 status: 200,
@@ -534,7 +537,7 @@ mod tests {
         {
             let mut j = Journal::open(&path, key()).unwrap();
             for fingerprint in ["fp1", "fp2", "fp3"] {
-                j.append(Entry::Revoking {
+                j.append(Record::Revoking {
                     fingerprint: fingerprint.into(),
                     rule_id: "acme.key".into(),
                     secret: "tok".into(),
@@ -543,13 +546,13 @@ mod tests {
                 })
                 .unwrap();
             }
-            j.append(Entry::Revoked {
+            j.append(Record::Revoked {
                 fingerprint: "fp1".into(),
                 time: 2,
                 detail: "HTTP 204".into(),
             })
             .unwrap();
-            j.append(Entry::RevokeFailed {
+            j.append(Record::RevokeFailed {
                 fingerprint: "fp2".into(),
                 time: 2,
                 detail: "HTTP 403".into(),

@@ -3,7 +3,7 @@
 //! batches: announced before the call, settled after the answer, re-tried while pending.
 
 use super::http::{check_url, shown, Client, Failure, Stop};
-use super::journal::{now, Entry, Journal, ProviderState};
+use super::journal::{now, Journal, ProviderState, Record};
 use super::{Settings, Tally};
 use crate::finding::{Finding, Status, Verification};
 use crate::pattern::{Pattern, ProviderCall};
@@ -177,7 +177,7 @@ fn revoke_one(
 ) -> anyhow::Result<()> {
     let (entry, outcome_count) = match call(client, req, spec) {
         CallResult::Success(s) => (
-            Some(Entry::Revoked {
+            Some(Record::Revoked {
                 fingerprint: fingerprint.into(),
                 time: now(),
                 detail: format!("HTTP {s}"),
@@ -185,7 +185,7 @@ fn revoke_one(
             &mut tally.revoked,
         ),
         CallResult::Invalid(s) => (
-            Some(Entry::RevokeFailed {
+            Some(Record::RevokeFailed {
                 fingerprint: fingerprint.into(),
                 time: now(),
                 detail: format!(
@@ -204,7 +204,7 @@ fn revoke_one(
         // Said once for the whole run by the caller.
         CallResult::Stopped(_) => (None, &mut tally.revoke_pending),
         CallResult::Other(why) => (
-            Some(Entry::RevokeFailed {
+            Some(Record::RevokeFailed {
                 fingerprint: fingerprint.into(),
                 time: now(),
                 detail: why,
@@ -346,7 +346,7 @@ pub fn revoke(
                 continue;
             }
         };
-        journal.append(Entry::Revoking {
+        journal.append(Record::Revoking {
             fingerprint: f.fingerprint.clone(),
             rule_id: f.rule_id.clone(),
             secret: f.secret.clone(),

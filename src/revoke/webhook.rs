@@ -4,7 +4,7 @@
 //! webhook's URL is only ever shown as scheme, host and port ([`shown`]).
 
 use super::http::{shown, Client, Failure};
-use super::journal::{now, DeliveryState, Entry, Journal, Label, WebhookItem};
+use super::journal::{now, DeliveryState, Journal, Label, Record, WebhookItem};
 use super::{Tally, Webhook};
 use crate::finding::Finding;
 use crate::report::redact;
@@ -78,7 +78,7 @@ pub fn send_batch(
     let outcome = match client.send("POST", &hook.url, Some(&body), &headers) {
         Ok(answer) if (200..300).contains(&answer.status) => {
             let labels: Vec<Label> = serde_json::from_str(&answer.body).unwrap_or_default();
-            journal.append(Entry::Delivered {
+            journal.append(Record::Delivered {
                 delivery: delivery.into(),
                 time: now(),
                 status: answer.status,
@@ -88,7 +88,7 @@ pub fn send_batch(
         }
         Ok(answer) => {
             let detail = format!("HTTP {} from {}", answer.status, shown(&hook.url));
-            journal.append(Entry::Failed {
+            journal.append(Record::Failed {
                 delivery: delivery.into(),
                 time: now(),
                 detail: detail.clone(),
@@ -208,7 +208,7 @@ pub fn deliver(
                 continue;
             }
             let delivery = uuid::Uuid::new_v4().to_string();
-            journal.append(Entry::Batch {
+            journal.append(Record::Batch {
                 delivery: delivery.clone(),
                 webhook: hook.url.clone(),
                 time: now(),
