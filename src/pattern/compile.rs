@@ -167,8 +167,8 @@ pub(crate) struct Checks {
 impl Checks {
     fn compile(spec: &PatternSpec) -> Result<Checks, String> {
         Ok(Checks {
-            must_match: compile_all("must_match", &spec.must_match)?,
-            must_not_match: compile_all("must_not_match", &spec.must_not_match)?,
+            must_match: compile_regexes("must_match", &spec.must_match)?,
+            must_not_match: compile_regexes("must_not_match", &spec.must_not_match)?,
             context: spec
                 .context
                 .as_deref()
@@ -403,7 +403,7 @@ fn compile_one(field: &str, re: &str) -> Result<regex::bytes::Regex, String> {
         })
 }
 
-fn compile_all(field: &str, res: &[String]) -> Result<Vec<regex::bytes::Regex>, String> {
+fn compile_regexes(field: &str, res: &[String]) -> Result<Vec<regex::bytes::Regex>, String> {
     res.iter().map(|re| compile_one(field, re)).collect()
 }
 
