@@ -1,6 +1,6 @@
 //! Findings: a matched secret with its rule, its place (line and column) and its fingerprint.
 
-use crate::pattern::{Pattern, Severity};
+use crate::pattern::{Encoding, Pattern, Severity};
 use crate::source::{CommitInfo, Provenance, SourceKind};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -37,19 +37,19 @@ pub struct Finding {
     pub end_column: usize,
     pub commit: Option<Arc<CommitInfo>>,
     pub blob_id: Option<String>,
-    /// `"base64"` when the secret was found by decoding the text at this location; absent
-    /// otherwise.
+    /// How the text at this location was decoded to find the secret (`"base64"`, `"percent"`);
+    /// absent when the secret is written as is.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decoded: Option<&'static str>,
+    pub decoded: Option<Encoding>,
     /// The other half of a pair found in the same blob (a secret key's access key id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pair: Option<PairRef>,
     /// With `--verify`: whether the provider says the secret is live.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verification: Option<Status>,
+    pub verification: Option<Status<Verification>>,
     /// With `--revoke`: where its revocation stands.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revocation: Option<Status>,
+    pub revocation: Option<Status<Revocation>>,
     /// file, stdin, commit or staged: not in the JSON contract, but what a webhook is told.
     #[serde(skip)]
     pub source: SourceKind,
@@ -81,12 +81,70 @@ impl PairRef {
     }
 }
 
-/// A verification (`live`, `invalid`, `unknown`) or revocation (`revoked`, `sent`, `pending`,
-/// `failed`) status, with a secret-free detail.
+/// A verification ([`Verification`]) or revocation ([`Revocation`]) status, with a secret-free
+/// detail. Serialised as `{"status": "live", "detail": "HTTP 200"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Status {
-    pub status: &'static str,
+pub struct Status<S> {
+    pub status: S,
     pub detail: String,
+}
+
+impl<S: Copy + Into<&'static str>> Status<S> {
+    /// The status as reports write it (`live`, `not_configured`), and its detail.
+    pub fn parts(&self) -> (&'static str, &str) {
+        (self.status.into(), &self.detail)
+    }
+}
+
+/// What a secret's provider says of it (`--verify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    /// The provider accepted the secret.
+    Live,
+    /// The provider refused it.
+    Invalid,
+    /// keysweep cannot ask, or could not get an answer.
+    Unknown,
+}
+
+impl From<Verification> for &'static str {
+    fn from(v: Verification) -> Self {
+        match v {
+            Verification::Live => "live",
+            Verification::Invalid => "invalid",
+            Verification::Unknown => "unknown",
+        }
+    }
+}
+
+/// Where a finding's revocation stands (`--revoke`). When several routes take a finding, the
+/// first of `Revoked`, `Failed`, `Pending`, `Sent` that one of them reached is its status (the
+/// order of the variants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Revocation {
+    /// Dead: its provider revoked it, its pair was revoked, or a receiver says so.
+    Revoked,
+    Failed,
+    Pending,
+    /// Delivered to a webhook receiver, which did not say it revoked it.
+    Sent,
+    /// Nothing can revoke it: no webhook takes its rule and keysweep cannot revoke it at its
+    /// provider. Not a failure: nothing was tried.
+    NotConfigured,
+}
+
+impl From<Revocation> for &'static str {
+    fn from(r: Revocation) -> Self {
+        match r {
+            Revocation::Revoked => "revoked",
+            Revocation::Failed => "failed",
+            Revocation::Pending => "pending",
+            Revocation::Sent => "sent",
+            Revocation::NotConfigured => "not_configured",
+        }
+    }
 }
 
 /// A line of text around a secret, cut to a readable width, and where the secret sits in it
@@ -127,7 +185,7 @@ impl Finding {
     pub fn decoded(
         pattern: &Pattern,
         bytes: &[u8],
-        encoding: &'static str,
+        encoding: Encoding,
         hay: &[u8],
         encoded: std::ops::Range<usize>,
         lines: &LineIndex,
@@ -344,6 +402,28 @@ mod tests {
             fingerprint("scaleway.access_key", b"SCW0123456789ABCDEFGH"),
             "c7abbf90cd6e69e06c95d5a2279ec4a8e1c651c5ac751e854836f73692142eb5"
         );
+    }
+
+    #[test]
+    fn statuses_are_written_as_the_json_contract_names_them() {
+        for (status, name) in [
+            (Verification::Live, "live"),
+            (Verification::Invalid, "invalid"),
+            (Verification::Unknown, "unknown"),
+        ] {
+            assert_eq!(<&str>::from(status), name);
+            assert_eq!(serde_json::to_string(&status).unwrap(), format!("{name:?}"));
+        }
+        for (status, name) in [
+            (Revocation::Revoked, "revoked"),
+            (Revocation::Failed, "failed"),
+            (Revocation::Pending, "pending"),
+            (Revocation::Sent, "sent"),
+            (Revocation::NotConfigured, "not_configured"),
+        ] {
+            assert_eq!(<&str>::from(status), name);
+            assert_eq!(serde_json::to_string(&status).unwrap(), format!("{name:?}"));
+        }
     }
 
     #[test]

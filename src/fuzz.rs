@@ -11,7 +11,7 @@ use crate::report::{self, Format, Report, Style};
 use crate::revoke::journal::{seal_lines, Journal};
 use crate::revoke::seal::Key;
 use crate::scan::scan_blob;
-use crate::source::{Blob, CommitInfo, Provenance, SourceKind};
+use crate::source::{Blob, CommitInfo, CommitTime, Provenance, SourceKind};
 use crate::stats::Stats;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -143,7 +143,7 @@ pub fn write_reports(data: &[u8]) {
         id: "0123456789abcdef0123456789abcdef01234567".to_string(),
         author: author.clone(),
         email: author.clone(),
-        date: "2026-11-22T10:00:00+01:00".to_string(),
+        date: CommitTime::new(1_795_338_000, 60), // 2026-11-22T10:00:00+01:00
         message: author.clone(),
     };
     let blob = Blob {

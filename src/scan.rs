@@ -334,21 +334,38 @@ pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
         .into_iter()
         .map(|m| {
             let pattern = &patterns[m.pattern];
-            let finding = match pattern.spec.encoding {
+            let finding = match pattern.encoding() {
                 Some(Encoding::Percent) => match percent_decoded(&hay[m.secret.clone()]) {
                     Some(bytes) => Finding::decoded(
-                        pattern, &bytes, "percent", hay, m.secret, &lines, path, provenance,
+                        pattern,
+                        &bytes,
+                        Encoding::Percent,
+                        hay,
+                        m.secret,
+                        &lines,
+                        path,
+                        provenance,
                     ),
                     None => Finding::new(pattern, hay, m.secret, &lines, path, provenance),
                 },
-                None => Finding::new(pattern, hay, m.secret, &lines, path, provenance),
+                // Base64 is never a pattern's `encoding`: `decode` finds those values.
+                None | Some(Encoding::Base64) => {
+                    Finding::new(pattern, hay, m.secret, &lines, path, provenance)
+                }
             };
             (m.pattern, finding)
         })
         .chain(decoded.into_iter().map(|d| {
             let pattern = &patterns[d.pattern];
             let finding = Finding::decoded(
-                pattern, &d.secret, "base64", hay, d.encoded, &lines, path, provenance,
+                pattern,
+                &d.secret,
+                Encoding::Base64,
+                hay,
+                d.encoded,
+                &lines,
+                path,
+                provenance,
             );
             (d.pattern, finding)
         }))
@@ -392,7 +409,7 @@ fn percent_decoded(text: &[u8]) -> Option<Vec<u8>> {
 fn link_pairs(found: &mut [(usize, Finding)], patterns: &[Pattern]) {
     let partner_rules: HashSet<&str> = found
         .iter()
-        .filter_map(|(p, _)| patterns[*p].spec.pair.as_deref())
+        .filter_map(|(p, _)| patterns[*p].pair())
         .collect();
     if partner_rules.is_empty() {
         return;
@@ -412,7 +429,7 @@ fn link_pairs(found: &mut [(usize, Finding)], patterns: &[Pattern]) {
     let partners: Vec<Option<usize>> = found
         .iter()
         .map(|(p, f)| {
-            let rule = patterns[*p].spec.pair.as_deref()?;
+            let rule = patterns[*p].pair()?;
             nearest(by_rule.get(rule)?, f.line)
         })
         .collect();
@@ -453,7 +470,7 @@ mod tests {
     /// The definition pairing had before it was made fast: every finding looks at every other.
     fn link_pairs_by_scanning_all(found: &mut [(usize, Finding)], patterns: &[Pattern]) {
         for i in 0..found.len() {
-            let Some(partner_id) = patterns[found[i].0].spec.pair.as_deref() else {
+            let Some(partner_id) = patterns[found[i].0].pair() else {
                 continue;
             };
             let line = found[i].1.line;

@@ -28,8 +28,8 @@ pub(super) fn list_patterns(patterns: &[Pattern], format: ListFormat) -> anyhow:
                         "id": p.id, "name": p.name, "provider": p.provider,
                         "severity": p.severity, "confidence": p.confidence,
                         "keywords": p.keywords, "window": p.window(), "source": p.source,
-                        "pair": p.spec.pair, "verify": p.spec.verify.is_some(),
-                        "revoke": p.spec.revoke.is_some(),
+                        "pair": p.pair(), "verify": p.verify_call().is_some(),
+                        "revoke": p.revoke_call().is_some(),
                     })
                 })
                 .collect();
@@ -53,8 +53,8 @@ pub(super) fn list_patterns(patterns: &[Pattern], format: ListFormat) -> anyhow:
                     p.provider,
                     p.severity.as_str(),
                     p.confidence.as_str(),
-                    yes_no(p.spec.verify.is_some()),
-                    yes_no(p.spec.revoke.is_some()),
+                    yes_no(p.verify_call().is_some()),
+                    yes_no(p.revoke_call().is_some()),
                     p.name
                 )?;
             }
@@ -82,7 +82,7 @@ pub(super) fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<Exit> {
     let examples: usize = engine
         .patterns()
         .iter()
-        .map(|p| p.spec.examples.len() + p.spec.negative_examples.len())
+        .map(|p| p.examples().len() + p.negative_examples().len())
         .sum();
     println!(
         "{}, {}: {} passed, {} failed",

@@ -82,9 +82,10 @@ pub(super) fn summary(outcome: &Outcome, git: bool) -> String {
 fn verification_counts(findings: &[crate::finding::Finding]) -> Option<String> {
     let mut counts: Vec<(&str, usize)> = vec![("live", 0), ("invalid", 0), ("unknown", 0)];
     for status in findings.iter().filter_map(|f| f.verification.as_ref()) {
-        match counts.iter_mut().find(|(name, _)| *name == status.status) {
+        let (status, _) = status.parts();
+        match counts.iter_mut().find(|(name, _)| *name == status) {
             Some((_, n)) => *n += 1,
-            None => counts.push((status.status, 1)),
+            None => counts.push((status, 1)),
         }
     }
     let shown: Vec<String> = counts

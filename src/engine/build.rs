@@ -67,7 +67,7 @@ impl Engine {
         let ids: Vec<&str> = patterns.iter().map(|p| p.id.as_str()).collect();
         rules.config.check_rules(&ids, warn)?;
         if !rules.generic {
-            patterns.retain(|p| !(p.builtin && p.provider == GENERIC_PROVIDER));
+            patterns.retain(|p| !(p.is_builtin() && p.provider == GENERIC_PROVIDER));
         }
         let engine = Engine::new(patterns).map_err(anyhow::Error::msg)?;
         if rules.check_examples {

@@ -2,7 +2,9 @@
 //! `(?:before)(?P<ks_secret>secret)(?:after)`, the post-checks, the prefilter keywords and the
 //! window around a keyword hit that is large enough to hold any match.
 
-use super::spec::{Confidence, PatternSpec, ProviderCall, Severity, DEFAULT_AFTER, DEFAULT_BEFORE};
+use super::spec::{
+    Confidence, Encoding, PatternSpec, ProviderCall, Severity, DEFAULT_AFTER, DEFAULT_BEFORE,
+};
 use regex_automata::meta;
 use regex_automata::util::syntax;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -38,8 +40,8 @@ pub struct Pattern {
     pub confidence: Confidence,
     /// The file the pattern came from (`patterns/scaleway.toml` for built-ins).
     pub source: String,
-    /// Compiled into the binary (its examples are checked by `cargo test`, not at every load).
-    pub builtin: bool,
+    /// Where it was loaded from.
+    pub origin: Origin,
     /// Lowercase prefilter literals; empty means the pattern runs on every whole blob.
     pub keywords: Vec<String>,
     /// Whether `keywords` were derived from the regex rather than written in the file.
@@ -54,7 +56,19 @@ pub struct Pattern {
     pub(crate) min_entropy: f64,
     /// How far the context regex may be from the secret (bytes), when there is one.
     pub(crate) context_reach: Option<usize>,
-    pub spec: PatternSpec,
+    /// The file format, read through the methods below outside `pattern`.
+    pub(super) spec: PatternSpec,
+}
+
+/// Where a pattern was loaded from, recorded by the loader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled into the binary: its examples are checked by `cargo test`, not at every load.
+    BuiltIn,
+    /// A `--patterns` file or folder.
+    File,
+    /// `[[patterns]]` of a config file.
+    Config,
 }
 
 /// The compiled confirm-stage regex and the index of its secret group.
@@ -68,6 +82,51 @@ impl Pattern {
     /// Bytes searched either side of a keyword hit.
     pub fn window(&self) -> usize {
         self.window
+    }
+
+    /// Compiled into the binary.
+    pub fn is_builtin(&self) -> bool {
+        self.origin == Origin::BuiltIn
+    }
+
+    /// The id of the pattern whose finding in the same blob this one goes with.
+    pub fn pair(&self) -> Option<&str> {
+        self.spec.pair.as_deref()
+    }
+
+    /// How the secret is written where it is found, when it is decoded before it is reported.
+    pub fn encoding(&self) -> Option<Encoding> {
+        self.spec.encoding
+    }
+
+    /// How to ask the provider whether the secret is live (`--verify`).
+    pub fn verify_call(&self) -> Option<&ProviderCall> {
+        self.spec.verify.as_ref()
+    }
+
+    /// How to make the provider delete the secret (`--revoke`).
+    pub fn revoke_call(&self) -> Option<&ProviderCall> {
+        self.spec.revoke.as_ref()
+    }
+
+    /// The file's `description`, as written (it may span lines).
+    pub fn description(&self) -> Option<&str> {
+        self.spec.description.as_deref()
+    }
+
+    /// Where the token format is documented.
+    pub fn references(&self) -> &[String] {
+        &self.spec.references
+    }
+
+    /// Texts each of which must produce a finding of this pattern.
+    pub fn examples(&self) -> &[String] {
+        &self.spec.examples
+    }
+
+    /// Texts none of which may produce a finding of this pattern.
+    pub fn negative_examples(&self) -> &[String] {
+        &self.spec.negative_examples
     }
 
     /// The confirm-stage regex, compiled the first time a keyword wakes the pattern: a scan pays
@@ -108,8 +167,8 @@ pub(crate) struct Checks {
 impl Checks {
     fn compile(spec: &PatternSpec) -> Result<Checks, String> {
         Ok(Checks {
-            must_match: compile_all("must_match", &spec.must_match)?,
-            must_not_match: compile_all("must_not_match", &spec.must_not_match)?,
+            must_match: compile_regexes("must_match", &spec.must_match)?,
+            must_not_match: compile_regexes("must_not_match", &spec.must_not_match)?,
             context: spec
                 .context
                 .as_deref()
@@ -129,7 +188,7 @@ fn parse_checked(re: &str) -> Result<(), String> {
         .build()
         .parse(re)
         .map(|_| ())
-        .map_err(|e| format!("bad regex {re:?}: {}", one_line(&e.to_string())))
+        .map_err(|e| format!("bad regex {re:?}: {}", last_error_line(&e.to_string())))
 }
 
 fn build_confirm(combined: &str) -> Result<Confirm, String> {
@@ -148,17 +207,13 @@ fn build_confirm(combined: &str) -> Result<Confirm, String> {
     })
 }
 
-/// When a pattern's confirm regex is compiled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Build {
-    /// At load, so a regex over the size limit is an error naming the pattern (user files).
-    Now,
-    /// On first use (built-in patterns, all compiled by `cargo test`).
-    OnFirstUse,
-}
-
 /// Compiles one pattern. The error is a message about the pattern (the caller adds file and id).
-pub(crate) fn compile(spec: PatternSpec, source: &str, build: Build) -> Result<Pattern, String> {
+///
+/// The regexes of a user's pattern are compiled now, so a regex over the size limit is an error
+/// naming the pattern; built-in ones on first use (`cargo test` compiles them all), so a scan
+/// pays only for the patterns its files mention.
+pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result<Pattern, String> {
+    let compile_now = origin != Origin::BuiltIn;
     check_id(&spec.id)?;
     if let Some(pair) = &spec.pair {
         check_id(pair)?;
@@ -185,7 +240,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, build: Build) -> Result<P
     let combined = format!("(?:{before})(?P<{SECRET_GROUP}>{})(?:{after})", spec.secret);
     let combined_hir = parse("secret", &combined)?;
     let confirm = OnceLock::new();
-    if build == Build::Now {
+    if compile_now {
         confirm
             .set(build_confirm(&combined)?)
             .expect("a new OnceLock should be empty");
@@ -213,7 +268,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, build: Build) -> Result<P
         parse_checked(re)?;
     }
     let checks = OnceLock::new();
-    if build == Build::Now {
+    if compile_now {
         checks
             .set(Checks::compile(&spec)?)
             .expect("a new OnceLock should be empty");
@@ -249,7 +304,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, build: Build) -> Result<P
         severity: spec.severity,
         confidence: spec.confidence,
         source: source.to_string(),
-        builtin: build == Build::OnFirstUse,
+        origin,
         keywords,
         keywords_derived,
         window,
@@ -326,7 +381,12 @@ fn parse(field: &str, re: &str) -> Result<Hir, String> {
         .utf8(false)
         .build()
         .parse(re)
-        .map_err(|e| format!("field `{field}`: bad regex: {}", one_line(&e.to_string())))
+        .map_err(|e| {
+            format!(
+                "field `{field}`: bad regex: {}",
+                last_error_line(&e.to_string())
+            )
+        })
 }
 
 fn compile_one(field: &str, re: &str) -> Result<regex::bytes::Regex, String> {
@@ -338,12 +398,12 @@ fn compile_one(field: &str, re: &str) -> Result<regex::bytes::Regex, String> {
         .map_err(|e| {
             format!(
                 "field `{field}`: bad regex {re:?}: {}",
-                one_line(&e.to_string())
+                last_error_line(&e.to_string())
             )
         })
 }
 
-fn compile_all(field: &str, res: &[String]) -> Result<Vec<regex::bytes::Regex>, String> {
+fn compile_regexes(field: &str, res: &[String]) -> Result<Vec<regex::bytes::Regex>, String> {
     res.iter().map(|re| compile_one(field, re)).collect()
 }
 
@@ -379,7 +439,7 @@ fn check_verbose_class_space(field: &str, re: &str) -> Result<(), String> {
 }
 
 /// regex error messages span several lines with a caret diagram; keep the last, telling line.
-fn one_line(msg: &str) -> String {
+fn last_error_line(msg: &str) -> String {
     msg.lines()
         .rev()
         .find(|l| !l.trim().is_empty())
@@ -421,7 +481,7 @@ mod tests {
     use super::*;
 
     fn compile_now(spec: PatternSpec, source: &str) -> Result<Pattern, String> {
-        compile(spec, source, Build::Now)
+        compile(spec, source, Origin::File)
     }
 
     fn spec(secret: &str) -> PatternSpec {

@@ -5,8 +5,7 @@ mod compile;
 pub mod selftest;
 pub mod spec;
 
-use compile::Build;
-pub use compile::Pattern;
+pub use compile::{Origin, Pattern};
 pub use spec::{Confidence, Encoding, PatternFile, PatternSpec, ProviderCall, Severity};
 
 use std::collections::HashMap;
@@ -41,7 +40,7 @@ impl std::error::Error for PatternError {}
 pub fn builtin() -> Result<Vec<Pattern>, PatternError> {
     let mut out = Vec::new();
     for (file, text) in BUILTIN_FILES {
-        out.extend(parse(file, text, Build::OnFirstUse)?);
+        out.extend(parse(file, text, Origin::BuiltIn)?);
     }
     Ok(out)
 }
@@ -88,41 +87,41 @@ fn pattern_files(path: &Path) -> Result<Vec<PathBuf>, PatternError> {
     Ok(files)
 }
 
-/// Parses and compiles one file's `[[patterns]]`.
+/// Parses and compiles one user file's `[[patterns]]`.
 ///
 /// # Errors
 /// TOML syntax, an unknown field, or a pattern that does not compile.
 pub fn parse_file(file: &str, text: &str) -> Result<Vec<Pattern>, PatternError> {
-    parse(file, text, Build::Now)
+    parse(file, text, Origin::File)
 }
 
-fn parse(file: &str, text: &str, build: Build) -> Result<Vec<Pattern>, PatternError> {
+fn parse(file: &str, text: &str, origin: Origin) -> Result<Vec<Pattern>, PatternError> {
     let parsed: PatternFile = toml::from_str(text).map_err(|e| PatternError {
         file: file.to_string(),
         id: None,
         message: toml_error(text, &e),
     })?;
-    compile_all(file, parsed.patterns, build)
+    compile_all(file, parsed.patterns, origin)
 }
 
-/// Compiles specs that came from `file` (a pattern file or a config file).
+/// Compiles the `[[patterns]]` of the config file `file`.
 ///
 /// # Errors
 /// The first pattern that does not compile.
 pub fn compile_specs(file: &str, specs: Vec<PatternSpec>) -> Result<Vec<Pattern>, PatternError> {
-    compile_all(file, specs, Build::Now)
+    compile_all(file, specs, Origin::Config)
 }
 
 fn compile_all(
     file: &str,
     specs: Vec<PatternSpec>,
-    build: Build,
+    origin: Origin,
 ) -> Result<Vec<Pattern>, PatternError> {
     specs
         .into_iter()
         .map(|spec| {
             let id = spec.id.clone();
-            compile::compile(spec, file, build).map_err(|message| PatternError {
+            compile::compile(spec, file, origin).map_err(|message| PatternError {
                 file: file.to_string(),
                 id: Some(id),
                 message,
@@ -161,8 +160,8 @@ pub fn check_set(patterns: &[Pattern]) -> Result<(), PatternError> {
         }
     }
     for p in patterns {
-        if let Some(pair) = &p.spec.pair {
-            if pair == &p.id || !seen.contains_key(pair.as_str()) {
+        if let Some(pair) = p.pair() {
+            if pair == p.id || !seen.contains_key(pair) {
                 return Err(PatternError {
                     file: p.source.clone(),
                     id: Some(p.id.clone()),
@@ -190,6 +189,38 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('\n'), "{text}");
+    }
+
+    #[test]
+    fn a_pattern_cannot_claim_the_base64_decoding_keysweep_does_itself() {
+        let text = "[[patterns]]\nid = 'a.b'\nname = 'A'\nseverity = 'low'\n\
+                    secret = 'abc[0-9]{4}'\nencoding = 'base64'\n";
+        let err = match parse_file("x.toml", text) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("encoding = 'base64' should be rejected"),
+        };
+        assert!(
+            err.contains("unknown variant `base64`, expected `percent`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn each_loader_records_where_its_patterns_came_from() {
+        let text =
+            "[[patterns]]\nid = 'a.b'\nname = 'A'\nseverity = 'low'\nsecret = 'abc[0-9]{4}'\n";
+        let from_file = parse_file("x.toml", text).unwrap();
+        assert_eq!(from_file[0].origin, Origin::File);
+        assert!(!from_file[0].is_builtin());
+        let specs = toml::from_str::<PatternFile>(text).unwrap().patterns;
+        assert_eq!(
+            compile_specs(".keysweep.toml", specs).unwrap()[0].origin,
+            Origin::Config
+        );
+        assert!(builtin()
+            .unwrap()
+            .iter()
+            .all(|p| p.origin == Origin::BuiltIn));
     }
 
     #[test]

@@ -10,11 +10,11 @@ use std::fmt;
 pub struct ExampleFailure {
     pub file: String,
     pub id: String,
-    pub problem: Problem,
+    pub problem: ExampleProblem,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub enum ExampleProblem {
     /// Positive example number N (1-based) produced no finding of this pattern.
     Missed(usize),
     /// Negative example number N (1-based) produced a finding of this pattern.
@@ -29,12 +29,14 @@ impl fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: pattern `{}`: ", self.file, self.id)?;
         match self.problem {
-            Problem::Missed(n) => write!(f, "example {n} produces no finding of this pattern"),
-            Problem::FalseAlarm(n) => {
+            ExampleProblem::Missed(n) => {
+                write!(f, "example {n} produces no finding of this pattern")
+            }
+            ExampleProblem::FalseAlarm(n) => {
                 write!(f, "negative example {n} produces a finding of this pattern")
             }
-            Problem::NoExamples => write!(f, "has no `examples`"),
-            Problem::NoNegativeExamples => write!(f, "has no `negative_examples`"),
+            ExampleProblem::NoExamples => write!(f, "has no `examples`"),
+            ExampleProblem::NoNegativeExamples => write!(f, "has no `negative_examples`"),
         }
     }
 }
@@ -53,7 +55,7 @@ pub enum Which {
 pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<ExampleFailure> {
     let mut failures = Vec::new();
     for (index, pattern) in engine.patterns().iter().enumerate() {
-        if which == Which::NotBuiltin && pattern.builtin {
+        if which == Which::NotBuiltin && pattern.is_builtin() {
             continue;
         }
         let fail = |problem| ExampleFailure {
@@ -67,20 +69,20 @@ pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<Example
                 .iter()
                 .any(|m| m.pattern == index)
         };
-        if require_examples && pattern.spec.examples.is_empty() {
-            failures.push(fail(Problem::NoExamples));
+        if require_examples && pattern.examples().is_empty() {
+            failures.push(fail(ExampleProblem::NoExamples));
         }
-        if require_examples && pattern.spec.negative_examples.is_empty() {
-            failures.push(fail(Problem::NoNegativeExamples));
+        if require_examples && pattern.negative_examples().is_empty() {
+            failures.push(fail(ExampleProblem::NoNegativeExamples));
         }
-        for (n, text) in pattern.spec.examples.iter().enumerate() {
+        for (n, text) in pattern.examples().iter().enumerate() {
             if !finds(text) {
-                failures.push(fail(Problem::Missed(n + 1)));
+                failures.push(fail(ExampleProblem::Missed(n + 1)));
             }
         }
-        for (n, text) in pattern.spec.negative_examples.iter().enumerate() {
+        for (n, text) in pattern.negative_examples().iter().enumerate() {
             if finds(text) {
-                failures.push(fail(Problem::FalseAlarm(n + 1)));
+                failures.push(fail(ExampleProblem::FalseAlarm(n + 1)));
             }
         }
     }
@@ -110,13 +112,9 @@ mod tests {
     #[test]
     fn every_builtin_pattern_has_two_examples_of_each_kind() {
         for p in builtin_engine().patterns() {
+            assert!(p.examples().len() >= 2, "{}: fewer than 2 examples", p.id);
             assert!(
-                p.spec.examples.len() >= 2,
-                "{}: fewer than 2 examples",
-                p.id
-            );
-            assert!(
-                p.spec.negative_examples.len() >= 2,
+                p.negative_examples().len() >= 2,
                 "{}: fewer than 2 negative examples",
                 p.id
             );
@@ -154,7 +152,7 @@ mod tests {
                 "{}: keyword shorter than 3",
                 p.id
             );
-            for example in &p.spec.examples {
+            for example in p.examples() {
                 let lower = example.to_ascii_lowercase();
                 assert!(
                     p.keywords.iter().any(|k| lower.contains(k.as_str())),

@@ -83,12 +83,33 @@ pub struct PatternSpec {
     pub negative_examples: Vec<String>,
 }
 
-/// An encoding the secret is matched in and decoded from.
+/// An encoding a secret is found in and decoded from: a pattern's `encoding`, and a finding's
+/// `decoded`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
     /// `%40` for `@`, as in the password of `scheme://user:pa%40ss@host`.
     Percent,
+    /// A base64 value keysweep decodes on its own (see `crate::decode`); not a pattern's
+    /// `encoding`, so a pattern file cannot name it.
+    #[serde(skip_deserializing)]
+    Base64,
+}
+
+impl Encoding {
+    /// The name reports write (`base64`), the same as its JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Percent => "percent",
+            Encoding::Base64 => "base64",
+        }
+    }
+}
+
+impl std::fmt::Display for Encoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One HTTP call to a provider's API, with placeholders `{api_url}` (the `api_url` here, or

@@ -20,7 +20,7 @@
 pub use crate::text::{escape_controls, sanitize};
 
 use super::{short_id, Style};
-use crate::finding::Finding;
+use crate::finding::{Finding, Status};
 use crate::pattern::Severity;
 use crate::source::SourceKind;
 use crate::text::{redact, workflow};
@@ -87,31 +87,10 @@ fn groups(findings: &[Finding]) -> Vec<Vec<&Finding>> {
         groups[n].push(f);
     }
     groups.sort_by_cached_key(|g| {
-        let date = g[0].commit.as_ref().and_then(|c| unix_time(&c.date));
+        let date = g[0].commit.as_ref().map(|c| c.date.unix_seconds());
         (g[0].path.as_str(), date)
     });
     groups
-}
-
-/// Seconds since 1970 of an RFC 3339 date as commits carry it (`2024-03-01T12:00:00+01:00`).
-fn unix_time(date: &str) -> Option<i64> {
-    let field = |range: Range<usize>| date.get(range)?.parse::<i64>().ok();
-    let (year, month, day) = (field(0..4)?, field(5..7)?, field(8..10)?);
-    let seconds = field(11..13)? * 3600 + field(14..16)? * 60 + field(17..19)?;
-    let offset = field(20..22)? * 3600 + field(23..25)? * 60;
-    let offset = if date.get(19..20)? == "-" {
-        -offset
-    } else {
-        offset
-    };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + seconds - offset)
 }
 
 fn write_group(
@@ -136,7 +115,7 @@ fn write_group(
             paint.on(COMMIT, &short(&commit.id)),
             sanitize(&commit.author),
             sanitize(&commit.email),
-            sanitize(&commit.date),
+            commit.date,
         )?;
         writeln!(out, "         {}", first_line(&commit.message))?;
     }
@@ -196,16 +175,16 @@ fn write_group(
             paint.on(DIM, &short(&f.fingerprint))
         )?;
         for (what, status) in [
-            ("verification", &f.verification),
-            ("revocation", &f.revocation),
+            ("verification", f.verification.as_ref().map(Status::parts)),
+            ("revocation", f.revocation.as_ref().map(Status::parts)),
         ] {
-            if let Some(status) = status {
+            if let Some((status, detail)) = status {
                 writeln!(
                     out,
                     "{GUTTER_INDENT}{} {what}: {} ({})",
                     paint.on(GUTTER, "="),
-                    paint.on(BOLD, status.status),
-                    sanitize(&status.detail)
+                    paint.on(BOLD, status),
+                    sanitize(detail)
                 )?;
             }
         }
@@ -511,12 +490,38 @@ mod tests {
     use crate::finding::LineContext;
 
     #[test]
-    fn commit_dates_compare_across_time_zones() {
-        assert_eq!(unix_time("1970-01-01T00:00:00+00:00"), Some(0));
-        assert_eq!(unix_time("2023-11-15T00:13:20+02:00"), Some(1_700_000_000));
-        assert_eq!(unix_time("2023-11-14T12:13:20-10:00"), Some(1_700_000_000));
-        assert_eq!(unix_time("2024-03-01T00:00:00+00:00"), Some(1_709_251_200));
-        assert_eq!(unix_time("garbage"), None);
+    fn versions_of_a_file_sort_by_commit_time_across_time_zones() {
+        // Written in their authors' zones, the earlier commit reads as the later day.
+        let at = |id: &str, seconds, offset| {
+            let mut f = finding("k=SECRET", "SECRET");
+            f.commit = Some(std::sync::Arc::new(crate::source::CommitInfo {
+                id: id.repeat(40),
+                author: "A".into(),
+                email: "a@example.com".into(),
+                date: crate::source::CommitTime::new(seconds, offset),
+                message: "m".into(),
+            }));
+            f
+        };
+        let earlier = at("a", 1_700_000_000, 120);
+        let later = at("b", 1_700_003_600, -600);
+        assert_eq!(
+            earlier.commit.as_ref().unwrap().date.to_string(),
+            "2023-11-15T00:13:20+02:00"
+        );
+        assert_eq!(
+            later.commit.as_ref().unwrap().date.to_string(),
+            "2023-11-14T13:13:20-10:00"
+        );
+        let commits = |found: &[Finding]| -> Vec<String> {
+            groups(found)
+                .iter()
+                .map(|g| g[0].commit.as_ref().unwrap().id.clone())
+                .collect()
+        };
+        let order = vec!["a".repeat(40), "b".repeat(40)];
+        assert_eq!(commits(&[later.clone(), earlier.clone()]), order);
+        assert_eq!(commits(&[earlier, later]), order);
     }
 
     #[test]

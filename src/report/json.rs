@@ -16,7 +16,7 @@ struct Tool {
 }
 
 #[derive(Serialize)]
-struct Report<'a> {
+struct Document<'a> {
     tool: Tool,
     findings: Vec<Cow<'a, Finding>>,
     stats: &'a Stats,
@@ -50,7 +50,7 @@ pub fn write_json(
     style: Style,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let report = Report {
+    let report = Document {
         tool: Tool {
             name: "keysweep",
             version: env!("CARGO_PKG_VERSION"),

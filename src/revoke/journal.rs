@@ -42,7 +42,7 @@ pub fn seal_lines(text: &[u8], key: Key) -> Vec<u8> {
     for line in text.split_inclusive(|b| *b == b'\n') {
         let entry = std::str::from_utf8(line)
             .ok()
-            .and_then(|l| serde_json::from_str::<Entry>(l).ok());
+            .and_then(|l| serde_json::from_str::<Record>(l).ok());
         match entry {
             Some(entry) => {
                 let (mut sealed, mac) = journal.seal(&entry);
@@ -60,7 +60,7 @@ pub fn seal_lines(text: &[u8], key: Key) -> Vec<u8> {
 
 /// One found secret as a webhook receives it (the README's "The webhook protocol").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Item {
+pub struct WebhookItem {
     pub token: String,
     /// The rule id.
     #[serde(rename = "type")]
@@ -82,14 +82,17 @@ pub struct Label {
     pub revoked: Option<bool>,
 }
 
+/// One line of the journal, its kind in `event`: a webhook batch and its delivery (`batch`,
+/// `delivered`, `failed`), or a provider revocation and its answer (`revoking`, `revoked`,
+/// `revoke_failed`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum Entry {
+pub enum Record {
     Batch {
         delivery: String,
         webhook: String,
         time: u64,
-        items: Vec<Item>,
+        items: Vec<WebhookItem>,
     },
     Delivered {
         delivery: String,
@@ -123,9 +126,9 @@ pub enum Entry {
     },
 }
 
-/// Where a batch or a provider revocation stands.
+/// Where a webhook batch stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum DeliveryState {
     Pending,
     Delivered(Vec<Label>),
     Failed(String),
@@ -135,16 +138,28 @@ pub enum Outcome {
 pub struct Batch {
     pub delivery: String,
     pub webhook: String,
-    pub items: Vec<Item>,
-    pub outcome: Outcome,
+    pub items: Vec<WebhookItem>,
+    pub outcome: DeliveryState,
 }
 
+/// A revocation keysweep makes at a secret's provider (`revoking`, then `revoked` or
+/// `revoke_failed` in the file).
 #[derive(Debug, Clone)]
-pub struct Revocation {
+pub struct ProviderRevocation {
     pub rule_id: String,
     pub secret: String,
     pub pair: Option<String>,
-    pub outcome: Outcome,
+    pub state: ProviderState,
+}
+
+/// Where a provider revocation stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProviderState {
+    /// Announced, not answered (yet).
+    Pending,
+    /// The provider deleted the secret; the detail says how it answered.
+    Revoked(String),
+    Failed(String),
 }
 
 pub struct Journal {
@@ -158,7 +173,7 @@ pub struct Journal {
     batches: BTreeMap<String, Batch>,
     /// Delivery ids in the order their batches were first written.
     order: Vec<String>,
-    revocations: HashMap<String, Revocation>,
+    revocations: HashMap<String, ProviderRevocation>,
 }
 
 /// Seconds since the Unix epoch, for entries.
@@ -264,14 +279,14 @@ impl Journal {
     }
 
     /// The entry of one line, if its MAC verifies after the previous line's.
-    fn unseal(&self, line: &str) -> Result<(Entry, String), &'static str> {
+    fn unseal(&self, line: &str) -> Result<(Record, String), &'static str> {
         let mut fields: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(line).map_err(|_| "not a journal entry")?;
         let Some(serde_json::Value::String(mac)) = fields.remove("mac") else {
             return Err("the line carries no MAC");
         };
         // No serde error in the message: it may quote a secret of the line.
-        let entry: Entry = serde_json::from_value(serde_json::Value::Object(fields))
+        let entry: Record = serde_json::from_value(serde_json::Value::Object(fields))
             .map_err(|_| "not a journal entry")?;
         let key = self
             .key
@@ -317,7 +332,7 @@ impl Journal {
     ///
     /// # Errors
     /// A write or sync error: the step it announces must not happen then.
-    pub fn append(&mut self, entry: Entry) -> anyhow::Result<()> {
+    pub fn append(&mut self, entry: Record) -> anyhow::Result<()> {
         let (line, mac) = self.seal(&entry);
         let file = self
             .file
@@ -334,7 +349,7 @@ impl Journal {
     }
 
     /// `entry` as a line: its JSON with a `mac` field added, chained to the previous line.
-    fn seal(&self, entry: &Entry) -> (String, String) {
+    fn seal(&self, entry: &Record) -> (String, String) {
         let json = serde_json::to_string(entry).expect("journal entries serialize");
         let key = self.key.as_ref().expect("a writable journal has a key");
         let mac = key.mac(&self.last_mac, &json);
@@ -344,9 +359,9 @@ impl Journal {
         (format!("{body},\"mac\":\"{mac}\"}}\n"), mac)
     }
 
-    fn apply(&mut self, entry: Entry) {
+    fn apply(&mut self, entry: Record) {
         match entry {
-            Entry::Batch {
+            Record::Batch {
                 delivery,
                 webhook,
                 items,
@@ -361,25 +376,25 @@ impl Journal {
                         delivery,
                         webhook,
                         items,
-                        outcome: Outcome::Pending,
+                        outcome: DeliveryState::Pending,
                     },
                 );
             }
-            Entry::Delivered {
+            Record::Delivered {
                 delivery, labels, ..
             } => {
                 if let Some(b) = self.batches.get_mut(&delivery) {
-                    b.outcome = Outcome::Delivered(labels);
+                    b.outcome = DeliveryState::Delivered(labels);
                 }
             }
-            Entry::Failed {
+            Record::Failed {
                 delivery, detail, ..
             } => {
                 if let Some(b) = self.batches.get_mut(&delivery) {
-                    b.outcome = Outcome::Failed(detail);
+                    b.outcome = DeliveryState::Failed(detail);
                 }
             }
-            Entry::Revoking {
+            Record::Revoking {
                 fingerprint,
                 rule_id,
                 secret,
@@ -388,34 +403,30 @@ impl Journal {
             } => {
                 self.revocations.insert(
                     fingerprint,
-                    Revocation {
+                    ProviderRevocation {
                         rule_id,
                         secret,
                         pair,
-                        outcome: Outcome::Pending,
+                        state: ProviderState::Pending,
                     },
                 );
             }
-            Entry::Revoked {
+            Record::Revoked {
                 fingerprint,
                 detail,
                 ..
             } => {
                 if let Some(r) = self.revocations.get_mut(&fingerprint) {
-                    r.outcome = Outcome::Delivered(vec![Label {
-                        fingerprint: fingerprint.clone(),
-                        label: Some(detail),
-                        revoked: Some(true),
-                    }]);
+                    r.state = ProviderState::Revoked(detail);
                 }
             }
-            Entry::RevokeFailed {
+            Record::RevokeFailed {
                 fingerprint,
                 detail,
                 ..
             } => {
                 if let Some(r) = self.revocations.get_mut(&fingerprint) {
-                    r.outcome = Outcome::Failed(detail);
+                    r.state = ProviderState::Failed(detail);
                 }
             }
         }
@@ -429,21 +440,21 @@ impl Journal {
     /// Fingerprints `webhook` has received or has pending: never put in a new batch for it.
     pub fn taken_by(&self, webhook: &str) -> HashSet<&str> {
         self.batches()
-            .filter(|b| b.webhook == webhook && !matches!(b.outcome, Outcome::Failed(_)))
+            .filter(|b| b.webhook == webhook && !matches!(b.outcome, DeliveryState::Failed(_)))
             .flat_map(|b| b.items.iter().map(|i| i.fingerprint.as_str()))
             .collect()
     }
 
-    pub fn revocation(&self, fingerprint: &str) -> Option<&Revocation> {
+    pub fn revocation(&self, fingerprint: &str) -> Option<&ProviderRevocation> {
         self.revocations.get(fingerprint)
     }
 
     /// Provider revocations announced but never answered, by fingerprint.
-    pub fn pending_revocations(&self) -> Vec<(String, Revocation)> {
-        let mut pending: Vec<(String, Revocation)> = self
+    pub fn pending_revocations(&self) -> Vec<(String, ProviderRevocation)> {
+        let mut pending: Vec<(String, ProviderRevocation)> = self
             .revocations
             .iter()
-            .filter(|(_, r)| r.outcome == Outcome::Pending)
+            .filter(|(_, r)| r.state == ProviderState::Pending)
             .map(|(f, r)| (f.clone(), r.clone()))
             .collect();
         pending.sort_by(|a, b| a.0.cmp(&b.0));
@@ -460,8 +471,8 @@ mod tests {
         Key::from_bytes([7; 32])
     }
 
-    fn item(n: u32) -> Item {
-        Item {
+    fn item(n: u32) -> WebhookItem {
+        WebhookItem {
             token: format!("tok{n}"),
             rule_id: "acme.key".into(),
             url: "a.env#L1".into(),
@@ -470,8 +481,8 @@ mod tests {
         }
     }
 
-    fn batch(delivery: &str, n: u32) -> Entry {
-        Entry::Batch {
+    fn batch(delivery: &str, n: u32) -> Record {
+        Record::Batch {
             delivery: delivery.into(),
             webhook: "w".into(),
             time: 1,
@@ -487,7 +498,7 @@ mod tests {
             let mut j = Journal::open(&path, key()).unwrap();
             j.append(batch("d1", 1)).unwrap();
             j.append(batch("d2", 2)).unwrap();
-            j.append(Entry::Delivered {
+            j.append(Record::Delivered {
                 delivery: "d1".into(),
                 time: 2,
                 status: 200,
@@ -504,19 +515,66 @@ mod tests {
             .write_all(b"{\"event\":\"deliv")
             .unwrap();
         let j = Journal::open(&path, key()).unwrap();
-        let states: Vec<(&str, &Outcome)> = j
+        let states: Vec<(&str, &DeliveryState)> = j
             .batches()
             .map(|b| (b.delivery.as_str(), &b.outcome))
             .collect();
         assert_eq!(
             states,
             [
-                ("d1", &Outcome::Delivered(vec![])),
-                ("d2", &Outcome::Pending)
+                ("d1", &DeliveryState::Delivered(vec![])),
+                ("d2", &DeliveryState::Pending)
             ]
         );
         assert_eq!(j.taken_by("w"), HashSet::from(["fp1", "fp2"]));
         assert!(std::fs::read_to_string(&path).unwrap().ends_with("}\n"));
+    }
+
+    #[test]
+    fn provider_revocations_are_read_back_as_their_own_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("revocations.jsonl");
+        {
+            let mut j = Journal::open(&path, key()).unwrap();
+            for fingerprint in ["fp1", "fp2", "fp3"] {
+                j.append(Record::Revoking {
+                    fingerprint: fingerprint.into(),
+                    rule_id: "acme.key".into(),
+                    secret: "tok".into(),
+                    pair: None,
+                    time: 1,
+                })
+                .unwrap();
+            }
+            j.append(Record::Revoked {
+                fingerprint: "fp1".into(),
+                time: 2,
+                detail: "HTTP 204".into(),
+            })
+            .unwrap();
+            j.append(Record::RevokeFailed {
+                fingerprint: "fp2".into(),
+                time: 2,
+                detail: "HTTP 403".into(),
+            })
+            .unwrap();
+        }
+        let j = Journal::open(&path, key()).unwrap();
+        let state = |fingerprint| j.revocation(fingerprint).map(|r| r.state.clone());
+        assert_eq!(
+            state("fp1"),
+            Some(ProviderState::Revoked("HTTP 204".into()))
+        );
+        assert_eq!(state("fp2"), Some(ProviderState::Failed("HTTP 403".into())));
+        assert_eq!(state("fp3"), Some(ProviderState::Pending));
+        assert_eq!(state("fp4"), None);
+        let pending: Vec<String> = j
+            .pending_revocations()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(pending, ["fp3"]);
+        assert_eq!(j.batches().count(), 0);
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod state_file;
 pub mod webhook;
 
 use crate::config::Config;
-use crate::finding::{Finding, Status};
+use crate::finding::{Finding, Revocation, Status};
 use crate::text::count;
 use globset::GlobSet;
 use http::Stop;
@@ -192,7 +192,7 @@ pub struct Tally {
     pub revoke_failed: usize,
     /// Findings (per webhook) and provider revocations never journaled: the run stopped first.
     pub unsent: usize,
-    /// Findings that nothing revokes ([`NOT_CONFIGURED`]).
+    /// Findings that nothing revokes ([`Revocation::NotConfigured`]).
     pub not_configured: usize,
     /// Why the run stopped sending, if it did.
     pub stopped: Option<Stop>,
@@ -288,7 +288,7 @@ pub fn after_scan(
         Err(e) => {
             for f in findings.iter_mut().filter(|f| f.revocation.is_none()) {
                 f.revocation = Some(Status {
-                    status: "failed",
+                    status: Revocation::Failed,
                     detail: "the revocation journal could not be used, so this run sent nothing more (see the error)".into(),
                 });
             }
@@ -344,7 +344,7 @@ pub fn run(
     let lookup = Lookup::new(&journal, patterns);
     for f in findings.iter_mut() {
         let status = status_of(f, &lookup, settings, dry_run, tally.stopped);
-        tally.not_configured += usize::from(status.status == NOT_CONFIGURED);
+        tally.not_configured += usize::from(status.status == Revocation::NotConfigured);
         f.revocation = Some(status);
     }
     Ok(tally)
@@ -385,7 +385,7 @@ impl<'a> Lookup<'a> {
         }
         let revocable = patterns
             .iter()
-            .filter(|p| p.spec.revoke.is_some())
+            .filter(|p| p.revoke_call().is_some())
             .map(|p| p.id.as_str())
             .collect();
         Lookup {
@@ -396,77 +396,83 @@ impl<'a> Lookup<'a> {
     }
 }
 
-/// The revocation status of a finding that no route can revoke: no webhook takes its rule, and
-/// keysweep cannot revoke it at its provider (nor its pair). Not a failure: nothing was tried.
-pub const NOT_CONFIGURED: &str = "not_configured";
-
-/// A finding's revocation status: `revoked` (by its provider, with its pair, or a receiver says
-/// so: the key is dead, whatever another route says), else `failed`, `pending` or `sent`, with a
-/// detail naming each route; [`NOT_CONFIGURED`] when there is no route.
+/// A finding's revocation status: [`Revocation::Revoked`] by its provider, with its pair, or a
+/// receiver says so (the key is dead, whatever another route says), else `Failed`, `Pending` or
+/// `Sent`, with a detail naming each route; `NotConfigured` when there is no route.
 fn status_of(
     f: &Finding,
     lookup: &Lookup,
     settings: &Settings,
     dry_run: bool,
     stopped: Option<Stop>,
-) -> Status {
-    use journal::Outcome;
+) -> Status<Revocation> {
+    use journal::{DeliveryState, ProviderState};
     let journal = lookup.journal;
-    let mut parts: Vec<(&'static str, String)> = Vec::new();
+    let mut parts: Vec<(Revocation, String)> = Vec::new();
     for hook in settings.webhooks.iter().filter(|h| h.wants(&f.rule_id)) {
         let latest = lookup
             .latest
             .get(&(hook.url.as_str(), f.fingerprint.as_str()));
         let url = http::shown(&hook.url);
         let part = match latest.map(|b| (&b.outcome, &b.delivery)) {
-            None if dry_run => ("pending", format!("dry run: not sent to {url}")),
+            None if dry_run => (Revocation::Pending, format!("dry run: not sent to {url}")),
             None => match stopped {
-                Some(stop) => ("pending", format!("not sent to {url}: {stop}")),
-                None => ("pending", format!("not sent to {url}")),
+                Some(stop) => (Revocation::Pending, format!("not sent to {url}: {stop}")),
+                None => (Revocation::Pending, format!("not sent to {url}")),
             },
-            Some((Outcome::Delivered(labels), delivery)) => {
+            Some((DeliveryState::Delivered(labels), delivery)) => {
                 let revoked = labels
                     .iter()
                     .any(|l| l.fingerprint == f.fingerprint && l.revoked == Some(true));
                 if revoked {
-                    ("revoked", format!("{url} revoked it (delivery {delivery})"))
+                    (
+                        Revocation::Revoked,
+                        format!("{url} revoked it (delivery {delivery})"),
+                    )
                 } else {
-                    ("sent", format!("delivered to {url} (delivery {delivery})"))
+                    (
+                        Revocation::Sent,
+                        format!("delivered to {url} (delivery {delivery})"),
+                    )
                 }
             }
-            Some((Outcome::Pending, delivery)) => (
-                "pending",
+            Some((DeliveryState::Pending, delivery)) => (
+                Revocation::Pending,
                 format!("pending for {url} (delivery {delivery})"),
             ),
-            Some((Outcome::Failed(why), delivery)) => {
-                ("failed", format!("{why} (delivery {delivery})"))
+            Some((DeliveryState::Failed(why), delivery)) => {
+                (Revocation::Failed, format!("{why} (delivery {delivery})"))
             }
         };
         parts.push(part);
     }
     if lookup.revocable.contains(f.rule_id.as_str()) {
         let part = match (
-            journal.revocation(&f.fingerprint).map(|r| &r.outcome),
+            journal.revocation(&f.fingerprint).map(|r| &r.state),
             stopped,
         ) {
-            (Some(Outcome::Delivered(labels)), _) => (
-                "revoked",
-                format!(
-                    "revoked at the provider ({})",
-                    labels
-                        .first()
-                        .and_then(|l| l.label.clone())
-                        .unwrap_or_default()
-                ),
+            (Some(ProviderState::Revoked(detail)), _) => (
+                Revocation::Revoked,
+                format!("revoked at the provider ({detail})"),
             ),
-            (Some(Outcome::Pending), _) => ("pending", "provider revocation pending".to_string()),
-            (Some(Outcome::Failed(why)), _) => {
-                ("failed", format!("provider revocation failed: {why}"))
-            }
-            (None, _) if dry_run => ("pending", "dry run: provider not called".to_string()),
-            (None, Some(stop)) => ("pending", format!("provider revocation not made: {stop}")),
+            (Some(ProviderState::Pending), _) => (
+                Revocation::Pending,
+                "provider revocation pending".to_string(),
+            ),
+            (Some(ProviderState::Failed(why)), _) => (
+                Revocation::Failed,
+                format!("provider revocation failed: {why}"),
+            ),
+            (None, _) if dry_run => (
+                Revocation::Pending,
+                "dry run: provider not called".to_string(),
+            ),
+            (None, Some(stop)) => (
+                Revocation::Pending,
+                format!("provider revocation not made: {stop}"),
+            ),
             (None, None) => (
-                "failed",
+                Revocation::Failed,
                 "provider revocation not made (see the warnings)".to_string(),
             ),
         };
@@ -477,21 +483,28 @@ fn status_of(
     if let Some(pair) = f.pair.as_ref() {
         if lookup.revocable.contains(pair.rule_id.as_str()) {
             let with = format!("with its pair ({})", pair.rule_id);
-            let part = match journal.revocation(&pair.fingerprint).map(|r| &r.outcome) {
-                Some(Outcome::Delivered(_)) => ("revoked", format!("revoked {with}")),
-                Some(Outcome::Failed(why)) => {
-                    ("failed", format!("its pair's revocation failed: {why}"))
-                }
-                Some(Outcome::Pending) => ("pending", format!("to be revoked {with}: pending")),
-                None if dry_run => ("pending", format!("dry run: would be revoked {with}")),
-                None => ("pending", format!("to be revoked {with}")),
+            let part = match journal.revocation(&pair.fingerprint).map(|r| &r.state) {
+                Some(ProviderState::Revoked(_)) => (Revocation::Revoked, format!("revoked {with}")),
+                Some(ProviderState::Failed(why)) => (
+                    Revocation::Failed,
+                    format!("its pair's revocation failed: {why}"),
+                ),
+                Some(ProviderState::Pending) => (
+                    Revocation::Pending,
+                    format!("to be revoked {with}: pending"),
+                ),
+                None if dry_run => (
+                    Revocation::Pending,
+                    format!("dry run: would be revoked {with}"),
+                ),
+                None => (Revocation::Pending, format!("to be revoked {with}")),
             };
             parts.push(part);
         }
     }
     if parts.is_empty() {
         return Status {
-            status: NOT_CONFIGURED,
+            status: Revocation::NotConfigured,
             detail: format!(
                 "nothing revokes it: keysweep cannot revoke {} at its provider and no \
                  [[revoke.webhooks]] entry takes it; add a webhook whose rules match {} (or no \
@@ -500,10 +513,11 @@ fn status_of(
             ),
         };
     }
-    let status = ["revoked", "failed", "pending", "sent"]
-        .into_iter()
-        .find(|s| parts.iter().any(|(p, _)| p == s))
-        .unwrap_or("pending");
+    let status = parts
+        .iter()
+        .map(|(status, _)| *status)
+        .min()
+        .expect("parts should not be empty here");
     Status {
         status,
         detail: parts

@@ -3,9 +3,9 @@
 //! batches: announced before the call, settled after the answer, re-tried while pending.
 
 use super::http::{check_url, shown, Client, Failure, Stop};
-use super::journal::{now, Entry, Journal, Outcome};
+use super::journal::{now, Journal, ProviderState, Record};
 use super::{Settings, Tally};
-use crate::finding::{Finding, Status};
+use crate::finding::{Finding, Status, Verification};
 use crate::pattern::{Pattern, ProviderCall};
 use crate::text::{redact, sanitize};
 use std::collections::HashMap;
@@ -50,7 +50,7 @@ fn build(
     if uses_pair && pair.is_none() {
         return Err(format!(
             "needs its pair ({}) found in the same file",
-            pattern.spec.pair.as_deref().unwrap_or("?")
+            pattern.pair().unwrap_or("?")
         ));
     }
     let base = settings
@@ -71,8 +71,9 @@ fn build(
     })
 }
 
-/// What a provider's answer means for the call.
-enum Answer {
+/// What a provider's answer means for the call: an [`super::http::Answer`] judged by the
+/// pattern's `success` and `invalid` statuses.
+enum CallResult {
     Success(u16),
     Invalid(u16),
     /// Any other final status.
@@ -83,13 +84,13 @@ enum Answer {
     Stopped(Stop),
 }
 
-fn call(client: &Client, req: &Request, spec: &ProviderCall) -> Answer {
+fn call(client: &Client, req: &Request, spec: &ProviderCall) -> CallResult {
     match client.send(&req.method, &req.url, None, &|| req.headers.clone()) {
-        Ok(a) if spec.success.contains(&a.status) => Answer::Success(a.status),
-        Ok(a) if spec.invalid.contains(&a.status) => Answer::Invalid(a.status),
-        Ok(a) => Answer::Other(format!("unexpected HTTP {}", a.status)),
-        Err(Failure::Stopped(stop)) => Answer::Stopped(stop),
-        Err(gave_up) => Answer::GaveUp(gave_up.to_string()),
+        Ok(a) if spec.success.contains(&a.status) => CallResult::Success(a.status),
+        Ok(a) if spec.invalid.contains(&a.status) => CallResult::Invalid(a.status),
+        Ok(a) => CallResult::Other(format!("unexpected HTTP {}", a.status)),
+        Err(Failure::Stopped(stop)) => CallResult::Stopped(stop),
+        Err(gave_up) => CallResult::GaveUp(gave_up.to_string()),
     }
 }
 
@@ -108,13 +109,12 @@ pub fn verify(
 ) -> usize {
     let mut stopped = 0;
     let by_id = patterns_by_id(patterns);
-    let mut cache: HashMap<(String, Option<String>), Status> = HashMap::new();
+    let mut cache: HashMap<(String, Option<String>), Status<Verification>> = HashMap::new();
     for f in findings.iter_mut() {
         let pattern = by_id.get(f.rule_id.as_str());
-        let Some((pattern, spec)) = pattern.and_then(|p| p.spec.verify.as_ref().map(|c| (*p, c)))
-        else {
+        let Some((pattern, spec)) = pattern.and_then(|p| p.verify_call().map(|c| (*p, c))) else {
             f.verification = Some(Status {
-                status: "unknown",
+                status: Verification::Unknown,
                 detail: "keysweep cannot verify this kind of secret".into(),
             });
             continue;
@@ -131,7 +131,7 @@ pub fn verify(
                 Err(stop) => {
                     stopped += 1;
                     Status {
-                        status: "unknown",
+                        status: Verification::Unknown,
                         detail: format!("not verified: {stop}"),
                     }
                 }
@@ -150,17 +150,17 @@ fn ask(
     settings: &Settings,
     secret: &str,
     pair: Option<&str>,
-) -> Result<Status, Stop> {
+) -> Result<Status<Verification>, Stop> {
     if let Some(stop) = client.stopped() {
         return Err(stop);
     }
     let (status, detail) = match build(pattern, spec, settings, secret, pair) {
-        Err(why) => ("unknown", why),
+        Err(why) => (Verification::Unknown, why),
         Ok(req) => match call(client, &req, spec) {
-            Answer::Success(s) => ("live", format!("HTTP {s}")),
-            Answer::Invalid(s) => ("invalid", format!("HTTP {s}")),
-            Answer::Other(why) | Answer::GaveUp(why) => ("unknown", why),
-            Answer::Stopped(stop) => return Err(stop),
+            CallResult::Success(s) => (Verification::Live, format!("HTTP {s}")),
+            CallResult::Invalid(s) => (Verification::Invalid, format!("HTTP {s}")),
+            CallResult::Other(why) | CallResult::GaveUp(why) => (Verification::Unknown, why),
+            CallResult::Stopped(stop) => return Err(stop),
         },
     };
     Ok(Status { status, detail })
@@ -176,16 +176,16 @@ fn revoke_one(
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
     let (entry, outcome_count) = match call(client, req, spec) {
-        Answer::Success(s) => (
-            Some(Entry::Revoked {
+        CallResult::Success(s) => (
+            Some(Record::Revoked {
                 fingerprint: fingerprint.into(),
                 time: now(),
                 detail: format!("HTTP {s}"),
             }),
             &mut tally.revoked,
         ),
-        Answer::Invalid(s) => (
-            Some(Entry::RevokeFailed {
+        CallResult::Invalid(s) => (
+            Some(Record::RevokeFailed {
                 fingerprint: fingerprint.into(),
                 time: now(),
                 detail: format!(
@@ -194,7 +194,7 @@ fn revoke_one(
             }),
             &mut tally.revoke_failed,
         ),
-        Answer::GaveUp(why) => {
+        CallResult::GaveUp(why) => {
             eprintln!(
                 "keysweep: warning: revocation at {} still pending: {why}",
                 shown(&req.url)
@@ -202,9 +202,9 @@ fn revoke_one(
             (None, &mut tally.revoke_pending)
         }
         // Said once for the whole run by the caller.
-        Answer::Stopped(_) => (None, &mut tally.revoke_pending),
-        Answer::Other(why) => (
-            Some(Entry::RevokeFailed {
+        CallResult::Stopped(_) => (None, &mut tally.revoke_pending),
+        CallResult::Other(why) => (
+            Some(Record::RevokeFailed {
                 fingerprint: fingerprint.into(),
                 time: now(),
                 detail: why,
@@ -248,7 +248,7 @@ pub fn resume(
         }
         let Some((pattern, spec)) = by_id
             .get(r.rule_id.as_str())
-            .and_then(|p| p.spec.revoke.as_ref().map(|c| (*p, c)))
+            .and_then(|p| p.revoke_call().map(|c| (*p, c)))
         else {
             eprintln!(
                 "keysweep: warning: a revocation of a {} secret is pending, but no loaded pattern can revoke it",
@@ -287,13 +287,13 @@ pub fn revoke(
     for f in findings {
         let Some((pattern, spec)) = by_id
             .get(f.rule_id.as_str())
-            .and_then(|p| p.spec.revoke.as_ref().map(|c| (*p, c)))
+            .and_then(|p| p.revoke_call().map(|c| (*p, c)))
         else {
             continue;
         };
         if journal
             .revocation(&f.fingerprint)
-            .is_some_and(|r| matches!(r.outcome, Outcome::Delivered(_) | Outcome::Pending))
+            .is_some_and(|r| matches!(r.state, ProviderState::Revoked(_) | ProviderState::Pending))
         {
             continue; // revoked already, or just re-tried by `resume`
         }
@@ -346,7 +346,7 @@ pub fn revoke(
                 continue;
             }
         };
-        journal.append(Entry::Revoking {
+        journal.append(Record::Revoking {
             fingerprint: f.fingerprint.clone(),
             rule_id: f.rule_id.clone(),
             secret: f.secret.clone(),

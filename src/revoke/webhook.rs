@@ -4,7 +4,7 @@
 //! webhook's URL is only ever shown as scheme, host and port ([`shown`]).
 
 use super::http::{shown, Client, Failure};
-use super::journal::{now, Entry, Item, Journal, Label, Outcome};
+use super::journal::{now, DeliveryState, Journal, Label, Record, WebhookItem};
 use super::{Tally, Webhook};
 use crate::finding::Finding;
 use crate::text::redact;
@@ -16,13 +16,13 @@ use std::collections::HashSet;
 pub const MAX_BATCH: usize = 100;
 
 /// A finding as the webhook receives it.
-pub fn item(f: &Finding) -> Item {
+pub fn item(f: &Finding) -> WebhookItem {
     let place = format!("{}#L{}", f.path, f.line);
     let url = match &f.commit {
         Some(c) => format!("{}/{place}", c.id),
         None => place,
     };
-    Item {
+    WebhookItem {
         token: f.secret.clone(),
         rule_id: f.rule_id.clone(),
         url,
@@ -60,8 +60,8 @@ pub fn send_batch(
     journal: &mut Journal,
     hook: &Webhook,
     delivery: &str,
-    items: &[Item],
-) -> anyhow::Result<Outcome> {
+    items: &[WebhookItem],
+) -> anyhow::Result<DeliveryState> {
     let body = serde_json::to_vec(items).expect("items serialize");
     let headers = || {
         let timestamp = now().to_string();
@@ -78,17 +78,17 @@ pub fn send_batch(
     let outcome = match client.send("POST", &hook.url, Some(&body), &headers) {
         Ok(answer) if (200..300).contains(&answer.status) => {
             let labels: Vec<Label> = serde_json::from_str(&answer.body).unwrap_or_default();
-            journal.append(Entry::Delivered {
+            journal.append(Record::Delivered {
                 delivery: delivery.into(),
                 time: now(),
                 status: answer.status,
                 labels: labels.clone(),
             })?;
-            Outcome::Delivered(labels)
+            DeliveryState::Delivered(labels)
         }
         Ok(answer) => {
             let detail = format!("HTTP {} from {}", answer.status, shown(&hook.url));
-            journal.append(Entry::Failed {
+            journal.append(Record::Failed {
                 delivery: delivery.into(),
                 time: now(),
                 detail: detail.clone(),
@@ -96,7 +96,7 @@ pub fn send_batch(
             eprintln!(
                 "keysweep: error: webhook delivery {delivery} failed: {detail} (not retried)"
             );
-            Outcome::Failed(detail)
+            DeliveryState::Failed(detail)
         }
         Err(Failure::GaveUp { last, attempts }) => {
             eprintln!(
@@ -104,22 +104,22 @@ pub fn send_batch(
                 shown(&hook.url),
                 crate::text::count(attempts as usize, "attempt")
             );
-            Outcome::Pending
+            DeliveryState::Pending
         }
         // Said once for the whole run by the caller.
-        Err(Failure::Stopped(_)) => Outcome::Pending,
+        Err(Failure::Stopped(_)) => DeliveryState::Pending,
     };
     Ok(outcome)
 }
 
-fn count(tally: &mut Tally, outcome: &Outcome, items: usize) {
+fn count(tally: &mut Tally, outcome: &DeliveryState, items: usize) {
     match outcome {
-        Outcome::Delivered(_) => {
+        DeliveryState::Delivered(_) => {
             tally.delivered += items;
             tally.deliveries += 1;
         }
-        Outcome::Pending => tally.pending += items,
-        Outcome::Failed(_) => tally.failed += items,
+        DeliveryState::Pending => tally.pending += items,
+        DeliveryState::Failed(_) => tally.failed += items,
     }
 }
 
@@ -134,9 +134,9 @@ pub fn resend_pending(
     hooks: &[Webhook],
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
-    let pending: Vec<(String, String, Vec<Item>)> = journal
+    let pending: Vec<(String, String, Vec<WebhookItem>)> = journal
         .batches()
-        .filter(|b| b.outcome == Outcome::Pending)
+        .filter(|b| b.outcome == DeliveryState::Pending)
         .map(|b| (b.delivery.clone(), b.webhook.clone(), b.items.clone()))
         .collect();
     for (delivery, url, items) in pending {
@@ -179,7 +179,7 @@ pub fn deliver(
             .map(str::to_string)
             .collect();
         let mut seen = HashSet::new();
-        let items: Vec<Item> = findings
+        let items: Vec<WebhookItem> = findings
             .iter()
             .filter(|f| hook.wants(&f.rule_id))
             .filter(|f| !taken.contains(&f.fingerprint) && seen.insert(f.fingerprint.clone()))
@@ -187,9 +187,9 @@ pub fn deliver(
             .collect();
         for chunk in items.chunks(MAX_BATCH) {
             if dry_run {
-                let redacted: Vec<Item> = chunk
+                let redacted: Vec<WebhookItem> = chunk
                     .iter()
-                    .map(|i| Item {
+                    .map(|i| WebhookItem {
                         token: redact(&i.token),
                         ..i.clone()
                     })
@@ -208,7 +208,7 @@ pub fn deliver(
                 continue;
             }
             let delivery = uuid::Uuid::new_v4().to_string();
-            journal.append(Entry::Batch {
+            journal.append(Record::Batch {
                 delivery: delivery.clone(),
                 webhook: hook.url.clone(),
                 time: now(),

@@ -242,7 +242,7 @@ fn report_path(path: &Path, root: &Path, root_is_dir: bool) -> String {
 
 fn walk_error(root: &Path, err: &ignore::Error) -> Notice {
     let path = error_path(err).map(|p| report_path(&p, root, root.is_dir()));
-    let message = one_line(err);
+    let message = walk_error_message(err);
     Notice::Error {
         path: path.unwrap_or_else(|| display_path(root)),
         message,
@@ -262,10 +262,10 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
 }
 
 /// The walker's message without the path it also carries (we print the path ourselves).
-fn one_line(err: &ignore::Error) -> String {
+fn walk_error_message(err: &ignore::Error) -> String {
     match err {
-        ignore::Error::WithPath { err, .. } => one_line(err),
-        ignore::Error::WithDepth { err, .. } => one_line(err),
+        ignore::Error::WithPath { err, .. } => walk_error_message(err),
+        ignore::Error::WithDepth { err, .. } => walk_error_message(err),
         ignore::Error::Loop { ancestor, .. } => {
             format!(
                 "symlink loop: points to its ancestor {}",

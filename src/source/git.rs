@@ -8,7 +8,9 @@
 //! scans them. Memory holds the seen tree and blob ids, and the commit ids (listed before the
 //! walk starts, which libgit2's topological sort does anyway, so the progress line has a total).
 
-use super::{display_path, Blob, CommitInfo, Item, Notice, Provenance, Skip, SourceKind};
+use super::{
+    display_path, Blob, CommitInfo, CommitTime, Item, Notice, Provenance, Skip, SourceKind,
+};
 use crate::source::fs::WalkOptions;
 use anyhow::{anyhow, bail, Context};
 use git2::{
@@ -623,42 +625,17 @@ fn commit_info(commit: &Commit) -> CommitInfo {
         id: commit.id().to_string(),
         author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
         email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
-        date: rfc3339(author.when()),
+        date: author.when().into(),
         message: String::from_utf8_lossy(commit.message_bytes())
             .trim_end()
             .to_string(),
     }
 }
 
-/// RFC 3339 in the signature's own offset, e.g. `2024-03-01T12:00:00+01:00`.
-fn rfc3339(time: git2::Time) -> String {
-    let offset = i64::from(time.offset_minutes());
-    let local = time.seconds() + offset * 60;
-    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
-    let sign = if offset < 0 { '-' } else { '+' };
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-        offset.abs() / 60,
-        offset.abs() % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+impl From<git2::Time> for CommitTime {
+    fn from(time: git2::Time) -> Self {
+        CommitTime::new(time.seconds(), time.offset_minutes())
+    }
 }
 
 pub fn short(oid: Oid) -> String {
@@ -677,26 +654,4 @@ fn error(path: &str, message: String) -> Item {
         path: path.to_string(),
         message,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc3339_dates_in_the_signatures_offset() {
-        assert_eq!(rfc3339(git2::Time::new(0, 0)), "1970-01-01T00:00:00+00:00");
-        assert_eq!(
-            rfc3339(git2::Time::new(1_709_294_400, 60)),
-            "2024-03-01T13:00:00+01:00"
-        );
-        assert_eq!(
-            rfc3339(git2::Time::new(951_782_400, -330)),
-            "2000-02-28T18:30:00-05:30"
-        );
-        assert_eq!(
-            rfc3339(git2::Time::new(951_868_800, 0)),
-            "2000-03-01T00:00:00+00:00"
-        );
-    }
 }

@@ -62,9 +62,72 @@ pub struct CommitInfo {
     pub id: String,
     pub author: String,
     pub email: String,
-    /// RFC 3339, in the author's time zone.
-    pub date: String,
+    /// The author's time; JSON and SARIF write it in RFC 3339.
+    pub date: CommitTime,
     pub message: String,
+}
+
+/// A commit's time as git records it: seconds since 1970 (UTC) and the author's offset. Shown
+/// (and serialised) as RFC 3339 in that offset, `2024-03-01T13:00:00+01:00`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitTime {
+    seconds: i64,
+    offset_minutes: i32,
+}
+
+impl CommitTime {
+    pub fn new(seconds: i64, offset_minutes: i32) -> Self {
+        CommitTime {
+            seconds,
+            offset_minutes,
+        }
+    }
+
+    /// Seconds since 1970-01-01T00:00:00Z, whatever the offset: the order of commit times.
+    pub fn unix_seconds(self) -> i64 {
+        self.seconds
+    }
+}
+
+impl std::fmt::Display for CommitTime {
+    /// RFC 3339 in the commit's own offset.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let offset = i64::from(self.offset_minutes);
+        let local = self.seconds + offset * 60;
+        let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+        let (year, month, day) = civil_from_days(days);
+        let sign = if offset < 0 { '-' } else { '+' };
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60,
+            offset.abs() / 60,
+            offset.abs() % 60
+        )
+    }
+}
+
+impl Serialize for CommitTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm). A few lines
+/// rather than a date crate: keysweep only ever writes a commit time, never reads or computes one.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Something a source tells the user about a path it did not scan.
@@ -123,4 +186,22 @@ pub enum Item {
         done: u64,
         total: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_times_are_rfc3339_in_the_authors_offset() {
+        let shown = |seconds, offset| CommitTime::new(seconds, offset).to_string();
+        assert_eq!(shown(0, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(shown(1_709_294_400, 60), "2024-03-01T13:00:00+01:00");
+        assert_eq!(shown(951_782_400, -330), "2000-02-28T18:30:00-05:30");
+        assert_eq!(shown(951_868_800, 0), "2000-03-01T00:00:00+00:00");
+        assert_eq!(
+            serde_json::to_string(&CommitTime::new(1_709_294_400, 60)).unwrap(),
+            "\"2024-03-01T13:00:00+01:00\""
+        );
+    }
 }

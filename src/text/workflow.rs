@@ -174,7 +174,7 @@ pub fn fenced(
     if !under_github_actions() {
         return render(out);
     }
-    let mut fence = Fence {
+    let mut fence = FencedWriter {
         out,
         token: uuid::Uuid::new_v4().simple().to_string(),
         open: false,
@@ -185,13 +185,13 @@ pub fn fenced(
 
 /// A writer that opens the fence at its first byte and closes it when done (or dropped, so that
 /// commands resume even after a write error).
-struct Fence<'a> {
+struct FencedWriter<'a> {
     out: &'a mut dyn Write,
     token: String,
     open: bool,
 }
 
-impl Fence<'_> {
+impl FencedWriter<'_> {
     fn close(&mut self) -> std::io::Result<()> {
         if std::mem::take(&mut self.open) {
             writeln!(self.out, "::{}::", self.token)?;
@@ -200,7 +200,7 @@ impl Fence<'_> {
     }
 }
 
-impl Write for Fence<'_> {
+impl Write for FencedWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if !self.open && !buf.is_empty() {
             writeln!(self.out, "::stop-commands::{}", self.token)?;
@@ -214,7 +214,7 @@ impl Write for Fence<'_> {
     }
 }
 
-impl Drop for Fence<'_> {
+impl Drop for FencedWriter<'_> {
     fn drop(&mut self) {
         let _ = self.close();
     }
@@ -289,7 +289,7 @@ mod tests {
     #[test]
     fn the_fence_opens_only_when_something_is_written() {
         let mut out = Vec::new();
-        let mut fence = Fence {
+        let mut fence = FencedWriter {
             out: &mut out,
             token: "t0k".into(),
             open: false,

@@ -17,7 +17,7 @@
 //! DevOps rules require both.
 
 use super::{short_id, Report};
-use crate::finding::Finding;
+use crate::finding::{Finding, Status};
 use crate::pattern::{Confidence, Pattern, Severity};
 use crate::scan::Mode;
 use crate::text::redact;
@@ -395,11 +395,11 @@ fn rule(finding: &Finding, pattern: Option<&Pattern>) -> sarif::ReportingDescrip
         |p| p.provider.clone(),
     );
     let description = pattern
-        .and_then(|p| p.spec.description.as_deref())
-        .map(one_line)
+        .and_then(|p| p.description())
+        .map(collapse_whitespace)
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| format!("{name}."));
-    let reference = pattern.and_then(|p| p.spec.references.first());
+    let reference = pattern.and_then(|p| p.references().first());
 
     let mut properties = BTreeMap::new();
     if let Some(p) = pattern {
@@ -569,13 +569,16 @@ fn result(finding: &Finding, rule_index: usize, occurrence: usize) -> sarif::Res
         properties.insert("blobId".to_string(), json!(blob));
     }
     for (name, status) in [
-        ("verification", &finding.verification),
-        ("revocation", &finding.revocation),
+        (
+            "verification",
+            finding.verification.as_ref().map(Status::parts),
+        ),
+        ("revocation", finding.revocation.as_ref().map(Status::parts)),
     ] {
-        if let Some(status) = status {
+        if let Some((status, detail)) = status {
             properties.insert(
                 name.to_string(),
-                json!({"status": status.status, "detail": status.detail}),
+                json!({"status": status, "detail": detail}),
             );
         }
     }
@@ -662,7 +665,7 @@ fn percent_encode_path(path: &str) -> String {
 }
 
 /// Whitespace runs (the line breaks of a TOML multi-line string) as single spaces.
-fn one_line(text: &str) -> String {
+fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
