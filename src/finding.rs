@@ -26,7 +26,7 @@ pub struct Finding {
     pub rule_id: String,
     pub rule_name: String,
     pub severity: Severity,
-    /// The whole secret; reports shorten it where they must (see `report::redact`).
+    /// The whole secret; reports shorten it where they must (see `text::redact`).
     pub secret: String,
     pub fingerprint: String,
     /// Relative to the scanned root, `/`-separated; `<stdin>` for standard input.

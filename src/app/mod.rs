@@ -18,9 +18,10 @@ use crate::engine::{Engine, Rules};
 use crate::exit::Exit;
 use crate::hook::{self, Hook};
 use crate::output;
-use crate::report::{human::sanitize, Format};
+use crate::report::Format;
 use crate::revoke;
 use crate::scan::Mode;
+use crate::text::sanitize;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,6 @@ use crate::engine::{Engine, Rules};
 use crate::exit::Exit;
 use crate::output;
 use crate::pattern::{selftest, Pattern};
-use crate::report;
 use clap::ValueEnum;
 use std::path::PathBuf;
 
@@ -86,8 +85,8 @@ pub(super) fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<Exit> {
         .sum();
     println!(
         "{}, {}: {} passed, {} failed",
-        report::count(count, "pattern"),
-        report::count(examples, "example"),
+        crate::text::count(count, "pattern"),
+        crate::text::count(examples, "example"),
         count - failing_patterns(&failures),
         failing_patterns(&failures)
     );

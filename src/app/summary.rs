@@ -3,8 +3,8 @@
 
 use crate::config::Config;
 use crate::filter;
-use crate::report::human::sanitize;
-use crate::scan::{human_bytes, Outcome};
+use crate::scan::Outcome;
+use crate::text::{human_bytes, sanitize};
 
 /// The one-line summary printed on stderr after every scan: findings by severity, the files
 /// (and commits) they are in, what was scanned (files, or blobs in the git modes) and how long it

@@ -17,7 +17,7 @@
 //! authors) and from pattern files is sanitised: untrusted text must not move the cursor,
 //! reorder the line or start a GitHub Actions workflow command (see [`crate::text::workflow`]).
 
-pub use crate::text::{escape_controls, sanitize};
+use crate::text::sanitize;
 
 use super::{short_id, Style};
 use crate::finding::{Finding, Status};

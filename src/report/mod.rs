@@ -8,13 +8,11 @@ pub mod markdown;
 pub mod sarif;
 
 /// Kept where callers above the reports have always found it; it lives in [`crate::text`].
-pub use crate::text::workflow;
 /// Kept where callers above the reports have always found them; they live in [`crate::text`].
-pub use crate::text::{count, redact};
-
 use crate::finding::Finding;
 use crate::pattern::Pattern;
 use crate::stats::Stats;
+use crate::text::workflow;
 use std::io::Write as _;
 
 /// The output formats of `--format`.

@@ -2,7 +2,8 @@
 //! files (`.env`, `.npmrc`) but never descending into `.git`. Every path it does not scan is told
 //! to the caller as a [`Notice`].
 
-use super::{display_path, Blob, Item, Notice, Provenance, Skip};
+use super::{Blob, Item, Notice, Provenance, Skip};
+use crate::text::display_path;
 use ignore::{DirEntry, WalkBuilder, WalkState};
 use std::fs::File;
 use std::io::Read;

@@ -8,10 +8,9 @@
 //! scans them. Memory holds the seen tree and blob ids, and the commit ids (listed before the
 //! walk starts, which libgit2's topological sort does anyway, so the progress line has a total).
 
-use super::{
-    display_path, Blob, CommitInfo, CommitTime, Item, Notice, Provenance, Skip, SourceKind,
-};
+use super::{Blob, CommitInfo, CommitTime, Item, Notice, Provenance, Skip, SourceKind};
 use crate::source::fs::WalkOptions;
+use crate::text::display_path;
 use anyhow::{anyhow, bail, Context};
 use git2::{
     Commit, Delta, Diff, DiffFindOptions, DiffOptions, ObjectType, Oid, Patch, Repository,

@@ -6,7 +6,6 @@ pub mod git;
 pub mod stdin;
 
 /// Kept where the sources and their callers have always found it; it lives in [`crate::text`].
-pub use crate::text::display_path;
 use serde::Serialize;
 use std::sync::Arc;
 
