@@ -1,17 +1,12 @@
 //! The command line's arguments: the clap definitions (every flag, its help and what it
-//! conflicts with), and their one conversion into the typed [`Task`] the application runs
-//! (as fd's `Opts` become a `Config`, and ripgrep's low arguments its high ones). Nothing past
-//! [`Command::into_task`] reads a flag.
+//! conflicts with). `cli::task` turns them, once, into the typed request the application runs
+//! (as fd's `Opts` become a `Config`, and ripgrep's low arguments its high ones): nothing past
+//! `Command::into_task` reads a flag.
 
-use crate::app::{ListFormat, Outputs, ScanTarget, ScanTask, Task};
+use crate::app::ListFormat;
 use crate::console::ColorChoice;
-use crate::discover::ConfigArgs;
-use crate::hook::Hook;
 use crate::manual;
 use crate::report::{self, Format};
-use crate::revoke;
-use crate::scan::Mode;
-use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -271,111 +266,6 @@ pub enum PatternsCommand {
     },
 }
 
-impl Command {
-    /// The task this command asks for; the completion scripts and the manual, which describe
-    /// the command line itself, are generated here.
-    ///
-    /// # Errors
-    /// Arguments that clap cannot check alone (one repository for the git modes), or a manual
-    /// page that cannot be generated.
-    pub fn into_task(self) -> anyhow::Result<Task> {
-        Ok(match self {
-            Command::Scan(args) => Task::Scan(args.into_task()?),
-            Command::Patterns(PatternsCommand::List { format, patterns }) => Task::ListPatterns {
-                format,
-                files: patterns.extra,
-            },
-            Command::Patterns(PatternsCommand::Test { paths }) => Task::TestPatterns { paths },
-            Command::Baseline(BaselineCommand::Create { output, target }) => Task::CreateBaseline {
-                target: target.into_target()?,
-                output,
-            },
-            Command::InstallHook {
-                pre_push,
-                force,
-                repo,
-            } => Task::InstallHook {
-                hook: if pre_push {
-                    Hook::PrePush
-                } else {
-                    Hook::PreCommit
-                },
-                force,
-                repo,
-            },
-            Command::Revoke {
-                resume: _,
-                config,
-                journal,
-                patterns,
-            } => Task::ResumeRevocations {
-                config: ConfigArgs {
-                    named: config,
-                    none: false,
-                },
-                journal,
-                files: patterns.extra,
-            },
-            Command::Completions { shell } => Task::Print(manual::completions(
-                shell,
-                <Cli as clap::CommandFactory>::command(),
-            )),
-            Command::Man { command } => {
-                let mut page = Vec::new();
-                manual::man_page(
-                    <Cli as clap::CommandFactory>::command(),
-                    &command,
-                    &mut page,
-                )?;
-                Task::Print(page)
-            }
-        })
-    }
-}
-
-impl ScanArgs {
-    fn into_task(self) -> anyhow::Result<ScanTask> {
-        Ok(ScanTask {
-            target: self.target.into_target()?,
-            outputs: Outputs {
-                format: self.format,
-                output: self.output,
-                reports: self.reports,
-                sarif_category: self.sarif_category,
-                redact: self.redact,
-                show_secrets: self.show_secrets,
-            },
-            baseline: self.baseline,
-            findings_exit: self.exit_code,
-            asked: revoke::Asked {
-                verify: self.verify,
-                revoke: self.revoke,
-                dry_run: self.dry_run,
-            },
-            journal: self.journal,
-        })
-    }
-}
-
-impl ScanOptions {
-    fn into_target(self) -> anyhow::Result<ScanTarget> {
-        Ok(ScanTarget {
-            mode: scan_mode(&self)?,
-            config: ConfigArgs {
-                named: self.config,
-                none: self.no_config,
-            },
-            patterns: self.patterns.extra,
-            generic: self.generic,
-            threads: self.threads.map(usize::from),
-            no_ignore: self.no_ignore,
-            follow_symlinks: self.follow_symlinks,
-            max_file_size: self.max_file_size,
-            allow_nothing_scanned: self.allow_nothing_scanned,
-        })
-    }
-}
-
 /// `FORMAT=FILE` of `--report`.
 fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
     let (format, file) = value
@@ -392,30 +282,6 @@ fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
         format!("unknown format {format:?}; use one of {}", names.join(", "))
     })?;
     Ok((format, PathBuf::from(file)))
-}
-
-/// Folders and files, or one repository for the git modes.
-fn scan_mode(args: &ScanOptions) -> anyhow::Result<Mode> {
-    let git = args.history || args.staged || args.range.is_some();
-    if !git {
-        return Ok(Mode::Paths(args.paths.clone()));
-    }
-    let [repo] = args.paths.as_slice() else {
-        bail!(
-            "--history, --staged and --range take one repository, not {} paths: give only the \
-             repository's path (default: the current folder)",
-            args.paths.len()
-        );
-    };
-    let repo = repo.clone();
-    Ok(match &args.range {
-        Some(range) => Mode::Range {
-            repo,
-            range: range.clone(),
-        },
-        None if args.staged => Mode::Staged(repo),
-        None => Mode::History(repo),
-    })
 }
 
 #[cfg(test)]

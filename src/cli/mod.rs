@@ -4,6 +4,7 @@
 //! the work (see [`Exit`]).
 
 pub mod args;
+mod task;
 
 pub use args::Cli;
 
