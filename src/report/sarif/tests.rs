@@ -1,4 +1,5 @@
 //! Unit tests of the SARIF mapping.
+use super::rules::security_severity;
 use super::*;
 use crate::finding::LineIndex;
 use crate::source::{CommitInfo, CommitTime, Provenance, SourceKind};
