@@ -7,7 +7,7 @@
 //! marker could be copied into any file of a scanned tree to hide the secrets after it, while the
 //! ledger is written only by this machine's keysweep and a changed file no longer matches.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::Metadata;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,13 +28,14 @@ pub enum Own {
 #[derive(Debug, Default)]
 pub struct OwnFiles {
     reports: HashMap<(u64, u64), (u64, i128)>,
-    patterns: HashMap<(u64, u64), ()>,
+    patterns: HashSet<(u64, u64)>,
 }
 
 impl OwnFiles {
-    /// The reports of the ledger and the pattern files under `pattern_paths`. A ledger that
-    /// cannot be read is no reason to stop a scan: its reports are then scanned like any file.
-    pub fn load(pattern_paths: &[PathBuf]) -> OwnFiles {
+    /// The reports of the ledger and the pattern files that were loaded (`pattern_files`, each
+    /// file, as `pattern::pattern_files` lists them). A ledger that cannot be read is no reason to
+    /// stop a scan: its reports are then scanned like any file.
+    pub fn load(pattern_files: &[PathBuf]) -> OwnFiles {
         let mut own = OwnFiles::default();
         if let Some(text) = ledger_path().and_then(|p| std::fs::read_to_string(p).ok()) {
             for line in text.lines() {
@@ -48,15 +49,9 @@ impl OwnFiles {
                 }
             }
         }
-        for path in pattern_paths {
-            let files: Vec<PathBuf> = match std::fs::read_dir(path) {
-                Ok(entries) => entries.flatten().map(|e| e.path()).collect(),
-                Err(_) => vec![path.clone()],
-            };
-            for file in files {
-                if let Ok(meta) = std::fs::metadata(&file) {
-                    own.patterns.insert(identity(&meta).0, ());
-                }
+        for file in pattern_files {
+            if let Ok(meta) = std::fs::metadata(file) {
+                own.patterns.insert(identity(&meta).0);
             }
         }
         own
@@ -65,7 +60,7 @@ impl OwnFiles {
     /// Whether this opened file is one of keysweep's own, and which.
     pub fn of(&self, meta: &Metadata) -> Option<Own> {
         let (id, stamp) = identity(meta);
-        if self.patterns.contains_key(&id) {
+        if self.patterns.contains(&id) {
             Some(Own::Patterns)
         } else if self.reports.get(&id) == Some(&stamp) {
             Some(Own::Report)

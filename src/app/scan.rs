@@ -44,7 +44,17 @@ fn prepare(target: &ScanTarget) -> anyhow::Result<Prepared> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     // A folder walk skips keysweep's own reports and pattern files (git scans read commits).
     let own = matches!(mode, Mode::Paths(_))
-        .then(|| OwnFiles::load(&target.patterns))
+        .then(|| {
+            // The files --patterns loaded (the engine above has read them), never a folder's
+            // other files.
+            let files: Vec<_> = target
+                .patterns
+                .iter()
+                .filter_map(|p| crate::pattern::pattern_files(p).ok())
+                .flatten()
+                .collect();
+            OwnFiles::load(&files)
+        })
         .filter(|own| !own.is_empty())
         .map(Arc::new);
     let request = ScanRequest {

@@ -65,7 +65,12 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Pattern>, PatternError> {
     Ok(out)
 }
 
-fn pattern_files(path: &Path) -> Result<Vec<PathBuf>, PatternError> {
+/// The pattern files `path` names: itself, or the `*.toml` files of a folder, as `--patterns`
+/// loads them.
+///
+/// # Errors
+/// `path` cannot be read, or is a folder with no `*.toml` file.
+pub fn pattern_files(path: &Path) -> Result<Vec<PathBuf>, PatternError> {
     let err = |message: String| PatternError {
         file: path.display().to_string(),
         id: None,

@@ -61,9 +61,19 @@ fn pattern_files_given_with_patterns_do_not_report_their_own_examples() {
          negative_examples = [\"K=xacme_0123456789abcdef0123456789abcdef\", \"K=acme_short\"]\n",
     );
     t.write("app.env", "ACME=acme_00112233445566778899aabbccddeeff\n");
+    // A file of the patterns folder that is not a pattern file was not loaded: it is scanned.
+    t.write(
+        "my-patterns/notes.txt",
+        format!("SCW_ACCESS_KEY={}\n", scw_access_key(1407)),
+    );
     let out = t.run(&["scan", ".", "--patterns", "my-patterns", "--format", "json"]);
     let paths: Vec<String> = out.findings().into_iter().map(|f| f.path).collect();
-    assert_eq!(paths, ["app.env"], "{}", out.stderr);
+    assert_eq!(
+        paths,
+        ["app.env", "my-patterns/notes.txt"],
+        "{}",
+        out.stderr
+    );
     out.assert_stderr_has("not scanned again: 1 file keysweep wrote or loaded itself");
     out.assert_stderr_has("my-patterns/acme.toml");
     // Without --patterns the file is just a file (no acme rule): nothing to skip, nothing said.
