@@ -522,6 +522,32 @@ fn a_failing_receiver_is_bounded_by_the_attempts_and_the_budget() {
     );
 }
 
+/// Runs `cmd` (stdout discarded), sends it `signal` once `server` has received its first request,
+/// and returns its exit status, stderr, when that request arrived and how long the process took
+/// to end after the signal.
+fn signal_after_first_request(
+    mut cmd: Command,
+    server: &Server,
+    signal: rustix::process::Signal,
+) -> (Option<i32>, String, Instant, Duration) {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    crate::util::isolate_user_folders(&mut cmd);
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.seen().is_empty() {
+        assert!(Instant::now() < deadline, "the request never arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let first_request = server.seen()[0].at;
+    crate::util::signal(child.id(), signal);
+    let signalled = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let waited = signalled.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), stderr, first_request, waited)
+}
+
 /// SIGTERM while the receiver holds a request: keysweep stops waiting at once, sends nothing
 /// more, writes its reports, says what stays pending, and exits 130.
 #[test]
@@ -547,27 +573,11 @@ fn sigterm_while_a_slow_receiver_answers_stops_all_sending() {
         "sarif=report.sarif",
     ])
     .current_dir(t.path())
-    .env(KEY_ENV, KEY)
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::piped());
-    crate::util::isolate_user_folders(&mut cmd);
-    let child = cmd.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while hook.seen().is_empty() {
-        assert!(Instant::now() < deadline, "the request never arrived");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let first_request = hook.seen()[0].at;
-    crate::util::signal(child.id(), rustix::process::Signal::TERM);
-    let signalled = Instant::now();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        signalled.elapsed() < SLOW / 2,
-        "stopped waiting at once: {:?}",
-        signalled.elapsed()
-    );
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    .env(KEY_ENV, KEY);
+    let (status, stderr, first_request, waited) =
+        signal_after_first_request(cmd, &hook, rustix::process::Signal::TERM);
+    assert!(waited < SLOW / 2, "stopped waiting at once: {waited:?}");
+    assert_eq!(status, Some(130), "{stderr}");
     for said in [
         "keysweep: revocation interrupted: nothing was sent after the signal",
         "100 pending",
@@ -771,23 +781,11 @@ fn sigint_during_verification_asks_nothing_more() {
         "-o",
         "report.json",
     ])
-    .current_dir(t.path())
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::piped());
-    crate::util::isolate_user_folders(&mut cmd);
-    let child = cmd.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while api.seen().is_empty() {
-        assert!(Instant::now() < deadline, "the request never arrived");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let first_request = api.seen()[0].at;
-    crate::util::signal(child.id(), rustix::process::Signal::INT);
-    let signalled = Instant::now();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(signalled.elapsed() < SLOW / 2, "{:?}", signalled.elapsed());
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    .current_dir(t.path());
+    let (status, stderr, first_request, waited) =
+        signal_after_first_request(cmd, &api, rustix::process::Signal::INT);
+    assert!(waited < SLOW / 2, "{waited:?}");
+    assert_eq!(status, Some(130), "{stderr}");
     assert!(
         stderr.contains("keysweep: verification interrupted: 3 findings not verified"),
         "{stderr}"
