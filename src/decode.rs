@@ -5,8 +5,10 @@
 //! images and certificates and find noise): `Authorization: Basic` credentials, the `auth` values
 //! of a docker config, and the values of a Kubernetes `Secret`'s `data:`. Views are decoded again
 //! once, for a `.dockerconfigjson` inside a Secret.
-
-use crate::engine::Triggers;
+//!
+//! Each decoder declares the words that say a blob may hold its values ([`Decoder::trigger_words`]);
+//! the engine's keyword pass looks for them with every pattern's keywords, so a blob without one is
+//! never searched for encoded values. A new decoder is one more entry of [`DECODERS`].
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine as _;
 use regex::bytes::Regex;
@@ -59,33 +61,78 @@ fn is_kubernetes_secret(hay: &[u8]) -> bool {
     .is_match(hay)
 }
 
+/// A place where base64 values hide, and the words that announce it.
+pub struct Decoder {
+    /// Words (matched ASCII case-insensitively) without which a blob holds none of this
+    /// decoder's values.
+    pub trigger_words: &'static [&'static str],
+    /// The encoded values of a blob: the spans to decode.
+    values: fn(&[u8]) -> Vec<Range<usize>>,
+}
+
+/// Every decoder; a bit of [`Triggers`] stands for each, in this order.
+pub static DECODERS: [Decoder; 3] = [
+    // `Authorization: Basic dXNlcjpwYXNz`
+    Decoder {
+        trigger_words: &["basic "],
+        values: |hay| group_one(basic_auth(), hay),
+    },
+    // `{"auths": {"registry": {"auth": "dXNlcjpwYXNz"}}}`
+    Decoder {
+        trigger_words: &["\"auth\""],
+        values: |hay| group_one(docker_auth(), hay),
+    },
+    // `kind: Secret` … `data:` … `password: aHVudGVyMg==`
+    Decoder {
+        trigger_words: &["secret"],
+        values: |hay| match is_kubernetes_secret(hay) {
+            true => group_one(secret_value(), hay),
+            false => Vec::new(),
+        },
+    },
+];
+
+fn group_one(re: &Regex, hay: &[u8]) -> Vec<Range<usize>> {
+    re.captures_iter(hay)
+        .map(|caps| caps.get(1).expect("group 1 is not optional").range())
+        .collect()
+}
+
+/// Which decoders a blob may need: one bit per entry of [`DECODERS`], set when the keyword pass
+/// met one of its trigger words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Triggers(u8);
+
+impl Triggers {
+    /// The bit of `DECODERS[index]`.
+    pub fn of(index: usize) -> Triggers {
+        Triggers(1 << index)
+    }
+    pub fn with(self, other: Triggers) -> Triggers {
+        Triggers(self.0 | other.0)
+    }
+    fn has(self, index: usize) -> bool {
+        self.0 & (1 << index) != 0
+    }
+    /// Every decoder (for callers without a keyword pass, and tests).
+    pub fn all() -> Triggers {
+        Triggers((1 << DECODERS.len()) - 1)
+    }
+}
+
 /// The decodable values of `hay` (one level), looking only where `triggers` (found by the
 /// engine's keyword pass) say there may be some.
 pub fn views(hay: &[u8], triggers: Triggers) -> Vec<View> {
-    let mut views = Vec::new();
-    let mut push_all = |re: &Regex| {
-        for caps in re.captures_iter(hay) {
-            let m = caps.get(1).expect("group 1 is not optional");
-            if let Some(bytes) = decode(m.as_bytes()) {
-                views.push(View {
-                    encoded: m.range(),
-                    bytes,
-                });
-            }
-        }
-    };
-    if !triggers.any() {
-        return views;
-    }
-    if triggers.basic_auth() {
-        push_all(basic_auth());
-    }
-    if triggers.docker_auth() {
-        push_all(docker_auth());
-    }
-    if triggers.kubernetes_secret() && is_kubernetes_secret(hay) {
-        push_all(secret_value());
-    }
+    let mut views: Vec<View> = DECODERS
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| triggers.has(*index))
+        .flat_map(|(_, decoder)| (decoder.values)(hay))
+        .filter_map(|encoded| {
+            let bytes = decode(&hay[encoded.clone()])?;
+            Some(View { encoded, bytes })
+        })
+        .collect();
     views.sort_by_key(|v| (v.encoded.start, v.encoded.end));
     views.dedup_by(|a, b| a.encoded == b.encoded);
     views

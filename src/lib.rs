@@ -30,5 +30,6 @@ pub mod report;
 pub mod revoke;
 pub mod scan;
 pub mod source;
+pub mod stages;
 pub mod stats;
 pub mod text;

@@ -9,8 +9,8 @@ mod prefilter;
 
 pub use build::Rules;
 pub use entropy::shannon_entropy;
-pub use prefilter::Triggers;
 
+use crate::decode::Triggers;
 use crate::pattern::Pattern;
 use prefilter::Prefilter;
 use regex_automata::{Anchored, Input, Span};

@@ -1,6 +1,7 @@
 //! The first stage: one Aho-Corasick pass over the bytes for every pattern's keywords, turned into
 //! a few windows per pattern where its regex is worth running.
 
+use crate::decode::{Triggers, DECODERS};
 use crate::pattern::Pattern;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::ops::Range;
@@ -13,43 +14,9 @@ pub(crate) struct Prefilter {
     owners: Vec<Vec<usize>>,
     /// Patterns without keywords: they run over every whole blob.
     always: Vec<usize>,
-    /// For each keyword, the decoder triggers it stands for (bits of [`Triggers`]).
-    trigger_bits: Vec<u8>,
-}
-
-/// Words that wake no pattern but tell the decoder where base64 values may hide. Found by the
-/// same pass as the keywords, so they cost no extra read of the bytes.
-const TRIGGER_WORDS: [(&str, u8); 3] = [
-    ("basic ", Triggers::BASIC_AUTH),
-    ("\"auth\"", Triggers::DOCKER_AUTH),
-    ("secret", Triggers::KUBERNETES_SECRET),
-];
-
-/// Which decoders a blob may need (see `crate::decode`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Triggers(u8);
-
-impl Triggers {
-    const BASIC_AUTH: u8 = 1;
-    const DOCKER_AUTH: u8 = 2;
-    const KUBERNETES_SECRET: u8 = 4;
-
-    pub fn basic_auth(self) -> bool {
-        self.0 & Self::BASIC_AUTH != 0
-    }
-    pub fn docker_auth(self) -> bool {
-        self.0 & Self::DOCKER_AUTH != 0
-    }
-    pub fn kubernetes_secret(self) -> bool {
-        self.0 & Self::KUBERNETES_SECRET != 0
-    }
-    pub fn any(self) -> bool {
-        self.0 != 0
-    }
-    /// Every decoder (for callers without a keyword pass, and tests).
-    pub fn all() -> Triggers {
-        Triggers(Self::BASIC_AUTH | Self::DOCKER_AUTH | Self::KUBERNETES_SECRET)
-    }
+    /// For each keyword, the decoders it may call for (a decoder's trigger words are found by
+    /// the same pass as the keywords, so they cost no extra read of the bytes).
+    trigger_bits: Vec<Triggers>,
 }
 
 /// A range of the haystack where one pattern's regex must run.
@@ -80,14 +47,16 @@ impl Prefilter {
                 }
             }
         }
-        let mut trigger_bits = vec![0u8; words.len()];
-        for (word, bit) in TRIGGER_WORDS {
-            match words.iter().position(|w| *w == word) {
-                Some(k) => trigger_bits[k] |= bit,
-                None => {
-                    words.push(word);
-                    owners.push(Vec::new());
-                    trigger_bits.push(bit);
+        let mut trigger_bits = vec![Triggers::default(); words.len()];
+        for (index, decoder) in DECODERS.iter().enumerate() {
+            for &word in decoder.trigger_words {
+                match words.iter().position(|w| *w == word) {
+                    Some(k) => trigger_bits[k] = trigger_bits[k].with(Triggers::of(index)),
+                    None => {
+                        words.push(word);
+                        owners.push(Vec::new());
+                        trigger_bits.push(Triggers::of(index));
+                    }
                 }
             }
         }
@@ -111,7 +80,7 @@ impl Prefilter {
     /// Hits arrive in order of their end, so each pattern's windows are merged as they come: a
     /// file that repeats a keyword a million times still yields a few windows, not a million.
     pub fn windows(&self, patterns: &[Pattern], hay: &[u8]) -> (Vec<Window>, Triggers) {
-        let mut triggers = 0u8;
+        let mut triggers = Triggers::default();
         let mut done: Vec<Window> = self
             .always
             .iter()
@@ -123,7 +92,7 @@ impl Prefilter {
         let mut open: Vec<Option<Range<usize>>> = Vec::new();
         {
             for hit in self.automaton.find_overlapping_iter(hay) {
-                triggers |= self.trigger_bits[hit.pattern().as_usize()];
+                triggers = triggers.with(self.trigger_bits[hit.pattern().as_usize()]);
                 for &pattern in &self.owners[hit.pattern().as_usize()] {
                     let reach = patterns[pattern].window;
                     let start = hit.start().saturating_sub(reach);
@@ -147,7 +116,7 @@ impl Prefilter {
         }
         let still_open = open.into_iter().enumerate();
         done.extend(still_open.filter_map(|(pattern, r)| r.map(|range| Window { pattern, range })));
-        (merge(done), Triggers(triggers))
+        (merge(done), triggers)
     }
 }
 

@@ -2,7 +2,7 @@
 //! files (`.env`, `.npmrc`) but never descending into `.git`. Every path it does not scan is told
 //! to the caller as a [`Notice`].
 
-use super::{Blob, Item, Notice, Provenance, Skip};
+use super::{Blob, Item, Notice, Provenance, Sink, Skip};
 use crate::text::display_path;
 use ignore::{DirEntry, WalkBuilder, WalkState};
 use std::fs::File;
@@ -34,11 +34,11 @@ impl WalkOptions {
     }
 }
 
-/// Walks `root` (a folder or a file) and hands every item to `visit`, from several threads.
+/// Walks `root` (a folder or a file) and hands every item to `sink`, from several threads.
 /// Walks `root`. With `relative`, report paths are relative to a folder root; otherwise (several
 /// roots on one command line, where `a/x.env` and `b/x.env` must stay apart) they keep the root
 /// as given.
-pub fn walk(root: &Path, relative: bool, options: &WalkOptions, visit: &(dyn Fn(Item) + Sync)) {
+pub fn walk(root: &Path, relative: bool, options: &WalkOptions, sink: &dyn Sink) {
     let fence = options
         .follow_symlinks
         .then(|| Fence::around(root))
@@ -62,12 +62,12 @@ pub fn walk(root: &Path, relative: bool, options: &WalkOptions, visit: &(dyn Fn(
     let root_is_dir = relative && root.is_dir();
     builder.build_parallel().run(|| {
         Box::new(move |entry| {
-            if crate::interrupt::requested() {
+            if sink.stopped() {
                 return WalkState::Quit;
             }
             match entry {
-                Ok(entry) => visit_entry(&entry, root, root_is_dir, options, visit),
-                Err(err) => visit(Item::Notice(walk_error(root, &err))),
+                Ok(entry) => visit_entry(&entry, root, root_is_dir, options, sink),
+                Err(err) => sink.take(Item::Notice(walk_error(root, &err))),
             }
             WalkState::Continue
         })
@@ -76,7 +76,7 @@ pub fn walk(root: &Path, relative: bool, options: &WalkOptions, visit: &(dyn Fn(
         for link in fence.kept_out() {
             let path = report_path(&link, root, root_is_dir);
             if !options.excludes(&path) {
-                visit(Item::Notice(Notice::Skipped {
+                sink.take(Item::Notice(Notice::Skipped {
                     path,
                     reason: Skip::OutsideRoot,
                 }));
@@ -142,7 +142,7 @@ fn visit_entry(
     root: &Path,
     root_is_dir: bool,
     options: &WalkOptions,
-    visit: &(dyn Fn(Item) + Sync),
+    sink: &dyn Sink,
 ) {
     let Some(kind) = entry.file_type() else {
         return; // stdin entries; the walker never yields them for paths
@@ -166,17 +166,17 @@ fn visit_entry(
                 reason: Skip::Symlink,
             },
         };
-        return visit(Item::Notice(notice));
+        return sink.take(Item::Notice(notice));
     }
     if !kind.is_file() {
-        return visit(Item::Notice(Notice::Skipped {
+        return sink.take(Item::Notice(Notice::Skipped {
             path,
             reason: Skip::NotRegular(special_kind(&kind)),
         }));
     }
     // A file named on the command line (depth 0) is read whatever it is.
     let own = options.own.as_deref().filter(|_| entry.depth() > 0);
-    visit(read_file(entry.path(), path, options.max_file_size, own));
+    sink.take(read_file(entry.path(), path, options.max_file_size, own));
 }
 
 /// Reads a regular file whole, unless it is over `limit` (checked before and while reading, as a

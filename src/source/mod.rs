@@ -1,11 +1,10 @@
-//! Sources: where blobs come from. Each yields [`Item`]s: a blob to scan, or a notice about a path
-//! that was skipped or could not be read (never silently dropped).
+//! Sources: where blobs come from. Each hands [`Item`]s to a [`Sink`]: a blob to scan, or a notice
+//! about a path that was skipped or could not be read (never silently dropped).
 
 pub mod fs;
 pub mod git;
 pub mod stdin;
 
-/// Kept where the sources and their callers have always found it; it lives in [`crate::text`].
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -185,6 +184,13 @@ pub enum Item {
         done: u64,
         total: u64,
     },
+}
+
+/// Where a source delivers what it reads, from several threads at once. The sink also says when
+/// to stop (the user pressed Ctrl-C): a source asks between blobs and stops reading.
+pub trait Sink: Sync {
+    fn take(&self, item: Item);
+    fn stopped(&self) -> bool;
 }
 
 #[cfg(test)]

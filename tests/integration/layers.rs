@@ -31,18 +31,21 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("pattern", &["pattern"]),
     // The config file `.keysweep.toml` (holds patterns, allow rules, exclusions, webhooks).
     ("config", &["config"]),
-    // Keyword prefilter, regexes, boundaries, entropy.
-    ("engine", &["engine"]),
+    // Keyword prefilter, regexes, boundaries, entropy; the decoders, whose trigger words the
+    // prefilter looks for.
+    ("engine", &["engine", "decode"]),
     // Every pattern's examples run through the engine, and the one entry point that builds an
     // engine from built-ins, pattern files and the config (checking the examples): above the
     // engine they check.
     ("engine assembly", &["pattern::selftest", "engine::build"]),
     // Where blobs come from: folders, git history, staged changes, standard input.
     ("source", &["source"]),
-    // Blobs through the engine into findings: decoding, pairing, locating, sorting.
-    ("scan stages", &["finding", "decode", "scan"]),
-    // Allow rules, inline markers and the baseline.
+    // Matches into findings: decoded values scanned again, locating, pairing.
+    ("finding stages", &["finding", "stages"]),
+    // Every filter: inline markers, added lines, allow rules, the baseline.
     ("filters", &["filter"]),
+    // The pipeline: sources into the engine, the stages and the filters; counted and sorted.
+    ("pipeline", &["scan"]),
     // Sinks: reports and the files they are written to, verification and revocation.
     ("sinks", &["report", "output", "revoke"]),
     // The application: the typed request run top to bottom, config discovery, git hooks, exit

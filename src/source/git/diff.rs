@@ -14,7 +14,7 @@ pub fn range(
     path: &Path,
     spec: &str,
     options: &WalkOptions,
-    visit: &(dyn Fn(Item) + Sync),
+    sink: &dyn Sink,
 ) -> anyhow::Result<()> {
     let repo = open(path)?;
     let resolve = |rev: &str| {
@@ -45,14 +45,14 @@ pub fn range(
         ),
     }
     if repo.is_shallow() {
-        visit(warning(
+        sink.take(warning(
             path,
             "shallow clone: commits missing from the clone cannot be scanned",
         ));
     }
     let mut seen = HashSet::new();
     for oid in walk {
-        if crate::interrupt::requested() {
+        if sink.stopped() {
             break;
         }
         let commit = oid
@@ -73,7 +73,7 @@ pub fn range(
             commit: Some(info),
             ..Provenance::default()
         };
-        scan_diff(&repo, diff, &provenance, &mut seen, options, visit)?;
+        scan_diff(&repo, diff, &provenance, &mut seen, options, sink)?;
     }
     Ok(())
 }
@@ -82,11 +82,7 @@ pub fn range(
 ///
 /// # Errors
 /// Not a repository, or its index cannot be read.
-pub fn staged(
-    path: &Path,
-    options: &WalkOptions,
-    visit: &(dyn Fn(Item) + Sync),
-) -> anyhow::Result<()> {
+pub fn staged(path: &Path, options: &WalkOptions, sink: &dyn Sink) -> anyhow::Result<()> {
     let repo = open(path)?;
     if repo.is_bare() {
         bail!(
@@ -113,14 +109,7 @@ pub fn staged(
         kind: SourceKind::Staged,
         ..Provenance::default()
     };
-    scan_diff(
-        &repo,
-        diff,
-        &provenance,
-        &mut HashSet::new(),
-        options,
-        visit,
-    )
+    scan_diff(&repo, diff, &provenance, &mut HashSet::new(), options, sink)
 }
 
 fn diff_options() -> DiffOptions {
@@ -137,11 +126,11 @@ fn scan_diff(
     provenance: &Provenance,
     seen: &mut HashSet<(Oid, Vec<u8>)>,
     options: &WalkOptions,
-    visit: &(dyn Fn(Item) + Sync),
+    sink: &dyn Sink,
 ) -> anyhow::Result<()> {
     diff.find_similar(Some(DiffFindOptions::new().renames(true).copies(true)))?;
     for index in 0..diff.deltas().len() {
-        if crate::interrupt::requested() {
+        if sink.stopped() {
             break;
         }
         let delta = diff
@@ -162,7 +151,7 @@ fn scan_diff(
             continue;
         }
         if file.mode() == git2::FileMode::Commit {
-            visit(Item::Notice(Notice::Skipped {
+            sink.take(Item::Notice(Notice::Skipped {
                 path,
                 reason: Skip::Submodule,
             }));
@@ -188,7 +177,7 @@ fn scan_diff(
             },
             commit_number: 0,
         };
-        visit(read_blob(repo, job, options.max_file_size));
+        sink.take(read_blob(repo, job, options.max_file_size));
     }
     Ok(())
 }

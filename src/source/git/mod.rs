@@ -8,7 +8,7 @@
 //! scans them. Memory holds the seen tree and blob ids, and the commit ids (listed before the
 //! walk starts, which libgit2's topological sort does anyway, so the progress line has a total).
 
-use super::{Blob, CommitInfo, CommitTime, Item, Notice, Provenance, Skip, SourceKind};
+use super::{Blob, CommitInfo, CommitTime, Item, Notice, Provenance, Sink, Skip, SourceKind};
 use crate::source::fs::WalkOptions;
 use crate::text::display_path;
 use anyhow::{anyhow, Context};
@@ -92,16 +92,12 @@ pub fn resolve_commit(repo: &Repository, rev: &str) -> Option<Oid> {
 ///
 /// # Errors
 /// Not a repository, or its refs cannot be listed.
-pub fn history(
-    path: &Path,
-    options: &WalkOptions,
-    visit: &(dyn Fn(Item) + Sync),
-) -> anyhow::Result<()> {
+pub fn history(path: &Path, options: &WalkOptions, sink: &dyn Sink) -> anyhow::Result<()> {
     tune_for_one_pass();
     let repo = open(path)?;
     let git_dir = repo.path().to_path_buf();
     if repo.is_shallow() {
-        visit(warning(
+        sink.take(warning(
             path,
             "shallow clone: commits before the shallow boundary are not scanned (run `git fetch --unshallow` to scan all history)",
         ));
@@ -130,7 +126,7 @@ pub fn history(
         tips += 1;
     }
     if tips == 0 {
-        visit(warning(path, "repository has no commits: nothing to scan"));
+        sink.take(warning(path, "repository has no commits: nothing to scan"));
         return Ok(());
     }
     // The sort has read every commit before yielding the first: listing them costs their ids
@@ -139,7 +135,7 @@ pub fn history(
     for oid in walk {
         match oid {
             Ok(oid) => commits.push(oid),
-            Err(e) => visit(cannot_read_commit(&e)),
+            Err(e) => sink.take(cannot_read_commit(&e)),
         }
     }
     let total = commits.len() as u64;
@@ -147,22 +143,17 @@ pub fn history(
     let receiver = Mutex::new(receiver);
     std::thread::scope(|scope| {
         for _ in 0..options.threads.max(1) {
-            scope.spawn(|| {
-                read_blobs(&git_dir, &receiver, options.max_file_size, &|item, job| {
-                    visit(item);
-                    visit(Item::Commits { done: job, total });
-                })
-            });
+            scope.spawn(|| read_blobs(&git_dir, &receiver, options.max_file_size, sink, total));
         }
-        let mut walker = TreeWalker::new(&repo, options, visit);
+        let mut walker = TreeWalker::new(&repo, options, sink);
         for (number, oid) in (1..).zip(commits) {
-            if crate::interrupt::requested() {
+            if sink.stopped() {
                 break;
             }
             let commit = match repo.find_commit(oid) {
                 Ok(commit) => commit,
                 Err(e) => {
-                    visit(cannot_read_commit(&e));
+                    sink.take(cannot_read_commit(&e));
                     continue;
                 }
             };
@@ -176,7 +167,7 @@ pub fn history(
             });
         }
         for (name, object) in &loose {
-            if crate::interrupt::requested() {
+            if sink.stopped() {
                 break;
             }
             walker.loose(name, object, &|job| sender.send(job).is_ok());
@@ -204,7 +195,7 @@ fn tune_for_one_pass() {
 /// Walks commit trees, yielding each blob the first time it is met.
 struct TreeWalker<'r> {
     repo: &'r Repository,
-    visit: &'r (dyn Fn(Item) + Sync),
+    sink: &'r dyn Sink,
     seen_trees: HashSet<Oid>,
     seen_blobs: HashSet<Oid>,
     submodules: HashSet<Vec<u8>>,
@@ -212,14 +203,10 @@ struct TreeWalker<'r> {
 }
 
 impl<'r> TreeWalker<'r> {
-    fn new(
-        repo: &'r Repository,
-        options: &'r WalkOptions,
-        visit: &'r (dyn Fn(Item) + Sync),
-    ) -> Self {
+    fn new(repo: &'r Repository, options: &'r WalkOptions, sink: &'r dyn Sink) -> Self {
         TreeWalker {
             repo,
-            visit,
+            sink,
             seen_trees: HashSet::new(),
             seen_blobs: HashSet::new(),
             submodules: HashSet::new(),
@@ -233,7 +220,7 @@ impl<'r> TreeWalker<'r> {
             Ok(tree) => tree,
             Err(e) => {
                 let where_ = format!("commit {}", short(commit.id()));
-                return (self.visit)(error(
+                return self.sink.take(error(
                     &where_,
                     format!("cannot read its tree: {}", e.message()),
                 ));
@@ -319,7 +306,7 @@ impl<'r> TreeWalker<'r> {
                     Some(ObjectType::Tree) if !self.seen_trees.insert(entry.id()) => {}
                     Some(ObjectType::Tree) => match self.repo.find_tree(entry.id()) {
                         Ok(sub) => stack.push((sub, path)),
-                        Err(e) => (self.visit)(error(
+                        Err(e) => self.sink.take(error(
                             &String::from_utf8_lossy(&path),
                             format!(
                                 "tree {} ({}) cannot be read: {}",
@@ -332,7 +319,7 @@ impl<'r> TreeWalker<'r> {
                         )),
                     },
                     Some(ObjectType::Commit) if self.submodules.insert(path.clone()) => {
-                        (self.visit)(Item::Notice(Notice::Skipped {
+                        self.sink.take(Item::Notice(Notice::Skipped {
                             path: String::from_utf8_lossy(&path).into_owned(),
                             reason: Skip::Submodule,
                         }));
@@ -345,8 +332,19 @@ impl<'r> TreeWalker<'r> {
 }
 
 /// One worker: takes jobs until the channel closes, reading each blob with its own handle.
-/// `visit` gets each blob (or notice) with its job's commit number.
-fn read_blobs(git_dir: &Path, jobs: &Mutex<Receiver<Job>>, limit: u64, visit: &dyn Fn(Item, u64)) {
+/// `sink` gets each blob (or notice), then how far the history is: its job's commit number of
+/// `total`.
+fn read_blobs(
+    git_dir: &Path,
+    jobs: &Mutex<Receiver<Job>>,
+    limit: u64,
+    sink: &dyn Sink,
+    total: u64,
+) {
+    let take = |item, done| {
+        sink.take(item);
+        sink.take(Item::Commits { done, total });
+    };
     let repo = match Repository::open(git_dir) {
         Ok(repo) => repo,
         Err(e) => {
@@ -356,15 +354,15 @@ fn read_blobs(git_dir: &Path, jobs: &Mutex<Receiver<Job>>, limit: u64, visit: &d
                     &job.path,
                     format!("cannot open the repository: {}", e.message()),
                 );
-                visit(item, job.commit_number);
+                take(item, job.commit_number);
             }
             return;
         }
     };
     while let Some(job) = next(jobs) {
-        if !crate::interrupt::requested() {
+        if !sink.stopped() {
             let number = job.commit_number;
-            visit(read_blob(&repo, job, limit), number);
+            take(read_blob(&repo, job, limit), number);
         }
     }
 }

@@ -1,8 +1,5 @@
-//! What is not reported: `[allow]` rules of the config and the fingerprints of a baseline.
-//! (Inline `keysweep:allow` markers are checked while the blob's bytes are at hand, in `scan`.)
+//! The baseline: fingerprints of findings already known and accepted.
 
-use crate::config::Allow;
-use crate::finding::Finding;
 use anyhow::{anyhow, Context};
 use std::collections::HashSet;
 use std::path::Path;
@@ -63,39 +60,4 @@ impl Baseline {
     pub fn contains(&self, fingerprint: &str) -> bool {
         self.fingerprints.contains(fingerprint)
     }
-}
-
-/// How many findings each filter removed (told in the summary).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Suppressed {
-    pub allowed: usize,
-    /// Per `[allow]` entry of the config, in its order: how many findings it hid.
-    pub by_entry: Vec<usize>,
-    pub baseline: usize,
-}
-
-/// Removes findings that an `[allow]` entry (path, secret or rule) hides, or that the baseline
-/// holds, counting each against the first entry that hides it.
-pub fn apply(
-    findings: &mut Vec<Finding>,
-    allow: &Allow,
-    baseline: Option<&Baseline>,
-) -> Suppressed {
-    let mut suppressed = Suppressed {
-        by_entry: vec![0; allow.entries.len()],
-        ..Suppressed::default()
-    };
-    findings.retain(|f| {
-        if let Some(entry) = allow.hides(&f.rule_id, &f.path, &f.secret) {
-            suppressed.allowed += 1;
-            suppressed.by_entry[entry] += 1;
-            return false;
-        }
-        if baseline.is_some_and(|b| b.contains(&f.fingerprint)) {
-            suppressed.baseline += 1;
-            return false;
-        }
-        true
-    });
-    suppressed
 }

@@ -1,0 +1,222 @@
+//! The pipeline: a source hands blobs to a [`Sink`]; every blob goes through the engine, the
+//! finding stages and the per-blob filters ([`scan_blob`], read top to bottom) in the thread that
+//! read it; findings are collected, counted and sorted so the report does not depend on thread
+//! scheduling. The config's allow rules and the baseline then run on the sorted findings
+//! (`app::scan`), before the sinks (reports, verification, revocation).
+
+mod progress;
+
+use crate::engine::Engine;
+use crate::filter;
+use crate::finding::{Finding, LineIndex};
+use crate::source::{fs, git, stdin, Blob, Item, Notice, Sink, Skip};
+use crate::stages::{decoded, locate, pair};
+use crate::stats::Stats;
+use progress::Progress;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// What to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Folders and files; `-` for standard input.
+    Paths(Vec<PathBuf>),
+    /// Every blob reachable from every ref of the repository.
+    History(PathBuf),
+    /// What `git commit` would record now: the index against HEAD, added lines only.
+    Staged(PathBuf),
+    /// Blobs added by the commits of `A..B`, added lines only.
+    Range { repo: PathBuf, range: String },
+}
+
+/// What to scan and how.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    pub mode: Mode,
+    pub walk: fs::WalkOptions,
+    /// Draw a progress line on stderr (only ever on a terminal).
+    pub progress: bool,
+}
+
+/// Findings and counters of one scan.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    /// Symlinks not followed: counted in `skipped`, told once in the summary instead of per path.
+    pub symlinks_skipped: u64,
+    /// keysweep's own reports and pattern files a folder walk met (counted in `skipped`, told
+    /// once), sorted.
+    pub own_skipped: Vec<String>,
+}
+
+/// The sink every source of a scan delivers to: it scans each blob in the calling thread and
+/// counts what was scanned, skipped and failed.
+struct Collector<'a> {
+    engine: &'a Engine,
+    progress: Progress,
+    notify: &'a (dyn Fn(&Notice) + Sync),
+    findings: Mutex<Vec<Finding>>,
+    own_skipped: Mutex<Vec<String>>,
+    blobs: AtomicU64,
+    bytes: AtomicU64,
+    skipped: AtomicU64,
+    errors: AtomicU64,
+    symlinks: AtomicU64,
+}
+
+impl Sink for Collector<'_> {
+    fn take(&self, item: Item) {
+        match item {
+            // Interrupted: blobs already read are dropped unscanned, and not counted.
+            Item::Blob(_) if self.stopped() => {}
+            Item::Blob(blob) => self.scan(&blob),
+            Item::Commits { done, total } => self.progress.commits(done, total),
+            Item::Notice(notice) => self.notice(notice),
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        crate::interrupt::requested()
+    }
+}
+
+impl Collector<'_> {
+    fn scan(&self, blob: &Blob) {
+        let len = blob.bytes.len() as u64;
+        let blobs = self.blobs.fetch_add(1, Ordering::Relaxed) + 1;
+        let bytes = self.bytes.fetch_add(len, Ordering::Relaxed) + len;
+        self.progress.update(blobs, bytes);
+        let found = scan_blob(self.engine, blob);
+        if !found.is_empty() {
+            self.findings
+                .lock()
+                .expect("no thread should panic holding the findings")
+                .extend(found);
+        }
+    }
+
+    /// Counts a notice; symlinks not followed and keysweep's own files are told once, in the
+    /// summary, every other notice as it happens.
+    fn notice(&self, notice: Notice) {
+        let count = |counter: &AtomicU64| counter.fetch_add(1, Ordering::Relaxed);
+        match &notice {
+            Notice::Skipped {
+                reason: Skip::Symlink,
+                ..
+            } => {
+                count(&self.symlinks);
+                count(&self.skipped);
+                return;
+            }
+            Notice::Skipped {
+                reason: Skip::Own(_),
+                path,
+            } => {
+                count(&self.skipped);
+                self.own_skipped
+                    .lock()
+                    .expect("no thread should panic holding the list")
+                    .push(path.clone());
+                return;
+            }
+            Notice::Skipped { .. } => count(&self.skipped),
+            Notice::Error { .. } => count(&self.errors),
+            Notice::Warning { .. } => 0,
+        };
+        self.progress.bar.suspend(|| (self.notify)(&notice));
+    }
+}
+
+/// Scans what `request` names. `notify` receives each notice as it happens (from several
+/// threads); symlinks not followed are only counted.
+///
+/// # Errors
+/// A requested path that does not exist, or a git source that cannot start (not a repository,
+/// a range end that does not exist): nothing is scanned then.
+pub fn run(
+    engine: &Engine,
+    request: &ScanRequest,
+    notify: &(dyn Fn(&Notice) + Sync),
+) -> anyhow::Result<Outcome> {
+    if let Mode::Paths(paths) = &request.mode {
+        for path in paths {
+            if path.as_os_str() != "-" && std::fs::symlink_metadata(path).is_err() {
+                anyhow::bail!("{}: no such file or folder", path.display());
+            }
+        }
+    }
+    let started = Instant::now();
+    let sink = Collector {
+        engine,
+        progress: Progress::new(request.progress, started),
+        notify,
+        findings: Mutex::default(),
+        own_skipped: Mutex::default(),
+        blobs: AtomicU64::default(),
+        bytes: AtomicU64::default(),
+        skipped: AtomicU64::default(),
+        errors: AtomicU64::default(),
+        symlinks: AtomicU64::default(),
+    };
+    match &request.mode {
+        Mode::Paths(paths) => {
+            for path in paths {
+                if path.as_os_str() == "-" {
+                    let limit = request.walk.max_file_size;
+                    sink.take(stdin::read(std::io::stdin().lock(), limit));
+                } else {
+                    fs::walk(path, paths.len() == 1, &request.walk, &sink);
+                }
+            }
+        }
+        Mode::History(repo) => git::history(repo, &request.walk, &sink)?,
+        Mode::Staged(repo) => git::staged(repo, &request.walk, &sink)?,
+        Mode::Range { repo, range } => git::range(repo, range, &request.walk, &sink)?,
+    }
+    sink.progress.bar.finish_and_clear();
+    let mut findings = sink
+        .findings
+        .into_inner()
+        .expect("no thread should panic holding the findings");
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.sort_key() == b.sort_key());
+    let mut own_skipped = sink
+        .own_skipped
+        .into_inner()
+        .expect("no thread should panic holding the list");
+    own_skipped.sort();
+    Ok(Outcome {
+        findings,
+        stats: Stats {
+            blobs_scanned: sink.blobs.into_inner(),
+            bytes_scanned: sink.bytes.into_inner(),
+            skipped: sink.skipped.into_inner(),
+            excluded: request.walk.exclude.as_ref().map_or(0, |e| e.total()),
+            errors: sink.errors.into_inner(),
+            duration_ms: started.elapsed().as_millis() as u64,
+            partial: crate::interrupt::requested(),
+        },
+        symlinks_skipped: sink.symlinks.into_inner(),
+        own_skipped,
+    })
+}
+
+/// The findings of one blob: the engine's matches, the finding stages in order, then the filters
+/// that need the blob's bytes.
+pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
+    let hay = &blob.bytes;
+    let (matches, triggers) = engine.scan_with_triggers(hay);
+    let decoded = decoded::matches(engine, hay, triggers);
+    if matches.is_empty() && decoded.is_empty() {
+        return Vec::new();
+    }
+    let lines = LineIndex::new(hay, locate::last_end(&matches, &decoded));
+    let mut found = locate::findings(engine.patterns(), blob, &lines, matches, decoded);
+    // Before the filters: an access key on an unchanged line still pairs with a new secret key.
+    pair::link(&mut found, engine.patterns());
+    let found = found.into_iter().map(|(_, finding)| finding).collect();
+    filter::lines::apply(found, hay, &lines, &blob.provenance)
+}
