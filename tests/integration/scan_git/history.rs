@@ -271,32 +271,25 @@ fn the_same_secret_in_different_blobs_is_one_finding_per_blob_with_one_fingerpri
     let found = out.findings();
     assert_eq!(found.len(), 3, "{found:#?}");
     // (path, commit, blob) of each finding.
-    let mut places: Vec<(&str, &str, &str)> = found
+    let mut places: Vec<(String, String, String)> = found
         .iter()
         .map(|f| {
-            (
-                f.path.as_str(),
-                f.commit
-                    .as_ref()
-                    .expect("a history finding has a commit")
-                    .id
-                    .as_str(),
-                f.blob_id.as_deref().expect("a history finding has a blob"),
-            )
+            let commit = f.commit.as_ref().expect("a history finding has a commit");
+            let blob = f.blob_id.as_ref().expect("a history finding has a blob");
+            (f.path.clone(), commit.id.clone(), blob.clone())
         })
         .collect();
     places.sort();
-    let blob = |spec: String| repo.rev(&spec);
-    let mut expected = vec![
-        ("a.env", first.as_str(), blob(format!("{first}:a.env"))),
-        ("a.env", second.as_str(), blob(format!("{second}:a.env"))),
-        ("b.yaml", first.as_str(), blob(format!("{first}:b.yaml"))),
+    let place = |path: &str, commit: &str| {
+        let blob = repo.rev(&format!("{commit}:{path}"));
+        (path.to_string(), commit.to_string(), blob)
+    };
+    let mut expected = [
+        place("a.env", &first),
+        place("a.env", &second),
+        place("b.yaml", &first),
     ];
     expected.sort();
-    let expected: Vec<(&str, &str, &str)> = expected
-        .iter()
-        .map(|(path, commit, blob)| (*path, *commit, blob.as_str()))
-        .collect();
     assert_eq!(places, expected);
     let fingerprints: std::collections::BTreeSet<&str> =
         found.iter().map(|f| f.fingerprint.as_str()).collect();
