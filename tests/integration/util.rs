@@ -275,6 +275,45 @@ impl Output {
     }
 }
 
+/// Fails unless `actual` is exactly `expected`, showing both line by line (each line quoted, so
+/// that trailing spaces, escapes and a missing final newline show) and marking the first line
+/// that differs: `-` what was expected, `+` what came.
+#[track_caller]
+pub fn assert_text_eq(actual: &str, expected: &str) {
+    if actual == expected {
+        return;
+    }
+    let expected_lines: Vec<&str> = expected.split_inclusive('\n').collect();
+    let actual_lines: Vec<&str> = actual.split_inclusive('\n').collect();
+    let first = expected_lines
+        .iter()
+        .zip(&actual_lines)
+        .position(|(e, a)| e != a)
+        .unwrap_or(expected_lines.len().min(actual_lines.len()));
+    let mut diff = String::new();
+    for i in 0..expected_lines.len().max(actual_lines.len()) {
+        let (e, a) = (expected_lines.get(i), actual_lines.get(i));
+        if i == first {
+            diff.push_str(&format!(">>> line {} is the first to differ\n", i + 1));
+        }
+        match (e, a) {
+            (Some(e), Some(a)) if e == a => diff.push_str(&format!("  {e:?}\n")),
+            _ => {
+                if let Some(e) = e {
+                    diff.push_str(&format!("- {e:?}\n"));
+                }
+                if let Some(a) = a {
+                    diff.push_str(&format!("+ {a:?}\n"));
+                }
+            }
+        }
+    }
+    panic!(
+        "the text differs from the expected text (- expected, + actual):\n{diff}\n\
+         expected:\n{expected}\nactual:\n{actual}"
+    );
+}
+
 /// Sends `signal` (`Signal::INT`, `Signal::TERM`) to process `pid` with kill(2) itself: no
 /// `kill` command, which minimal Debian images (the rust:slim ones, without procps) lack.
 pub fn signal(pid: u32, signal: rustix::process::Signal) {
