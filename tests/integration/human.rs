@@ -3,35 +3,18 @@
 //! --show-secrets, commits of git findings, untrusted text escaped, colour only on a terminal.
 
 use crate::util::{
-    bin, random_chars, run_command, scw_access_key, uuid_v4, GitRepo, TestDir, GIT_AUTHOR,
+    assert_text_eq, bin, fingerprint, random_chars, run_command, scw_access_key, uuid_v4, GitRepo,
+    TestDir, GIT_AUTHOR,
 };
 
-/// The heading lines (a path, unindented) of a human report, each with the findings under it
-/// (their `line:column`).
-fn outline(report: &str) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    for line in report.lines() {
-        if !line.is_empty() && !line.starts_with(' ') {
-            out.push((line.to_string(), Vec::new()));
-        } else if line.starts_with("  ") && line[2..].starts_with(|c: char| c.is_ascii_digit()) {
-            let location = line.split_whitespace().next().unwrap().to_string();
-            out.last_mut()
-                .expect("a finding under a heading")
-                .1
-                .push(location);
-        }
-    }
-    out
+/// A secret as the human report shortens it: its first 4 characters and `…`.
+fn short(secret: &str) -> String {
+    format!("{}…", &secret[..4])
 }
 
-/// The lines after the finding at `location` (e.g. `3:16`) up to the next finding or heading.
-fn block<'a>(report: &'a str, location: &str) -> Vec<&'a str> {
-    report
-        .lines()
-        .skip_while(|l| !l.starts_with(&format!("  {location} ")))
-        .skip(1)
-        .take_while(|l| l.starts_with("    "))
-        .collect()
+/// A finding's fingerprint as the human report shows it: its first 12 characters.
+fn short_fingerprint(rule: &str, secret: &str) -> String {
+    fingerprint(rule, secret)[..12].to_string()
 }
 
 /// Fails if the report shows 6 consecutive characters of a secret: a shortened secret shows 4.
@@ -65,43 +48,49 @@ fn findings_are_grouped_by_file_with_their_place_severity_and_rule() {
     );
     let out = t.run(&["scan", "."]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(
-        outline(&out.stdout),
-        vec![
-            ("app/prod.env".into(), vec!["2:16".into(), "3:16".into()]),
-            ("b.yaml".into(), vec!["1:13".into()]),
-            ("docs/setup.md".into(), vec!["3:20".into(), "5:4".into()]),
-        ],
-        "{}",
-        out.stdout
+    // Files in order, a blank line between them. One finding: place, severity and rule on one
+    // line (aligned), then context, carets, fingerprint and pair in the gutter.
+    let (a1, a2, s) = (short(&ak1), short(&ak2), short(&sk));
+    let fa1 = short_fingerprint("scaleway.access_key", &ak1);
+    let fa2 = short_fingerprint("scaleway.access_key", &ak2);
+    let fs = short_fingerprint("scaleway.secret_key", &sk);
+    assert_text_eq(
+        &out.stdout,
+        &format!(
+            "\
+app/prod.env
+  2:16  medium    Scaleway access key [scaleway.access_key]
+    | SCW_ACCESS_KEY={a1}
+    |                ^^^^^
+    = fingerprint {fa1}
+    = pairs with scaleway.secret_key at 3:16
+  3:16  critical  Scaleway secret key [scaleway.secret_key]
+    | SCW_SECRET_KEY={s}
+    |                ^^^^^
+    = fingerprint {fs}
+    = pairs with scaleway.access_key at 2:16
+
+b.yaml
+  1:13  medium    Scaleway access key [scaleway.access_key]
+    | access_key: {a2}
+    |             ^^^^^
+    = fingerprint {fa2}
+
+docs/setup.md
+  3:20  medium    Scaleway access key [scaleway.access_key]
+    |     SCW_ACCESS_KEY={a1} make
+    |                    ^^^^^
+    = fingerprint {fa1}
+  5:4   medium    Scaleway access key [scaleway.access_key]
+    | or {a2}.
+    |    ^^^^^
+    = fingerprint {fa2}
+"
+        ),
     );
-    // One finding: place, severity and rule on one line (aligned), then context, carets and
-    // fingerprint in the gutter.
-    let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(
-        lines[1],
-        "  2:16  medium    Scaleway access key [scaleway.access_key]"
-    );
-    assert_eq!(
-        lines[6],
-        "  3:16  critical  Scaleway secret key [scaleway.secret_key]"
-    );
-    let json = t.run(&["scan", "app", "--format", "json"]).json();
-    let fingerprint = &json["findings"][0]["fingerprint"];
-    assert_eq!(
-        block(&out.stdout, "2:16"),
-        vec![
-            format!("    | SCW_ACCESS_KEY={}…", &ak1[..4]),
-            "    |                ^^^^^".to_string(),
-            format!("    = fingerprint {}", &fingerprint.as_str().unwrap()[..12]),
-            "    = pairs with scaleway.secret_key at 3:16".to_string(),
-        ]
-    );
-    assert!(
-        out.stdout.contains("\n\nb.yaml\n"),
-        "a blank line between files:\n{}",
-        out.stdout
-    );
+    // The fingerprint shown is the JSON report's.
+    let json = t.run(&["scan", "app", "--format", "json"]).findings();
+    assert_eq!(json[0].fingerprint[..12], fa1);
     assert_no_secret_shown(&out.stdout, &[&ak1, &ak2, &sk]);
     out.assert_stderr_has(
         "keysweep: 5 findings (1 critical, 4 medium) in 3 files; scanned 4 files, ",
@@ -128,32 +117,56 @@ fn no_secret_is_ever_shown_whole_without_show_secrets() {
     let out = t.run(&["scan", "."]);
     assert_eq!(out.status, 1, "{}", out.stderr);
     assert_no_secret_shown(&out.stdout, &[&ak, &sk, &ak2]);
-    let (a, s) = (format!("{}…", &ak[..4]), format!("{}…", &sk[..4]));
-    let a2 = format!("{}…", &ak2[..4]);
-    assert_eq!(
-        block(&out.stdout, "2:23")[0],
-        format!("    | export SCW_ACCESS_KEY={a} SCW_SECRET_KEY={s}"),
-    );
-    assert_eq!(block(&out.stdout, "2:59")[0], block(&out.stdout, "2:23")[0]);
-    assert_eq!(
-        block(&out.stdout, "3:8")[0],
-        format!("    | again: {a} # {a}")
-    );
-    assert_eq!(
-        block(&out.stdout, "4:45")[0],
-        format!("    | backup={s} {a2}"),
-        "a secret found only on another line"
-    );
-    // The context keeps 60 characters either side of a secret: the secret key's first 3 show,
-    // shortened; and the access key's last 3 in the context of the secret key.
-    assert_eq!(
-        block(&out.stdout, "5:16")[0],
-        format!("    | SCW_ACCESS_KEY={a2} {filler} SCW_SECRET_KEY={s}"),
-    );
-    assert_eq!(
-        block(&out.stdout, "5:93")[0],
-        format!("    | … {filler} SCW_SECRET_KEY={s}"),
-        "the access key's last characters cut by the context's start"
+    let (a, s, a2) = (short(&ak), short(&sk), short(&ak2));
+    let fa = short_fingerprint("scaleway.access_key", &ak);
+    let fa2 = short_fingerprint("scaleway.access_key", &ak2);
+    let fs = short_fingerprint("scaleway.secret_key", &sk);
+    // 4:45: a secret found only on another line. 5:93: the context keeps 60 characters either
+    // side of a secret, so the access key's last characters are cut by the context's start.
+    assert_text_eq(
+        &out.stdout,
+        &format!(
+            "\
+one-line.env
+  1:16  critical  Scaleway secret key [scaleway.secret_key]
+    | SCW_SECRET_KEY={s}
+    |                ^^^^^
+    = fingerprint {fs}
+    = pairs with scaleway.access_key at 2:23
+  2:23  medium    Scaleway access key [scaleway.access_key]
+    | export SCW_ACCESS_KEY={a} SCW_SECRET_KEY={s}
+    |                       ^^^^^
+    = fingerprint {fa}
+    = pairs with scaleway.secret_key at 1:16
+  2:59  critical  Scaleway secret key [scaleway.secret_key]
+    | export SCW_ACCESS_KEY={a} SCW_SECRET_KEY={s}
+    |                                            ^^^^^
+    = fingerprint {fs}
+    = pairs with scaleway.access_key at 2:23
+  3:8   medium    Scaleway access key [scaleway.access_key]
+    | again: {a} # {a}
+    |        ^^^^^
+    = fingerprint {fa}
+  3:31  medium    Scaleway access key [scaleway.access_key]
+    | again: {a} # {a}
+    |                ^^^^^
+    = fingerprint {fa}
+  4:45  medium    Scaleway access key [scaleway.access_key]
+    | backup={s} {a2}
+    |              ^^^^^
+    = fingerprint {fa2}
+  5:16  medium    Scaleway access key [scaleway.access_key]
+    | SCW_ACCESS_KEY={a2} {filler} SCW_SECRET_KEY={s}
+    |                ^^^^^
+    = fingerprint {fa2}
+    = pairs with scaleway.secret_key at 5:93
+  5:93  critical  Scaleway secret key [scaleway.secret_key]
+    | … {filler} SCW_SECRET_KEY={s}
+    |                                                           ^^^^^
+    = fingerprint {fs}
+    = pairs with scaleway.access_key at 5:16
+"
+        ),
     );
     let shown = t.run(&["scan", ".", "--show-secrets"]);
     assert!(shown.stdout.contains(&format!(
@@ -173,30 +186,41 @@ fn carets_line_up_with_the_secret_as_shown() {
     );
     let out = t.run(&["scan", "."]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let short = format!("{}…", &key[..4]);
-    assert_eq!(
-        block(&out.stdout, "1:9")[..2],
-        [
-            format!("    |  \"鍵\\u{{7}}\": \"{short}\" # 秘密"),
-            // 1 (tab) + 1 (") + 2 (鍵) + 5 (\u{7}) + 4 (": ")
-            format!("    | {}^^^^^", " ".repeat(13)),
-        ]
-    );
-    assert_eq!(
-        block(&out.stdout, "2:17")[..2],
-        [
-            format!("    | SCW_ACCESS_KEY= {short}"),
-            format!("    | {}^^^^^", " ".repeat(16)),
-        ]
+    let (k, fk) = (short(&key), short_fingerprint("scaleway.access_key", &key));
+    // Line 1: 13 columns before the secret: 1 (tab) + 1 (") + 2 (鍵) + 5 (\u{7}) + 4 (": ").
+    assert_text_eq(
+        &out.stdout,
+        &format!(
+            "\
+keys.txt
+  1:9   medium    Scaleway access key [scaleway.access_key]
+    |  \"鍵\\u{{7}}\": \"{k}\" # 秘密
+    |              ^^^^^
+    = fingerprint {fk}
+  2:17  medium    Scaleway access key [scaleway.access_key]
+    | SCW_ACCESS_KEY= {k}
+    |                 ^^^^^
+    = fingerprint {fk}
+"
+        ),
     );
     // --show-secrets: the whole secret, carets under all of it.
     let shown = t.run(&["scan", ".", "--show-secrets"]);
-    assert_eq!(
-        block(&shown.stdout, "2:17")[..2],
-        [
-            format!("    | SCW_ACCESS_KEY= {key}"),
-            format!("    | {}{}", " ".repeat(16), "^".repeat(20)),
-        ]
+    assert_text_eq(
+        &shown.stdout,
+        &format!(
+            "\
+keys.txt
+  1:9   medium    Scaleway access key [scaleway.access_key]
+    |  \"鍵\\u{{7}}\": \"{key}\" # 秘密
+    |              ^^^^^^^^^^^^^^^^^^^^
+    = fingerprint {fk}
+  2:17  medium    Scaleway access key [scaleway.access_key]
+    | SCW_ACCESS_KEY= {key}
+    |                 ^^^^^^^^^^^^^^^^^^^^
+    = fingerprint {fk}
+"
+        ),
     );
 }
 
@@ -217,25 +241,36 @@ fn a_private_key_shows_where_it_ends_and_nothing_of_its_body() {
     );
     let out = t.run(&["scan", "."]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(
-        lines[1..4],
-        [
-            "  2:3-11:32  critical  RSA private key (PKCS #1) [private_key.rsa]",
-            "    |   ----…",
-            "    |   ^^^^^",
-        ]
+    // The secret is the key as the JSON report has it (its lines unindented or not): its
+    // fingerprint is read from there.
+    let json = t.run(&["scan", ".", "--format", "json"]).findings();
+    let fk = &json[0].fingerprint[..12];
+    assert_text_eq(
+        &out.stdout,
+        &format!(
+            "\
+deploy/key.yaml
+  2:3-11:32  critical  RSA private key (PKCS #1) [private_key.rsa]
+    |   ----…
+    |   ^^^^^
+    = fingerprint {fk}
+"
+        ),
     );
     let body: Vec<&str> = body.iter().map(String::as_str).collect();
     assert_no_secret_shown(&out.stdout, &body);
     let shown = t.run(&["scan", ".", "--show-secrets"]);
-    assert!(
-        shown.stdout.contains(&format!(
-            "    |   -----BEGIN {kind}-----\n    |   {}\n",
-            "^".repeat(31)
-        )),
-        "{}",
-        shown.stdout
+    assert_text_eq(
+        &shown.stdout,
+        &format!(
+            "\
+deploy/key.yaml
+  2:3-11:32  critical  RSA private key (PKCS #1) [private_key.rsa]
+    |   -----BEGIN {kind}-----
+    |   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+    = fingerprint {fk}
+"
+        ),
     );
 }
 
@@ -264,52 +299,92 @@ fn history_findings_show_their_commit_and_blob() {
     let second = repo.commit("Add the secret key too");
     let second_blob = repo.rev("HEAD:deploy/prod.env");
     let date = |c: &str| repo.git(&["log", "-1", "--format=%aI", c]);
+    // A file's heading names the commit; under it the commit's author, date and subject (not
+    // the rest of its message) and the blob.
+    let heading = |commit: &str, blob: &str, subject: &str| {
+        format!(
+            "\
+deploy/prod.env @ {c}
+  commit {c}  {GIT_AUTHOR} <ada@example.com>  {date}
+         {subject}
+  blob   {b}
+",
+            c = &commit[..12],
+            date = date(commit),
+            b = &blob[..12],
+        )
+    };
+    let (a, s) = (short(&ak), short(&sk));
+    let fa = short_fingerprint("scaleway.access_key", &ak);
+    let fs = short_fingerprint("scaleway.secret_key", &sk);
 
     let out = repo.run(&["scan", "--history"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let expected_heading = |commit: &str, blob: &str, message: &str| {
-        format!(
-            "deploy/prod.env @ {}\n  commit {}  {GIT_AUTHOR} <ada@example.com>  {}\n         {message}\n  blob   {}\n",
-            &commit[..12],
-            &commit[..12],
-            date(commit),
-            &blob[..12]
-        )
-    };
-    let older = expected_heading(&first, &first_blob, "Add the deploy config");
-    let newer = expected_heading(&second, &second_blob, "Add the secret key too");
-    let (at_older, at_newer) = (
-        out.stdout.find(&older).expect(&out.stdout),
-        out.stdout.find(&newer).expect(&out.stdout),
-    );
-    assert!(at_older < at_newer, "versions of a file oldest first");
-    assert!(!out.stdout.contains("Second paragraph"));
-    assert_eq!(
-        outline(&out.stdout)
-            .into_iter()
-            .map(|(_, f)| f)
-            .collect::<Vec<_>>(),
-        vec![vec!["1:16".to_string()], vec!["1:16".into(), "2:16".into()]],
+    // Versions of a file oldest first.
+    assert_text_eq(
+        &out.stdout,
+        &format!(
+            "\
+{older}  1:16  medium    Scaleway access key [scaleway.access_key]
+    | SCW_ACCESS_KEY={a}
+    |                ^^^^^
+    = fingerprint {fa}
+
+{newer}  1:16  medium    Scaleway access key [scaleway.access_key]
+    | SCW_ACCESS_KEY={a}
+    |                ^^^^^
+    = fingerprint {fa}
+    = pairs with scaleway.secret_key at 2:16
+  2:16  critical  Scaleway secret key [scaleway.secret_key]
+    | SCW_SECRET_KEY={s}
+    |                ^^^^^
+    = fingerprint {fs}
+    = pairs with scaleway.access_key at 1:16
+",
+            older = heading(&first, &first_blob, "Add the deploy config"),
+            newer = heading(&second, &second_blob, "Add the secret key too"),
+        ),
     );
     assert_no_secret_shown(&out.stdout, &[&ak, &sk]);
     out.assert_stderr_has(
         "keysweep: 3 findings (1 critical, 2 medium) in 1 file across 2 commits; scanned 3 blobs, ",
     );
 
-    // A range: the commit that added the line. Staged: no commit yet, the blob in the index.
+    // A range: the commit that added the line.
     let range = repo.run(&["scan", "--range", "HEAD~1..HEAD"]);
-    assert!(range.stdout.starts_with(&newer), "{}", range.stdout);
+    assert_eq!(range.status, 1, "{}", range.stderr);
+    assert_text_eq(
+        &range.stdout,
+        &format!(
+            "\
+{newer}  2:16  critical  Scaleway secret key [scaleway.secret_key]
+    | SCW_SECRET_KEY={s}
+    |                ^^^^^
+    = fingerprint {fs}
+    = pairs with scaleway.access_key at 1:16
+",
+            newer = heading(&second, &second_blob, "Add the secret key too"),
+        ),
+    );
+    // Staged: no commit yet, the blob in the index.
     repo.write("new.env", format!("SCW_ACCESS_KEY={ak}\n"));
     repo.git(&["add", "new.env"]);
     let staged = repo.run(&["scan", "--staged"]);
+    assert_eq!(staged.status, 1, "{}", staged.stderr);
     let blob = repo.git(&["rev-parse", ":new.env"]);
-    assert!(
-        staged.stdout.starts_with(&format!(
-            "new.env (staged)\n  blob   {}\n  1:16  medium",
-            &blob[..12]
-        )),
-        "{}",
-        staged.stdout
+    assert_text_eq(
+        &staged.stdout,
+        &format!(
+            "\
+new.env (staged)
+  blob   {b}
+  1:16  medium    Scaleway access key [scaleway.access_key]
+    | SCW_ACCESS_KEY={a}
+    |                ^^^^^
+    = fingerprint {fa}
+",
+            b = &blob[..12]
+        ),
     );
 }
 
@@ -324,8 +399,35 @@ fn hostile_names_lines_and_messages_are_escaped() {
         name,
         format!("\x1b]0;title\x07SCW_ACCESS_KEY={key} \u{2066}#\r\u{9b}31m\n"),
     );
-    repo.commit("Innocent \x1b[8m\u{202E}hidden");
-    for args in [&["scan", "."][..], &["scan", "--history"]] {
+    let commit = repo.commit("Innocent \x1b[8m\u{202E}hidden");
+    let blob = repo.rev(&format!("HEAD:{name}"));
+    let date = repo.git(&["log", "-1", "--format=%aI", &commit]);
+    let (k, fk) = (short(&key), short_fingerprint("scaleway.access_key", &key));
+    let escaped_name = "evil\\u{1b}[2J\\u{202e}vne.txt\\u{a}fake.env";
+    // The carets start under the secret: 19 columns of escapes and text before it, then
+    // `SCW_ACCESS_KEY=`.
+    let finding = format!(
+        "  1:26  medium    Scaleway access key [scaleway.access_key]
+    | \\u{{1b}}]0;title\\u{{7}}SCW_ACCESS_KEY={k} \\u{{2066}}#\\u{{d}}\\u{{9b}}31m
+    |                                   ^^^^^
+    = fingerprint {fk}
+"
+    );
+    let expected_fs = format!("{escaped_name}\n{finding}");
+    let expected_history = format!(
+        "\
+{escaped_name} @ {c}
+  commit {c}  {GIT_AUTHOR} <ada@example.com>  {date}
+         Innocent \\u{{1b}}[8m\\u{{202e}}hidden
+  blob   {b}
+{finding}",
+        c = &commit[..12],
+        b = &blob[..12],
+    );
+    for (args, expected) in [
+        (&["scan", "."][..], expected_fs),
+        (&["scan", "--history"], expected_history),
+    ] {
         let out = repo.run(args);
         assert_eq!(out.status, 1, "{}", out.stderr);
         for raw in ['\x1b', '\x07', '\u{202E}', '\u{2066}', '\r', '\u{9b}'] {
@@ -335,36 +437,8 @@ fn hostile_names_lines_and_messages_are_escaped() {
                 out.stdout
             );
         }
-        assert!(
-            out.stdout
-                .starts_with("evil\\u{1b}[2J\\u{202e}vne.txt\\u{a}fake.env"),
-            "{}",
-            out.stdout
-        );
-        assert!(
-            out.stdout.contains(&format!(
-                "    | \\u{{1b}}]0;title\\u{{7}}SCW_ACCESS_KEY={}… \\u{{2066}}#\\u{{d}}\\u{{9b}}31m\n",
-                &key[..4]
-            )),
-            "{}",
-            out.stdout
-        );
-        // The carets start under the secret: 19 columns of escapes and text before it.
-        assert!(
-            out.stdout
-                .contains(&format!("    | {}^^^^^\n", " ".repeat(19 + 15))),
-            "{}",
-            out.stdout
-        );
+        assert_text_eq(&out.stdout, &expected);
     }
-    let history = repo.run(&["scan", "--history"]);
-    assert!(
-        history
-            .stdout
-            .contains("         Innocent \\u{1b}[8m\\u{202e}hidden\n"),
-        "{}",
-        history.stdout
-    );
 }
 
 /// Colour on a terminal (a pseudo-terminal from util-linux `script`): the secret highlighted
@@ -386,25 +460,42 @@ fn colour_highlights_the_secret_only_on_a_terminal() {
         run_command(cmd, None).stdout.replace("\r\n", "\n")
     };
     let coloured = on_tty(None);
-    let short = format!("{}…", &key[..4]);
-    for expected in [
-        "\x1b[1mconfig/prod.env\x1b[0m\n".to_string(),
-        "  1:16  \x1b[33mmedium\x1b[0m    \x1b[1mScaleway access key\x1b[0m [\x1b[2mscaleway.access_key\x1b[0m]\n".to_string(),
-        format!("    \x1b[1;34m|\x1b[0m SCW_ACCESS_KEY=\x1b[1;31m{short}\x1b[0m\n"),
-    ] {
-        assert!(coloured.contains(&expected), "{expected:?} in {coloured:?}");
-    }
+    // The terminal gets the report and then the summary line (stderr), whose timing varies.
+    let report = &coloured[..coloured.find("keysweep:").expect(&coloured)];
+    let (k, fk) = (short(&key), short_fingerprint("scaleway.access_key", &key));
+    // Bold path and rule name, yellow severity, dim rule id and fingerprint, a blue gutter, the
+    // secret in bold red instead of underlined.
+    assert_text_eq(
+        report,
+        &format!(
+            "\
+\x1b[1mconfig/prod.env\x1b[0m
+  1:16  \x1b[33mmedium\x1b[0m    \x1b[1mScaleway access key\x1b[0m [\x1b[2mscaleway.access_key\x1b[0m]
+    \x1b[1;34m|\x1b[0m SCW_ACCESS_KEY=\x1b[1;31m{k}\x1b[0m
+    \x1b[1;34m=\x1b[0m fingerprint \x1b[2m{fk}\x1b[0m
+"
+        ),
+    );
     assert!(!coloured.contains('^'), "no carets: {coloured:?}");
     assert!(!coloured.contains(&key));
 
     let plain = on_tty(Some("1"));
     assert!(!plain.contains('\x1b'), "{plain:?}");
-    assert!(plain.contains("    |                ^^^^^\n"), "{plain:?}");
     let piped = t.run(&["scan", "."]);
-    assert!(!piped.stdout.contains('\x1b'));
-    assert_eq!(
-        piped.stdout,
-        plain[..plain.find("keysweep:").unwrap()],
-        "the same text on a terminal without colour and in a pipe"
+    assert_text_eq(
+        &piped.stdout,
+        &format!(
+            "\
+config/prod.env
+  1:16  medium    Scaleway access key [scaleway.access_key]
+    | SCW_ACCESS_KEY={k}
+    |                ^^^^^
+    = fingerprint {fk}
+"
+        ),
+    );
+    assert_text_eq(
+        &plain[..plain.find("keysweep:").expect(&plain)],
+        &piped.stdout,
     );
 }

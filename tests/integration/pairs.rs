@@ -1,16 +1,18 @@
 //! Pair patterns (an id and its secret) are reported together, and percent-encoded URL passwords
 //! are reported decoded at the encoded text.
 
-use crate::util::{random_chars, scw_access_key, uuid_v4, GitRepo, TestDir};
-use serde_json::Value;
+use crate::util::{random_chars, scw_access_key, uuid_v4, Found, GitRepo, Pair, TestDir};
 
-fn finding<'a>(json: &'a Value, rule: &str) -> &'a Value {
-    json["findings"]
-        .as_array()
-        .unwrap()
+/// The first finding of `rule`, and the other half it names.
+#[track_caller]
+fn pair_of(found: &[Found], rule: &str) -> Pair {
+    let f = found
         .iter()
-        .find(|f| f["rule_id"] == rule)
-        .unwrap_or_else(|| panic!("no {rule} finding in {json}"))
+        .find(|f| f.rule == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {found:#?}"));
+    f.pair
+        .clone()
+        .unwrap_or_else(|| panic!("{rule} finding without a pair: {f:#?}"))
 }
 
 #[test]
@@ -21,23 +23,17 @@ fn scaleway_access_and_secret_key_name_each_other() {
         "deploy/.env",
         format!("SCW_ACCESS_KEY={ak}\nSCW_DEFAULT_REGION=fr-par\nSCW_SECRET_KEY={sk}\n"),
     );
-    let json = t.run(&["scan", ".", "--format", "json"]).json();
-    let (access, secret) = (
-        finding(&json, "scaleway.access_key"),
-        finding(&json, "scaleway.secret_key"),
-    );
-    assert_eq!(secret["pair"]["rule_id"], "scaleway.access_key");
-    assert_eq!(secret["pair"]["secret"], ak.as_str());
-    assert_eq!(secret["pair"]["fingerprint"], access["fingerprint"]);
+    let found = t.run(&["scan", ".", "--format", "json"]).findings();
+    // Each names the other: its rule, secret, fingerprint and place.
+    let access = Found::at("scaleway.access_key", "deploy/.env", 1, 16, &ak);
+    let secret = Found::at("scaleway.secret_key", "deploy/.env", 3, 16, &sk);
     assert_eq!(
-        (
-            secret["pair"]["line"].as_u64(),
-            secret["pair"]["column"].as_u64()
-        ),
-        (Some(1), Some(16))
+        found,
+        [
+            access.clone().paired_with(&secret),
+            secret.paired_with(&access)
+        ]
     );
-    assert_eq!(access["pair"]["rule_id"], "scaleway.secret_key");
-    assert_eq!(access["pair"]["fingerprint"], secret["fingerprint"]);
 
     // --redact shortens the pair's secret as well.
     let redacted = t.run(&["scan", ".", "--format", "json", "--redact"]);
@@ -47,7 +43,7 @@ fn scaleway_access_and_secret_key_name_each_other() {
         redacted.stdout
     );
     assert_eq!(
-        finding(&redacted.json(), "scaleway.secret_key")["pair"]["secret"],
+        pair_of(&redacted.findings(), "scaleway.secret_key").secret,
         format!("{}…", &ak[..4])
     );
 
@@ -74,17 +70,14 @@ fn each_secret_pairs_with_the_nearest_id_and_a_lone_half_has_no_pair() {
         "alone.env",
         format!("SCW_ACCESS_KEY={}\n", scw_access_key(3)),
     );
-    let json = t.run(&["scan", ".", "--format", "json"]).json();
-    let findings = json["findings"].as_array().unwrap();
+    let found = t.run(&["scan", ".", "--format", "json"]).findings();
     for (sk, ak) in [(&sk1, &ak1), (&sk2, &ak2)] {
-        let f = findings
-            .iter()
-            .find(|f| f["secret"] == sk.as_str())
-            .unwrap();
-        assert_eq!(f["pair"]["secret"], ak.as_str(), "{f}");
+        let f = found.iter().find(|f| f.secret == *sk).unwrap();
+        let pair = f.pair.as_ref().unwrap_or_else(|| panic!("no pair: {f:#?}"));
+        assert_eq!(pair.secret, *ak, "{f:#?}");
     }
-    let alone = findings.iter().find(|f| f["path"] == "alone.env").unwrap();
-    assert!(alone.get("pair").is_none(), "{alone}");
+    let alone = found.iter().find(|f| f.path == "alone.env").unwrap();
+    assert_eq!(alone.pair, None, "{alone:#?}");
 }
 
 #[test]
@@ -98,16 +91,10 @@ fn a_staged_secret_key_pairs_with_an_access_key_committed_earlier() {
         format!("SCW_ACCESS_KEY={ak}\nSCW_SECRET_KEY={sk}\n"),
     );
     repo.git(&["add", "scw.env"]);
-    let json = repo.run(&["scan", "--staged", "--format", "json"]).json();
-    let rules: Vec<&str> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap())
-        .collect();
+    let out = repo.run(&["scan", "--staged", "--format", "json"]);
     // Only the added line is reported, but it still knows its access key.
-    assert_eq!(rules, ["scaleway.secret_key"]);
-    assert_eq!(json["findings"][0]["pair"]["secret"], ak.as_str());
+    assert_eq!(out.rules(), ["scaleway.secret_key"]);
+    assert_eq!(pair_of(&out.findings(), "scaleway.secret_key").secret, ak);
 }
 
 #[test]
@@ -126,11 +113,8 @@ fn aws_key_id_and_secret_are_paired() {
         "credentials",
         format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
     );
-    let json = t.run(&["scan", ".", "--format", "json"]).json();
-    assert_eq!(
-        finding(&json, "aws.secret_access_key")["pair"]["secret"],
-        id.as_str()
-    );
+    let found = t.run(&["scan", ".", "--format", "json"]).findings();
+    assert_eq!(pair_of(&found, "aws.secret_access_key").secret, id);
 }
 
 #[test]
@@ -139,7 +123,13 @@ fn percent_encoded_url_password_is_reported_decoded_at_the_encoded_text() {
     let line = "DATABASE_URL=postgres://app:Zq%40r7%2Fv%21Lm9x@db.internal:5432/app\n";
     t.write("app.env", line);
     let json = t.run(&["scan", ".", "--format", "json"]).json();
-    let f = finding(&json, "connection_string.postgres");
+    // `decoded` and `end_column` are not among the fields `Found` reads.
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "connection_string.postgres")
+        .unwrap_or_else(|| panic!("no connection_string.postgres finding in {json}"));
     assert_eq!(f["secret"], "Zq@r7/v!Lm9x");
     assert_eq!(f["decoded"], "percent");
     let start = line.find("Zq%40").unwrap() as u64 + 1;
@@ -215,7 +205,7 @@ fn patterns_list_shows_provider_confidence_and_what_can_be_verified_or_revoked()
         ["github.pat_classic", "github", "high", "high", "-", "-"]
     );
 
-    let json: Value =
+    let json: serde_json::Value =
         serde_json::from_str(&t.run(&["patterns", "list", "--format", "json"]).stdout).unwrap();
     let sk = json
         .as_array()

@@ -12,13 +12,7 @@ fn scan(t: &TestDir) -> Vec<Found> {
 
 /// A finding of `rule` at `path:line:column`.
 fn at(rule: &str, path: &str, line: u64, column: u64, secret: &str) -> Found {
-    Found {
-        rule: rule.into(),
-        path: path.into(),
-        line,
-        column,
-        secret: secret.into(),
-    }
+    Found::at(rule, path, line, column, secret)
 }
 
 #[test]
@@ -57,19 +51,21 @@ fn scaleway_keys_in_every_common_file_kind() {
         format!("{{\n  \"scaleway\": {{\n    \"accessKey\": \"{ak}\",\n    \"secretKey\": \"{sk}\",\n    \"projectId\": \"{project}\"\n  }}\n}}\n"),
     );
     let found = scan(&t);
-    let expected = vec![
-        at("scaleway.access_key", ".config/scw/config.yaml", 1, 13, &ak),
-        at("scaleway.secret_key", ".config/scw/config.yaml", 2, 13, &sk),
-        at("scaleway.access_key", ".env", 1, 16, &ak),
-        at("scaleway.secret_key", ".env", 2, 16, &sk),
-        at("scaleway.access_key", "app/client.py", 4, 17, &ak),
-        at("scaleway.secret_key", "app/client.py", 5, 17, &sk),
-        at("scaleway.access_key", "deploy/creds.json", 3, 19, &ak),
-        at("scaleway.secret_key", "deploy/creds.json", 4, 19, &sk),
-        at("scaleway.access_key", "infra/main.tf", 8, 22, &ak),
-        at("scaleway.secret_key", "infra/main.tf", 9, 22, &sk),
-        at("scaleway.secret_key", "scripts/list.sh", 3, 21, &sk),
-    ];
+    // In each file the access key and the secret key name each other as a pair.
+    let paired = |path: &str, (ak_line, ak_column), (sk_line, sk_column)| {
+        let a = at("scaleway.access_key", path, ak_line, ak_column, &ak);
+        let s = at("scaleway.secret_key", path, sk_line, sk_column, &sk);
+        [a.clone().paired_with(&s), s.paired_with(&a)]
+    };
+    let expected = [
+        paired(".config/scw/config.yaml", (1, 13), (2, 13)).to_vec(),
+        paired(".env", (1, 16), (2, 16)).to_vec(),
+        paired("app/client.py", (4, 17), (5, 17)).to_vec(),
+        paired("deploy/creds.json", (3, 19), (4, 19)).to_vec(),
+        paired("infra/main.tf", (8, 22), (9, 22)).to_vec(),
+        vec![at("scaleway.secret_key", "scripts/list.sh", 3, 21, &sk)],
+    ]
+    .concat();
     assert_eq!(
         found, expected,
         "organization and project ids must not be reported"

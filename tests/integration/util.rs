@@ -54,7 +54,8 @@ impl TestDir {
 }
 
 /// One finding of a JSON report (`--format json`), as tests compare it: where, by which rule,
-/// and the secret (whole, as `--format json` reports it unless `--redact`).
+/// the secret (whole, as `--format json` reports it unless `--redact`), its fingerprint, and
+/// where git and pairing put it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     /// `rule_id`.
@@ -65,16 +66,161 @@ pub struct Found {
     /// 1-based, in characters.
     pub column: u64,
     pub secret: String,
+    /// `sha256(rule_id:secret)` in lowercase hex (see [`fingerprint`]).
+    pub fingerprint: String,
+    /// `blob_id`: the git blob, in every git mode; `None` for files and standard input.
+    pub blob_id: Option<String>,
+    /// `commit`: the commit that introduced the blob (`--history`) or added the line
+    /// (`--range`); `None` for `--staged`, files and standard input.
+    pub commit: Option<Commit>,
+    /// `pair`: the other half of a pair pattern, found in the same file.
+    pub pair: Option<Pair>,
+}
+
+/// The `commit` object of a history or range finding: exactly these five keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    pub id: String,
+    /// The author (not the committer).
+    pub author: String,
+    pub email: String,
+    /// RFC 3339.
+    pub date: String,
+    /// The whole message, without its final newline.
+    pub message: String,
+}
+
+/// The `pair` object of a finding: the nearest other half of its pair pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
+    /// `rule_id`.
+    pub rule: String,
+    pub secret: String,
+    pub fingerprint: String,
+    pub line: u64,
+    pub column: u64,
+}
+
+/// A finding's `fingerprint`: `sha256(rule_id + ":" + secret)` in lowercase hex.
+pub fn fingerprint(rule: &str, secret: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(format!("{rule}:{secret}"))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Found {
+    /// A finding of `rule` at `path:line:column`, outside git, with no pair.
+    pub fn at(rule: &str, path: &str, line: u64, column: u64, secret: &str) -> Found {
+        Found {
+            rule: rule.into(),
+            path: path.into(),
+            line,
+            column,
+            secret: secret.into(),
+            fingerprint: fingerprint(rule, secret),
+            blob_id: None,
+            commit: None,
+            pair: None,
+        }
+    }
+
+    /// The same finding, read from git blob `blob_id`.
+    pub fn in_blob(self, blob_id: &str) -> Found {
+        Found {
+            blob_id: Some(blob_id.into()),
+            ..self
+        }
+    }
+
+    /// The same finding, introduced or added by `commit` (`--history`, `--range`).
+    pub fn in_commit(self, commit: Commit) -> Found {
+        Found {
+            commit: Some(commit),
+            ..self
+        }
+    }
+
+    /// The same finding, paired with `other` (the other half's rule, secret and place).
+    pub fn paired_with(self, other: &Found) -> Found {
+        Found {
+            pair: Some(Pair {
+                rule: other.rule.clone(),
+                secret: other.secret.clone(),
+                fingerprint: other.fingerprint.clone(),
+                line: other.line,
+                column: other.column,
+            }),
+            ..self
+        }
+    }
 }
 
 /// A `scaleway.access_key` finding at `path:line:column`, the rule most tests plant.
 pub fn scaleway_key(path: &str, line: u64, column: u64, secret: &str) -> Found {
+    Found::at("scaleway.access_key", path, line, column, secret)
+}
+
+/// Reads one finding of a JSON report; panics, showing it, on a missing or mistyped field.
+fn read_finding(f: &serde_json::Value) -> Found {
+    let text = |v: &serde_json::Value, key: &str| {
+        v[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string {key} in {v}"))
+            .to_string()
+    };
+    let number = |v: &serde_json::Value, key: &str| {
+        v[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no number {key} in {v}"))
+    };
+    let optional = |key: &str| match &f[key] {
+        serde_json::Value::Null => None,
+        v => Some(v),
+    };
+    let commit = optional("commit").map(|c| {
+        let mut keys: Vec<&str> = c
+            .as_object()
+            .unwrap_or_else(|| panic!("commit should be an object or null: {f}"))
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["author", "date", "email", "id", "message"],
+            "the keys of a commit: {f}"
+        );
+        Commit {
+            id: text(c, "id"),
+            author: text(c, "author"),
+            email: text(c, "email"),
+            date: text(c, "date"),
+            message: text(c, "message"),
+        }
+    });
+    let pair = f.get("pair").map(|p| Pair {
+        rule: text(p, "rule_id"),
+        secret: text(p, "secret"),
+        fingerprint: text(p, "fingerprint"),
+        line: number(p, "line"),
+        column: number(p, "column"),
+    });
     Found {
-        rule: "scaleway.access_key".into(),
-        path: path.into(),
-        line,
-        column,
-        secret: secret.into(),
+        rule: text(f, "rule_id"),
+        path: text(f, "path"),
+        line: number(f, "line"),
+        column: number(f, "column"),
+        secret: text(f, "secret"),
+        fingerprint: text(f, "fingerprint"),
+        blob_id: optional("blob_id").map(|b| {
+            b.as_str()
+                .unwrap_or_else(|| panic!("blob_id should be a string or null: {f}"))
+                .to_string()
+        }),
+        commit,
+        pair,
     }
 }
 
@@ -103,26 +249,7 @@ impl Output {
             .as_array()
             .expect("findings should be an array")
             .iter()
-            .map(|f| {
-                let text = |key: &str| {
-                    f[key]
-                        .as_str()
-                        .unwrap_or_else(|| panic!("finding without {key}: {f}"))
-                        .to_string()
-                };
-                let number = |key: &str| {
-                    f[key]
-                        .as_u64()
-                        .unwrap_or_else(|| panic!("finding without {key}: {f}"))
-                };
-                Found {
-                    rule: text("rule_id"),
-                    path: text("path"),
-                    line: number("line"),
-                    column: number("column"),
-                    secret: text("secret"),
-                }
-            })
+            .map(read_finding)
             .collect()
     }
 
@@ -146,6 +273,45 @@ impl Output {
             .as_u64()
             .unwrap_or_else(|| panic!("no stats.{name}"))
     }
+}
+
+/// Fails unless `actual` is exactly `expected`, showing both line by line (each line quoted, so
+/// that trailing spaces, escapes and a missing final newline show) and marking the first line
+/// that differs: `-` what was expected, `+` what came.
+#[track_caller]
+pub fn assert_text_eq(actual: &str, expected: &str) {
+    if actual == expected {
+        return;
+    }
+    let expected_lines: Vec<&str> = expected.split_inclusive('\n').collect();
+    let actual_lines: Vec<&str> = actual.split_inclusive('\n').collect();
+    let first = expected_lines
+        .iter()
+        .zip(&actual_lines)
+        .position(|(e, a)| e != a)
+        .unwrap_or(expected_lines.len().min(actual_lines.len()));
+    let mut diff = String::new();
+    for i in 0..expected_lines.len().max(actual_lines.len()) {
+        let (e, a) = (expected_lines.get(i), actual_lines.get(i));
+        if i == first {
+            diff.push_str(&format!(">>> line {} is the first to differ\n", i + 1));
+        }
+        match (e, a) {
+            (Some(e), Some(a)) if e == a => diff.push_str(&format!("  {e:?}\n")),
+            _ => {
+                if let Some(e) = e {
+                    diff.push_str(&format!("- {e:?}\n"));
+                }
+                if let Some(a) = a {
+                    diff.push_str(&format!("+ {a:?}\n"));
+                }
+            }
+        }
+    }
+    panic!(
+        "the text differs from the expected text (- expected, + actual):\n{diff}\n\
+         expected:\n{expected}\nactual:\n{actual}"
+    );
 }
 
 /// Sends `signal` (`Signal::INT`, `Signal::TERM`) to process `pid` with kill(2) itself: no

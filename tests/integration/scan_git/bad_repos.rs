@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::util::{scw_access_key, uuid_v4, GitRepo, TestDir};
-use serde_json::Value;
 
 // 7. Repositories that go wrong.
 
@@ -54,7 +53,7 @@ fn an_empty_repository_has_no_history_to_scan() {
     );
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
-    assert!(findings(&out).is_empty());
+    assert!(out.findings().is_empty());
     assert_eq!(out.stat("blobs_scanned"), 0);
     let stderr = out.stderr.to_lowercase();
     assert!(
@@ -89,14 +88,14 @@ fn a_shallow_clone_is_scanned_as_far_as_it_goes_and_said_so() {
 
     let out = clone.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let found = findings(&out);
+    let found = out.findings();
     assert_eq!(
         secrets(&found),
         vec![new.clone()],
         "the old commit is not there"
     );
     let f = the_finding(&found, &new);
-    assert_eq!(f["path"], "new.env");
+    assert_eq!(f.path, "new.env");
     assert_commit(&f, &clone, &tip);
     assert!(
         out.stderr.to_lowercase().contains("shallow"),
@@ -123,14 +122,14 @@ fn submodules_are_not_followed_and_said_so() {
     let staged = repo.run(&["scan", "--staged", "--format", "json"]);
     assert_eq!(staged.status, 0, "{}", staged.stderr);
     assert!(
-        !secrets(&findings(&staged)).contains(&inner),
+        !secrets(&staged.findings()).contains(&inner),
         "the staged gitlink is not followed"
     );
 
     repo.commit("Add the submodule");
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(secrets(&findings(&out)), vec![outer.clone()]);
+    assert_eq!(secrets(&out.findings()), vec![outer.clone()]);
     assert!(
         out.stderr.contains("submodule"),
         "stderr should say the submodule was not scanned:\n{}",
@@ -156,7 +155,7 @@ fn lfs_pointer_files_are_scanned_as_text() {
 
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
-    assert!(findings(&out).is_empty());
+    assert!(out.findings().is_empty());
     assert_eq!(out.stat("blobs_scanned"), 2);
     assert_eq!(
         out.stat("bytes_scanned"),
@@ -183,7 +182,7 @@ fn blobs_over_the_size_limit_are_skipped_counted_and_said() {
         "1000",
     ]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(secrets(&findings(&out)), vec![small_key.clone()]);
+    assert_eq!(secrets(&out.findings()), vec![small_key.clone()]);
     assert_eq!(out.stat("skipped"), 1);
     assert_eq!(out.stat("blobs_scanned"), 1);
     out.assert_stderr_has("big.txt");
@@ -198,7 +197,8 @@ fn blobs_over_the_size_limit_are_skipped_counted_and_said() {
         "--max-file-size",
         "3000",
     ]);
-    assert_eq!(secrets(&findings(&out)), sorted(vec![big_key, small_key]));
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(secrets(&out.findings()), sorted(vec![big_key, small_key]));
     assert_eq!(out.stat("skipped"), 0);
 }
 
@@ -220,8 +220,8 @@ fn a_missing_blob_is_a_counted_error_and_the_scan_goes_on() {
         "a missing object makes the scan incomplete:\n{}",
         out.stderr
     );
-    assert_eq!(findings(&out).len(), 1, "b.env's finding is still reported");
-    assert_eq!(secrets(&findings(&out)), vec![kept.clone()]);
+    assert_eq!(out.findings().len(), 1, "b.env's finding is still reported");
+    assert_eq!(secrets(&out.findings()), vec![kept.clone()]);
     assert_eq!(out.stat("errors"), 1, "{}", out.stderr);
     assert_eq!(out.stat("blobs_scanned"), 1);
     assert!(
@@ -251,13 +251,13 @@ fn a_secret_committed_on_a_detached_head_is_found() {
 
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let f = the_finding(&findings(&out), &key);
-    assert_eq!(f["path"], "hotfix.env");
+    let f = the_finding(&out.findings(), &key);
+    assert_eq!(f.path, "hotfix.env");
     assert_commit(&f, &repo, &detached);
 
     let out = repo.run(&["scan", "--range", "main..HEAD", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_commit(&the_finding(&findings(&out), &key), &repo, &detached);
+    assert_commit(&the_finding(&out.findings(), &key), &repo, &detached);
 
     repo.write(
         "hotfix.env",
@@ -265,7 +265,8 @@ fn a_secret_committed_on_a_detached_head_is_found() {
     );
     repo.git(&["add", "hotfix.env"]);
     let out = repo.run(&["scan", "--staged", "--format", "json"]);
-    assert_eq!(secrets(&findings(&out)), vec![scw_access_key(452)]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(secrets(&out.findings()), vec![scw_access_key(452)]);
 }
 
 #[test]
@@ -279,8 +280,8 @@ fn non_utf8_file_names_and_commit_messages_do_not_stop_the_scan() {
 
     let out = repo.run(&["scan", "--staged", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let f = the_finding(&findings(&out), &key);
-    let path = f["path"].as_str().unwrap();
+    let f = the_finding(&out.findings(), &key);
+    let path = &f.path;
     assert!(
         path.starts_with("caf") && path.ends_with(".env"),
         "{path:?}"
@@ -302,14 +303,15 @@ fn non_utf8_file_names_and_commit_messages_do_not_stop_the_scan() {
 
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let f = the_finding(&findings(&out), &key);
-    let path = f["path"].as_str().unwrap();
+    let f = the_finding(&out.findings(), &key);
+    let path = &f.path;
     assert!(
         path.starts_with("caf") && path.ends_with(".env"),
         "{path:?}"
     );
-    assert_eq!(f["commit"]["id"], commit.as_str());
-    let message = f["commit"]["message"].as_str().unwrap();
+    let f_commit = f.commit.as_ref().expect("a history finding has a commit");
+    assert_eq!(f_commit.id, commit);
+    let message = &f_commit.message;
     assert!(
         message == "Résumé du déploiement"
             || message == "R\u{FFFD}sum\u{FFFD} du d\u{FFFD}ploiement",
@@ -377,7 +379,7 @@ fn history_report_is_the_same_whatever_the_thread_count() {
         repo.write(&format!("notes/{i}.txt"), format!("note {i}\n"));
         commits.push(repo.commit(&format!("Version {i}")));
     }
-    let reports: Vec<Value> = [1, 4, 1, 4]
+    let runs: Vec<Output> = [1, 4, 1, 4]
         .iter()
         .map(|threads| {
             let out = repo.run(&[
@@ -388,23 +390,29 @@ fn history_report_is_the_same_whatever_the_thread_count() {
                 "--threads",
                 &threads.to_string(),
             ]);
-            Value::Array(findings(&out))
+            assert_eq!(out.status, 1, "{}", out.stderr);
+            out
         })
         .collect();
-    let found = reports[0].as_array().unwrap();
-    let mut ids: Vec<&str> = found
-        .iter()
-        .map(|f| f["commit"]["id"].as_str().unwrap())
+    let mut ids: Vec<String> = runs[0]
+        .findings()
+        .into_iter()
+        .map(|f| f.commit.expect("a history finding has a commit").id)
         .collect();
     ids.sort();
-    let mut expected: Vec<&str> = commits.iter().map(String::as_str).collect();
-    expected.sort();
     assert_eq!(
-        ids, expected,
+        ids,
+        sorted(commits),
         "one finding per blob, each with its own commit"
     );
-    for r in &reports[1..] {
-        assert_eq!(r, &reports[0], "the report changed with the thread count");
+    // Every field of every finding, not only those `Found` reads.
+    let every_field = |out: &Output| out.json()["findings"].clone();
+    for r in &runs[1..] {
+        assert_eq!(
+            every_field(r),
+            every_field(&runs[0]),
+            "the report changed with the thread count"
+        );
     }
 }
 
@@ -485,7 +493,7 @@ fn a_corrupt_pack_is_said_and_counted_and_never_crashes() {
         .filter(|l| l.starts_with("keysweep: error: "))
         .collect();
     assert!(!errors.is_empty(), "the damage is said: {}", out.stderr);
-    let found = findings(&out).len();
+    let found = out.findings().len();
     assert!(found < keys.len(), "some objects were damaged");
     assert!(
         out.stderr.contains(&format!("{} errors", errors.len())),
@@ -522,5 +530,5 @@ fn objects_borrowed_through_alternates_are_scanned() {
     assert!(borrower.join(".git/objects/info/alternates").is_file());
     let out = borrower.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(secrets(&findings(&out)), vec![key]);
+    assert_eq!(secrets(&out.findings()), vec![key]);
 }

@@ -38,7 +38,7 @@ fn range_reports_only_lines_its_commits_added_with_the_commit_that_added_them() 
     ] {
         let out = repo.run(&["scan", "--range", &range, "--format", "json"]);
         assert_eq!(out.status, 1, "{range}: {}", out.stderr);
-        let found = findings(&out);
+        let found = out.findings();
         assert_eq!(
             secrets(&found),
             sorted(vec![new.clone(), gone.clone()]),
@@ -46,18 +46,17 @@ fn range_reports_only_lines_its_commits_added_with_the_commit_that_added_them() 
              the range (it is in the pushed history)"
         );
         let f = the_finding(&found, &new);
-        assert_eq!(
-            (f["path"].as_str(), f["line"].as_u64(), f["column"].as_u64()),
-            (Some("config.env"), Some(3), Some(23))
-        );
-        assert_eq!(
-            f["blob_id"],
-            repo.rev(&format!("{adds}:config.env")).as_str()
-        );
         assert_commit(&f, &repo, &adds);
-        assert_eq!(f["commit"]["message"], "Add a backup key");
+        let commit = f.commit.clone().unwrap();
+        assert_eq!(commit.message, "Add a backup key");
+        assert_eq!(
+            f,
+            scaleway_key("config.env", 3, 23, &new)
+                .in_blob(&repo.rev(&format!("{adds}:config.env")))
+                .in_commit(commit)
+        );
         let f = the_finding(&found, &gone);
-        assert_eq!(f["path"], "debug.log");
+        assert_eq!(f.path, "debug.log");
         assert_commit(&f, &repo, &adds);
         assert_no_secret_on_stderr(&out, &[&old, &new, &gone]);
     }
@@ -65,7 +64,7 @@ fn range_reports_only_lines_its_commits_added_with_the_commit_that_added_them() 
     // Only the last commit: nothing it added is secret.
     let out = repo.run(&["scan", "--range", "HEAD~1..HEAD", "--format", "json"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
-    assert!(findings(&out).is_empty());
+    assert!(out.findings().is_empty());
 }
 
 #[test]
@@ -124,21 +123,14 @@ fn staged_reports_added_lines_in_the_index_only() {
 
     let out = repo.run(&["scan", "--staged", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
+    // In the blobs of the index, and with no commit: nothing is committed yet.
     assert_eq!(
         out.findings(),
         [
-            scaleway_key("config.env", 3, 23, &staged),
-            scaleway_key("deploy/new.env", 1, 16, &new_file),
+            scaleway_key("config.env", 3, 23, &staged).in_blob(&repo.rev(":config.env")),
+            scaleway_key("deploy/new.env", 1, 16, &new_file).in_blob(&repo.rev(":deploy/new.env")),
         ]
     );
-    let found = findings(&out);
-    assert_eq!(
-        secrets(&found),
-        sorted(vec![staged.clone(), new_file.clone()])
-    );
-    for f in &found {
-        assert!(f["commit"].is_null(), "nothing is committed yet: {f:#}");
-    }
     assert_no_secret_on_stderr(
         &out,
         &[&committed, &staged, &unstaged, &new_file, &untracked],
@@ -148,7 +140,7 @@ fn staged_reports_added_lines_in_the_index_only() {
     repo.git(&["commit", "-q", "-m", "Backup key"]);
     let out = repo.run(&["scan", "--staged", "--format", "json"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
-    assert!(findings(&out).is_empty());
+    assert!(out.findings().is_empty());
 }
 
 #[test]
@@ -160,8 +152,11 @@ fn staged_works_before_the_first_commit() {
     repo.git(&["add", "-A"]);
     let out = repo.run(&["scan", "--staged", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(out.findings(), [scaleway_key(".env", 2, 16, &key)]);
-    assert!(findings(&out)[0]["commit"].is_null());
+    assert_eq!(
+        out.findings(),
+        [scaleway_key(".env", 2, 16, &key).in_blob(&repo.rev(":.env"))],
+        "a blob of the index, no commit"
+    );
 }
 
 #[test]
@@ -174,8 +169,8 @@ fn staged_paths_are_relative_to_the_repository_root_from_a_subfolder() {
     repo.write("app/deep/inner.env", format!("SCW_ACCESS_KEY={inner}\n"));
     repo.git(&["add", "-A"]);
     let expected = [
-        scaleway_key("app/deep/inner.env", 1, 16, &inner),
-        scaleway_key("top.env", 1, 16, &top),
+        scaleway_key("app/deep/inner.env", 1, 16, &inner).in_blob(&repo.rev(":app/deep/inner.env")),
+        scaleway_key("top.env", 1, 16, &top).in_blob(&repo.rev(":top.env")),
     ];
     let out = repo.run_in("app/deep", &["scan", "--staged", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
@@ -202,12 +197,13 @@ fn a_single_revision_range_scans_the_commits_no_remote_tracking_branch_has() {
 
     let out = repo.run(&["scan", "--range", "HEAD", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(secrets(&findings(&out)), vec![unpushed.clone()]);
+    assert_eq!(secrets(&out.findings()), vec![unpushed.clone()]);
 
     // Without remote-tracking branches, every commit of B is unpublished.
     repo.git(&["update-ref", "-d", "refs/remotes/origin/main"]);
     let out = repo.run(&["scan", "--range", "HEAD", "--format", "json"]);
-    assert_eq!(secrets(&findings(&out)), sorted(vec![pushed, unpushed]));
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(secrets(&out.findings()), sorted(vec![pushed, unpushed]));
 
     let out = repo.run(&["scan", "--range", "..HEAD"]);
     assert_eq!(out.status, 2);

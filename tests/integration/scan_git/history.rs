@@ -31,16 +31,26 @@ fn history_finds_a_secret_deleted_by_a_later_commit_with_its_commit() {
 
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(out.findings(), [scaleway_key("config.env", 3, 16, &key)]);
-    let f = the_finding(&findings(&out), &key);
+    let found = out.findings();
+    let f = the_finding(&found, &key);
     assert_commit(&f, &repo, &added);
+    let commit = f.commit.clone().unwrap();
     assert_eq!(
-        f["commit"]["message"], "Add staging config\n\nWith the deploy key, for now.",
+        commit.message, "Add staging config\n\nWith the deploy key, for now.",
         "the full message, without its final newline"
     );
-    assert_eq!(f["blob_id"], blob.as_str());
     assert_eq!(
-        (f["end_line"].as_u64(), f["end_column"].as_u64()),
+        found,
+        [scaleway_key("config.env", 3, 16, &key)
+            .in_blob(&blob)
+            .in_commit(commit)]
+    );
+    let json = out.json();
+    assert_eq!(
+        (
+            json["findings"][0]["end_line"].as_u64(),
+            json["findings"][0]["end_column"].as_u64()
+        ),
         (Some(3), Some(36))
     );
     assert_eq!(out.stat("blobs_scanned"), 2, "README.md and config.env");
@@ -95,7 +105,7 @@ fn renamed_and_copied_content_is_one_blob_scanned_once_credited_to_its_first_pat
 
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let found = findings(&out);
+    let found = out.findings();
     assert_eq!(
         secrets(&found),
         sorted(vec![ak.clone(), sk.clone()]),
@@ -103,13 +113,10 @@ fn renamed_and_copied_content_is_one_blob_scanned_once_credited_to_its_first_pat
     );
     for secret in [&ak, &sk] {
         let f = the_finding(&found, secret);
-        assert_eq!(
-            f["path"], "app/settings.py",
-            "the first path, not a later one"
-        );
-        assert_eq!(f["blob_id"], blob.as_str());
+        assert_eq!(f.path, "app/settings.py", "the first path, not a later one");
+        assert_eq!(f.blob_id, Some(blob.clone()));
         assert_commit(&f, &repo, &first);
-        assert_ne!(f["commit"]["id"], last.as_str());
+        assert_ne!(f.commit.unwrap().id, last);
     }
     assert_eq!(
         repo.distinct_blobs(),
@@ -169,7 +176,7 @@ fn history_covers_unmerged_branches_tags_orphans_remotes_and_the_stash() {
 
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let found = findings(&out);
+    let found = out.findings();
     assert_eq!(secrets(&found), sorted(keys.clone()));
     let expect = [
         ("feature.env", &on_branch),
@@ -180,7 +187,7 @@ fn history_covers_unmerged_branches_tags_orphans_remotes_and_the_stash() {
     ];
     for (key, (path, commit)) in keys.iter().zip(expect) {
         let f = the_finding(&found, key);
-        assert_eq!(f["path"], path, "{f:#}");
+        assert_eq!(f.path, path, "{f:#?}");
         assert_commit(&f, &repo, commit);
     }
     assert_eq!(out.stat("blobs_scanned"), repo.distinct_blobs());
@@ -207,16 +214,13 @@ fn a_merged_secret_is_credited_to_the_branch_commit_not_the_merge() {
     repo.git(&["branch", "-q", "-d", "feature"]);
 
     let out = repo.run(&["scan", "--history", "--format", "json"]);
-    let f = the_finding(&findings(&out), &key);
-    assert_eq!(f["path"], "deploy/prod.env");
-    assert_eq!(f["line"], 2);
-    assert_ne!(
-        f["commit"]["id"],
-        merge.as_str(),
-        "the merge only carried it"
-    );
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    let f = the_finding(&out.findings(), &key);
+    assert_eq!((f.path.as_str(), f.line), ("deploy/prod.env", 2));
+    let commit = f.commit.as_ref().expect("a history finding has a commit");
+    assert_ne!(commit.id, merge, "the merge only carried it");
     assert_commit(&f, &repo, &introduced);
-    assert_eq!(f["commit"]["message"], "Deploy config");
+    assert_eq!(commit.message, "Deploy config");
 }
 
 #[test]
@@ -244,7 +248,8 @@ fn a_blob_on_two_unrelated_branches_is_credited_to_the_older_commit() {
     assert!(oldest_first.find(&original) < oldest_first.find(&picked));
 
     let out = repo.run(&["scan", "--history", "--format", "json"]);
-    let f = the_finding(&findings(&out), &key);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    let f = the_finding(&out.findings(), &key);
     assert_commit(&f, &repo, &original);
 }
 
@@ -263,44 +268,33 @@ fn the_same_secret_in_different_blobs_is_one_finding_per_blob_with_one_fingerpri
 
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let found = findings(&out);
+    let found = out.findings();
     assert_eq!(found.len(), 3, "{found:#?}");
-    let mut rows: Vec<(String, String, String)> = found
+    // (path, commit, blob) of each finding.
+    let mut places: Vec<(String, String, String)> = found
         .iter()
         .map(|f| {
-            (
-                f["path"].as_str().unwrap().into(),
-                f["commit"]["id"].as_str().unwrap().into(),
-                f["blob_id"].as_str().unwrap().into(),
-            )
+            let commit = f.commit.as_ref().expect("a history finding has a commit");
+            let blob = f.blob_id.as_ref().expect("a history finding has a blob");
+            (f.path.clone(), commit.id.clone(), blob.clone())
         })
         .collect();
-    rows.sort();
-    let mut expected = vec![
-        (
-            "a.env".to_string(),
-            first.clone(),
-            repo.rev(&format!("{first}:a.env")),
-        ),
-        (
-            "a.env".to_string(),
-            second.clone(),
-            repo.rev(&format!("{second}:a.env")),
-        ),
-        (
-            "b.yaml".to_string(),
-            first.clone(),
-            repo.rev(&format!("{first}:b.yaml")),
-        ),
+    places.sort();
+    let place = |path: &str, commit: &str| {
+        let blob = repo.rev(&format!("{commit}:{path}"));
+        (path.to_string(), commit.to_string(), blob)
+    };
+    let mut expected = [
+        place("a.env", &first),
+        place("a.env", &second),
+        place("b.yaml", &first),
     ];
     expected.sort();
-    assert_eq!(rows, expected);
-    let fingerprints: std::collections::BTreeSet<&str> = found
-        .iter()
-        .map(|f| f["fingerprint"].as_str().unwrap())
-        .collect();
+    assert_eq!(places, expected);
+    let fingerprints: std::collections::BTreeSet<&str> =
+        found.iter().map(|f| f.fingerprint.as_str()).collect();
     assert_eq!(fingerprints.len(), 1, "one secret, one fingerprint");
-    assert!(found.iter().all(|f| f["secret"] == key.as_str()));
+    assert!(found.iter().all(|f| f.secret == key));
     assert_eq!(out.stat("blobs_scanned"), 3);
 }
 
@@ -327,24 +321,15 @@ fn blobs_and_trees_that_a_ref_names_directly_are_scanned() {
 
     let out = repo.run(&["scan", "--history", "--format", "json"]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    let mut found: Vec<(String, String)> = out.json()["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["blob_id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    found.sort();
+    let mut found = out.findings();
+    found.sort_by(|a, b| a.path.cmp(&b.path));
     assert_eq!(
         found,
         [
-            ("refs/keys/tree/deploy.env".to_string(), inner),
-            ("refs/tags/key-blob".to_string(), blob),
-        ]
+            scaleway_key("refs/keys/tree/deploy.env", 1, 16, &tree_key).in_blob(&inner),
+            scaleway_key("refs/tags/key-blob", 1, 16, &blob_key).in_blob(&blob),
+        ],
+        "no commit holds them"
     );
     // As many blobs as git counts from every ref, these two included.
     assert_eq!(out.stat("blobs_scanned"), repo.distinct_blobs());

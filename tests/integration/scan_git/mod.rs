@@ -8,23 +8,12 @@ mod bad_repos;
 mod changes;
 mod history;
 
-use crate::util::{GitRepo, Output, GIT_AUTHOR, GIT_AUTHOR_EMAIL};
-use serde_json::Value;
-
-/// The findings of a JSON report, after checking the run did not stop on an error.
-#[track_caller]
-pub(super) fn findings(out: &Output) -> Vec<Value> {
-    assert_ne!(out.status, 2, "the scan stopped:\n{}", out.stderr);
-    out.json()["findings"]
-        .as_array()
-        .expect("findings should be an array")
-        .clone()
-}
+use crate::util::{Found, GitRepo, Output, GIT_AUTHOR, GIT_AUTHOR_EMAIL};
 
 /// The one finding whose secret is `secret`.
 #[track_caller]
-pub(super) fn the_finding(findings: &[Value], secret: &str) -> Value {
-    let hits: Vec<&Value> = findings.iter().filter(|f| f["secret"] == secret).collect();
+pub(super) fn the_finding(findings: &[Found], secret: &str) -> Found {
+    let hits: Vec<&Found> = findings.iter().filter(|f| f.secret == secret).collect();
     assert_eq!(
         hits.len(),
         1,
@@ -34,13 +23,8 @@ pub(super) fn the_finding(findings: &[Value], secret: &str) -> Value {
 }
 
 /// The secrets found, sorted.
-pub(super) fn secrets(findings: &[Value]) -> Vec<String> {
-    let mut s: Vec<String> = findings
-        .iter()
-        .map(|f| f["secret"].as_str().unwrap().to_string())
-        .collect();
-    s.sort();
-    s
+pub(super) fn secrets(findings: &[Found]) -> Vec<String> {
+    sorted(findings.iter().map(|f| f.secret.clone()).collect())
 }
 
 pub(super) fn sorted(mut v: Vec<String>) -> Vec<String> {
@@ -114,32 +98,25 @@ pub(super) fn rfc3339_parser_used_by_these_tests() {
     assert_eq!(unix_seconds("2023-11-14T22:13:20.5Z"), 1_700_000_000);
 }
 
-/// Checks the `commit` object of a history or range finding against what git says of `id`.
+/// Checks the commit of a history or range finding against what git says of `id` (its five
+/// keys are checked as the report is read, by `Output::findings`).
 #[track_caller]
-pub(super) fn assert_commit(finding: &Value, repo: &GitRepo, id: &str) {
-    let commit = &finding["commit"];
-    assert_eq!(commit["id"], id, "wrong commit in {finding:#}");
-    let mut keys: Vec<&str> = commit
-        .as_object()
-        .unwrap_or_else(|| panic!("commit should be an object: {finding:#}"))
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
-    assert_eq!(keys, ["author", "date", "email", "id", "message"]);
-    assert_eq!(
-        commit["author"], GIT_AUTHOR,
-        "the author, not the committer"
-    );
-    assert_eq!(commit["email"], GIT_AUTHOR_EMAIL);
+pub(super) fn assert_commit(finding: &Found, repo: &GitRepo, id: &str) {
+    let commit = finding
+        .commit
+        .as_ref()
+        .unwrap_or_else(|| panic!("no commit in {finding:#?}"));
+    assert_eq!(commit.id, id, "wrong commit in {finding:#?}");
+    assert_eq!(commit.author, GIT_AUTHOR, "the author, not the committer");
+    assert_eq!(commit.email, GIT_AUTHOR_EMAIL);
     let author_time: i64 = repo
         .git(&["log", "-1", "--format=%at", id])
         .parse()
         .unwrap();
     assert_eq!(
-        unix_seconds(commit["date"].as_str().expect("date should be a string")),
+        unix_seconds(&commit.date),
         author_time,
         "date {} is not the author date",
-        commit["date"]
+        commit.date
     );
 }
