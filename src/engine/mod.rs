@@ -5,6 +5,7 @@
 
 mod build;
 mod entropy;
+mod named;
 mod prefilter;
 
 pub use build::Rules;
@@ -112,6 +113,9 @@ fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> bool {
                 let end = span.end.saturating_add(reach).min(hay.len());
                 re.is_match(&hay[start..end])
             })
+        && pattern
+            .names()
+            .is_none_or(|names| named::is_named(names, hay, span.range()))
 }
 
 #[cfg(test)]

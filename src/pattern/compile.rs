@@ -2,6 +2,7 @@
 //! `(?:before)(?P<ks_secret>secret)(?:after)`, the post-checks, the prefilter keywords and the
 //! window around a keyword hit that is large enough to hold any match.
 
+use super::names::{Names, NAME_REACH};
 use super::spec::{
     Confidence, Encoding, PatternSpec, ProviderCall, Severity, DEFAULT_AFTER, DEFAULT_BEFORE,
 };
@@ -56,6 +57,8 @@ pub struct Pattern {
     pub(crate) min_entropy: f64,
     /// How far the context regex may be from the secret (bytes), when there is one.
     pub(crate) context_reach: Option<usize>,
+    /// The words that must name the value, when the pattern declares them.
+    names: Option<Names>,
     /// The file format, read through the methods below outside `pattern`.
     pub(super) spec: PatternSpec,
 }
@@ -92,6 +95,11 @@ impl Pattern {
     /// The id of the pattern whose finding in the same blob this one goes with.
     pub fn pair(&self) -> Option<&str> {
         self.spec.pair.as_deref()
+    }
+
+    /// The words that must name the value (`names` in the file).
+    pub fn names(&self) -> Option<&Names> {
+        self.names.as_ref()
     }
 
     /// How the secret is written where it is found, when it is decoded before it is reported.
@@ -250,14 +258,17 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         None => UNBOUNDED_WINDOW,
     };
 
-    let (keywords, keywords_derived) = match &spec.keywords {
-        Some(words) => {
+    let names = spec.names.as_ref().map(Names::compile).transpose()?;
+    let (keywords, keywords_derived) = match (&spec.keywords, &names) {
+        (Some(words), _) => {
             if let Some(w) = words.iter().find(|w| w.is_empty()) {
                 return Err(format!("keyword {w:?} is empty"));
             }
             (lowercase_unique(words.iter().cloned()), false)
         }
-        None => (derive_keywords(&secret_hir), true),
+        // The provider's words are what the value is found by.
+        (None, Some(names)) => (names.keywords(), true),
+        (None, None) => (derive_keywords(&secret_hir), true),
     };
     for re in spec
         .must_match
@@ -297,6 +308,11 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         Some(reach) => window.saturating_add(reach).min(MAX_WINDOW),
         None => window,
     };
+    // A provider word may open a block the value sits in, lines before it.
+    let window = match &names {
+        Some(_) => window.saturating_add(NAME_REACH).min(MAX_WINDOW),
+        None => window,
+    };
     Ok(Pattern {
         provider: spec.id.split('.').next().unwrap_or_default().to_string(),
         id: spec.id.clone(),
@@ -313,6 +329,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         checks,
         min_entropy: spec.min_entropy,
         context_reach,
+        names,
         spec,
     })
 }

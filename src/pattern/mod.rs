@@ -2,6 +2,7 @@
 //! and from user paths, and the self-test of every pattern's own examples ([`selftest`]).
 
 mod compile;
+pub mod names;
 pub mod selftest;
 pub mod spec;
 

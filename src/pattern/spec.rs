@@ -32,6 +32,10 @@ pub struct PatternSpec {
     pub confidence: Confidence,
     /// The secret itself (regex syntax; matched against bytes, Unicode classes off unless `(?u)`).
     pub secret: String,
+    /// The words that name the secret where it is assigned (`names = { provider = ["mandrill"] }`):
+    /// the engine finds the value in any syntax that gives it such a name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<super::names::NamesSpec>,
     /// Text that must end right where the secret starts. Default: [`DEFAULT_BEFORE`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,

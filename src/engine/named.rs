@@ -1,0 +1,386 @@
+//! The named-value check: is this value given the name a pattern declares (`names` in its file)?
+//!
+//! A value counts as named when the syntax right before it assigns it to a name — `NAME=v`,
+//! `"name": "v"`, `name: v`, `<name>v</name>`, `--name v`, `Name("v")`, `X-Name: v`, `name is v` —
+//! and either that name holds a provider phrase and a kind word (`mandrill_api_key`), or it is
+//! the provider alone (`new Mandrill('v')`), or it holds a kind word (`api_key`, `<secret>`) and
+//! the provider is named by an enclosing key (`mandrill:` above, less indented), or on the same
+//! line or the three above (`# Mandrill`, a credential's description). The value must also end
+//! where a value ends (a quote, a space, `;`, the end of the line).
+//!
+//! Names are compared as words (`crate::pattern::names`), so a pattern never spells syntaxes.
+
+use crate::pattern::names::{split_words, Names, NAME_REACH};
+use std::ops::Range;
+
+/// How much of the value's line, before it, may hold its name.
+const MAX_LABEL: usize = 256;
+/// How many lines above an enclosing key may be, and how many bytes back.
+const MAX_PARENT_LINES: usize = 40;
+const MAX_PARENT_BYTES: usize = NAME_REACH;
+/// Lines above the value whose words count as near (a comment, a description element).
+const NEAR_LINES_ABOVE: usize = 3;
+
+/// Whether the value at `secret` in `hay` is named as `names` asks.
+pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool {
+    let line_start = memchr::memrchr(b'\n', &hay[..secret.start]).map_or(0, |i| i + 1);
+    let label_start = line_start.max(secret.start.saturating_sub(MAX_LABEL));
+    let name = name_before(&hay[label_start..secret.start]);
+    if names.near {
+        return name.is_some_and(|n| names.has_provider(&n))
+            || provider_near(names, hay, line_start, secret.end)
+            || provider_in_parents(names, hay, line_start);
+    }
+    let Some(words) = name else {
+        return false;
+    };
+    if !closes(hay, secret.end) {
+        return false;
+    }
+    if names.has_provider(&words) && (names.has_kind(&words) || names.is_provider_only(&words)) {
+        return true;
+    }
+    names.has_kind(&words)
+        && (provider_in_parents(names, hay, line_start)
+            || provider_near(names, hay, line_start, secret.end))
+}
+
+/// Whether a value may end at `end`: the end of the text, a space, a quote, a closing bracket
+/// or separator, or a full stop ending a sentence.
+fn closes(hay: &[u8], end: usize) -> bool {
+    match hay.get(end) {
+        None => true,
+        Some(b'.') => hay.get(end + 1).is_none_or(u8::is_ascii_whitespace),
+        Some(&b) => b.is_ascii_whitespace() || b"\"'`,;)]}>&<|\\".contains(&b),
+    }
+}
+
+/// The words of the name that `label` (the value's line up to the value) gives the value, or
+/// `None` when the text right before the value is not a way of naming one.
+fn name_before(label: &[u8]) -> Option<Vec<String>> {
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    let quote = |b: u8| b"\"'`\\".contains(&b);
+    let mut rest = trim_end(label, blank);
+    let mut separated = rest.len() < label.len();
+    // Quotes (`"v"`, `\"v\"` inside a JSON string), then a scheme word between the quotes and
+    // the value (`'Authorization: Bearer v'`).
+    let unquoted = trim_end(rest, quote);
+    separated |= unquoted.len() < rest.len();
+    rest = unquoted;
+    if separated {
+        rest = trim_end(strip_value_prefix(rest), blank);
+    }
+    let (rest, operator) = strip_operator(rest);
+    // Without an operator only a space, a quote or an opening tag may separate name and value
+    // (`--key v`, `<key>v`).
+    if operator.is_none() && !separated && !rest.ends_with(b">") {
+        return None;
+    }
+    let rest = match operator {
+        Some(b',') => skip_arguments(rest),
+        _ => rest,
+    };
+    let rest = trim_end(trim_end(rest, blank), |b| b"\"'`".contains(&b));
+    let name = if rest.ends_with(b">") {
+        tag_name(rest)?
+    } else if rest.ends_with(b")") {
+        // A call's result called: `require('@mailchimp/mailchimp_transactional')('v')`.
+        call_argument(rest)?
+    } else {
+        name_chunk(rest)
+    };
+    let mut words = split_words(name);
+    // `value="v"` beside `key="MandrillKey"`, `"data": "v"`: the name is the rest of the line.
+    if !words.is_empty() && words.iter().all(|w| TRANSPARENT.contains(&w.as_str())) {
+        words = split_words(label);
+    }
+    (!words.is_empty()).then_some(words)
+}
+
+/// Names that say only "the value": the real name is elsewhere on the line.
+const TRANSPARENT: &[&str] = &["value", "val", "data", "content", "text", "default"];
+
+/// Words that may stand between a name and its value inside the value's quotes.
+const VALUE_PREFIXES: &[&[u8]] = &[b"bearer", b"token", b"basic", b"apikey"];
+
+/// `rest` without a [`VALUE_PREFIXES`] word at its end (a word of its own: after a space, a
+/// quote, `:` or `=`).
+fn strip_value_prefix(rest: &[u8]) -> &[u8] {
+    for prefix in VALUE_PREFIXES {
+        if rest.len() >= prefix.len() {
+            let (head, word) = rest.split_at(rest.len() - prefix.len());
+            let whole = head.last().is_none_or(|b| b" \t\"':=".contains(b));
+            if whole && word.eq_ignore_ascii_case(prefix) {
+                return head;
+            }
+        }
+    }
+    rest
+}
+
+/// Strips one assignment operator (`=`, `:`, `:=`, `=>`, `->`, `(`, `,`, `[`, `{`, or a prose
+/// `is`/`to`) with the spaces around it; returns what is left and the operator's last byte.
+fn strip_operator(rest: &[u8]) -> (&[u8], Option<u8>) {
+    for op in [&b":="[..], b"=>", b"->", b"=", b":", b"(", b",", b"[", b"{"] {
+        if let Some(head) = rest.strip_suffix(op) {
+            let head = trim_end(head, |b| b == b' ' || b == b'\t');
+            return (head, op.last().copied());
+        }
+    }
+    for word in [&b"is"[..], b"are", b"was", b"to", b"as"] {
+        if let Some(head) = rest.strip_suffix(word) {
+            if head.last().is_some_and(|&b| b == b' ') {
+                return (trim_end(head, |b| b == b' '), Some(b' '));
+            }
+        }
+    }
+    (rest, None)
+}
+
+/// Before the `,` of a later argument: skips the earlier arguments back to the call's `(`, so
+/// that `WithAuth("id", "v")` is named by `WithAuth`.
+fn skip_arguments(mut rest: &[u8]) -> &[u8] {
+    for _ in 0..8 {
+        rest = trim_end(rest, |b| b == b' ' || b == b'\t');
+        rest = match rest.last() {
+            Some(&q @ (b'"' | b'\'' | b'`')) => {
+                let body = &rest[..rest.len() - 1];
+                match memchr::memrchr(q, body) {
+                    Some(open) => &rest[..open],
+                    None => return rest,
+                }
+            }
+            _ => {
+                let chunk = name_chunk(rest);
+                &rest[..rest.len() - chunk.len()]
+            }
+        };
+        rest = trim_end(rest, |b| b == b' ' || b == b'\t');
+        match rest.last() {
+            Some(b',') => rest = &rest[..rest.len() - 1],
+            Some(b'(') => return &rest[..rest.len() - 1],
+            _ => return rest,
+        }
+    }
+    rest
+}
+
+/// The name at the end of `rest`: letters, digits and the punctuation names and access paths
+/// are spelled with (`ENV["MANDRILL_KEY"]`, `config.mandrill.key`, `$MANDRILL_KEY`).
+fn name_chunk(rest: &[u8]) -> &[u8] {
+    let start = rest
+        .iter()
+        .rposition(|&b| !(b.is_ascii_alphanumeric() || b"_-.$@[]\"'/".contains(&b)))
+        .map_or(0, |i| i + 1);
+    &rest[start..]
+}
+
+/// The inside of the parentheses `rest` ends with.
+fn call_argument(rest: &[u8]) -> Option<&[u8]> {
+    let mut depth = 0usize;
+    for (i, &b) in rest.iter().enumerate().rev() {
+        match b {
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&rest[i + 1..rest.len() - 1]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The element name of an opening tag at the end of `rest` (`<secret>`, `<add key="x">`).
+fn tag_name(rest: &[u8]) -> Option<&[u8]> {
+    let open = memchr::memrchr(b'<', rest)?;
+    let tag = &rest[open + 1..rest.len() - 1];
+    let end = tag
+        .iter()
+        .position(|&b| b.is_ascii_whitespace() || b == b'/')
+        .unwrap_or(tag.len());
+    // Attributes may hold the name (`<string name="mandrill_key">`): keep them as words.
+    Some(if end < tag.len() { tag } else { &tag[..end] })
+}
+
+fn trim_end(mut s: &[u8], strip: impl Fn(u8) -> bool) -> &[u8] {
+    while let Some((&last, head)) = s.split_last() {
+        if !strip(last) {
+            break;
+        }
+        s = head;
+    }
+    s
+}
+
+/// Whether a provider phrase is on the value's line, on one of the few lines above it or on
+/// the line below, staying inside the value's block: a line less indented than the value's, or
+/// a `[section]` header, belongs to another block.
+fn provider_near(names: &Names, hay: &[u8], line_start: usize, value_end: usize) -> bool {
+    let indent = indentation(&hay[line_start..]);
+    let other_block = |line: &[u8]| {
+        let depth = indentation(line);
+        depth < indent || line[depth..].starts_with(b"[")
+    };
+    let mut start = line_start;
+    for _ in 0..NEAR_LINES_ABOVE {
+        if start == 0 || line_start - start > MAX_LABEL * 4 {
+            break;
+        }
+        let above = memchr::memrchr(b'\n', &hay[..start - 1]).map_or(0, |i| i + 1);
+        if other_block(&hay[above..start - 1]) {
+            break;
+        }
+        start = above;
+    }
+    let line_end =
+        |from: usize| memchr::memchr(b'\n', &hay[from..]).map_or(hay.len(), |i| from + i);
+    let mut end = line_end(value_end);
+    if end < hay.len() {
+        let below = line_end(end + 1);
+        if !other_block(&hay[end + 1..below]) {
+            end = below;
+        }
+    }
+    let end = end.min(value_end + MAX_LABEL);
+    names.has_provider(&split_words(&hay[start..end]))
+}
+
+/// Whether an enclosing key names a provider: the nearest line above with less indentation,
+/// and the one above that, and so on (YAML, pretty JSON, XML, Python dicts); or a TOML/INI
+/// `[section]` header above.
+fn provider_in_parents(names: &Names, hay: &[u8], line_start: usize) -> bool {
+    let mut indent = indentation(&hay[line_start..]);
+    let floor = line_start.saturating_sub(MAX_PARENT_BYTES);
+    let mut end = line_start;
+    for _ in 0..MAX_PARENT_LINES {
+        if end <= floor || end == 0 {
+            return false;
+        }
+        let start = memchr::memrchr(b'\n', &hay[..end - 1]).map_or(0, |i| i + 1);
+        let line = &hay[start..end - 1];
+        end = start;
+        let depth = indentation(line);
+        let text = &line[depth..];
+        if text.is_empty() {
+            continue;
+        }
+        let section = text.starts_with(b"[") && !text.starts_with(b"[[") || text.starts_with(b"[[");
+        if depth < indent || (section && depth <= indent) {
+            let key = key_of(text);
+            if names.has_provider(&split_words(key)) {
+                return true;
+            }
+            if section && depth == 0 {
+                return false; // a section ends the search: keys above belong to others
+            }
+            indent = depth;
+            if depth == 0 {
+                return false;
+            }
+        }
+    }
+    false
+}
+
+/// The key a line opens (`mandrill:`, `"mandrill": {`, `<mandrill>`, `[mandrill]`): the text
+/// before its first `:`, `=` or `{`, or all of it.
+fn key_of(text: &[u8]) -> &[u8] {
+    let end = text
+        .iter()
+        .position(|b| b":={".contains(b))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+fn indentation(line: &[u8]) -> usize {
+    line.iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pattern::names::NamesSpec;
+
+    fn names(near: bool) -> Names {
+        Names::compile(&NamesSpec {
+            provider: vec!["mandrill".into(), "mailchimp transactional".into()],
+            kind: None,
+            near,
+        })
+        .unwrap()
+    }
+
+    const V: &str = "zK8hcuVkS5gCUkvDciKyAA";
+
+    /// Whether the value `V` in `text` is named as Mandrill's.
+    fn named(text: &str) -> bool {
+        let at = text.find(V).expect("the text holds the value");
+        is_named(&names(false), text.as_bytes(), at..at + V.len())
+    }
+
+    #[test]
+    fn a_value_named_in_common_syntaxes_is_named() {
+        for text in [
+            format!("MANDRILL_API_KEY={V}\n"),
+            format!("export MANDRILL_KEY=\"{V}\"\n"),
+            format!("set -x MANDRILL_TOKEN {V}\n"),
+            format!("mandrill_api_key: {V}\n"),
+            format!("mandrill:\n  api_key: {V}\n"),
+            format!("{{\n  \"mandrill\": {{\n    \"apiKey\": \"{V}\"\n  }}\n}}\n"),
+            format!("{{\"mandrill\": {{\"key\": \"{V}\"}}}}"),
+            format!("[mandrill]\nkey = \"{V}\"\n"),
+            format!("<mandrillApiKey>{V}</mandrillApiKey>"),
+            format!("<description>mandrill token</description>\n<secret>{V}</secret>"),
+            format!("<add key=\"MandrillApiKey\" value=\"{V}\" />"),
+            format!("curl -H \"X-Mandrill-Key: {V}\" https://example.com"),
+            format!("mandrill-cli --api-key {V}"),
+            format!("tool --mandrill-token={V}"),
+            format!("const mandrillAPIKey = \"{V}\""),
+            format!("client = mandrill.Mandrill('{V}')"),
+            format!("const c = new Mandrill(\"{V}\");"),
+            format!("require('@mailchimp/mailchimp_transactional')(\"{V}\");"),
+            format!("m := mandrill.New(mandrill.WithAuth(\"me\", \"{V}\"))"),
+            format!("private static final String MANDRILL_API_KEY = \"{V}\";"),
+            format!("ENV['MANDRILL_KEY'] = '{V}'"),
+            format!("Server=x;MandrillKey={V};"),
+            format!("the mandrill token is {V}."),
+            format!("mandrill token: {V}"),
+            format!("$mandrill_key = '{V}';"),
+            format!("-H 'Authorization: Bearer {V}' https://mandrillapp.com/api"),
+        ] {
+            assert!(named(&text), "not named: {text}");
+        }
+    }
+
+    #[test]
+    fn a_value_not_named_so_is_not() {
+        for text in [
+            format!("SENDGRID_API_KEY={V}\n"),
+            format!("mandrill_user_id = \"{V}\""),
+            format!("api_key: {V}\n"),
+            format!("mandrill:\n  enabled: true\nother:\n  api_key: {V}\n"),
+            format!("MANDRILL_API_KEY=x{V}\n"),
+            format!("MANDRILL_API_KEY={V}x9/y\n"),
+            format!("MANDRILL_API_KEY=${{{V}}}\n"),
+            format!("mandrill_api_key = settings.{V}\n"),
+            format!("[mandrill]\nx = 1\n[other]\nkey = \"{V}\"\n"),
+            format!("# mandrill\n\n\n\n\nkey = \"{V}\"\n"),
+            V.to_string(),
+        ] {
+            assert!(!named(&text), "named: {text}");
+        }
+    }
+
+    #[test]
+    fn near_names_need_only_the_provider_nearby() {
+        let text = format!("# mandrill bot\nvalues = [\"{V}\"]\n");
+        let at = text.find(V).unwrap();
+        assert!(is_named(&names(true), text.as_bytes(), at..at + V.len()));
+        assert!(!named(&text));
+    }
+}

@@ -1,0 +1,254 @@
+//! The words that name a secret: a pattern says *what* names its value (provider words such as
+//! `mandrill` or `mailchimp transactional`, kind words such as `key` or `token`) and the engine
+//! finds *where*, in any syntax (`src/engine/named.rs`). Names are compared as words, not as
+//! spellings: `MANDRILL_API_KEY`, `mandrillApiKey`, `mandrill-api-key`, `Mandrill.ApiKey` and
+//! `mandrill api key` are the same three words.
+
+use serde::{Deserialize, Serialize};
+
+/// How far after a provider word the value it names may be: an enclosing key may be lines
+/// above the value. The engine looks no further back, and searches this far around a keyword.
+pub const NAME_REACH: usize = 4096;
+
+/// Kind words used when a pattern names none: what people call a credential.
+pub const DEFAULT_KINDS: &[&str] = &[
+    "key",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "auth",
+    "credential",
+    "credentials",
+    "apikey",
+    "authorization",
+];
+
+/// The `names` table of a pattern, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamesSpec {
+    /// Phrases naming the provider or product, any one of which will do: `["mandrill",
+    /// "mailchimp transactional"]`.
+    pub provider: Vec<String>,
+    /// Words naming the kind of secret; [`DEFAULT_KINDS`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Vec<String>>,
+    /// `true`: a provider phrase anywhere near the value will do (the same line or the three
+    /// above), no kind word needed. For formats distinctive enough that the provider's name
+    /// nearby is all the evidence needed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub near: bool,
+}
+
+/// [`NamesSpec`] checked and split into words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    /// Each phrase as its words, lowercase.
+    pub providers: Vec<Vec<String>>,
+    /// Lowercase kind words.
+    pub kinds: Vec<String>,
+    pub near: bool,
+}
+
+impl Names {
+    /// # Errors
+    /// No provider phrase, or a phrase or kind word without a letter or digit.
+    pub fn compile(spec: &NamesSpec) -> Result<Names, String> {
+        if spec.provider.is_empty() {
+            return Err("`names.provider` is empty: name at least one provider phrase".into());
+        }
+        let mut providers = Vec::new();
+        for phrase in &spec.provider {
+            let words = split_words(phrase.as_bytes());
+            if words.is_empty() {
+                return Err(format!("`names.provider` phrase {phrase:?} has no word"));
+            }
+            providers.push(words);
+        }
+        let kinds: Vec<String> = match &spec.kind {
+            None => DEFAULT_KINDS.iter().map(|k| k.to_string()).collect(),
+            Some(kinds) => {
+                let mut out = Vec::new();
+                for kind in kinds {
+                    match split_words(kind.as_bytes()).as_slice() {
+                        [word] => out.push(word.clone()),
+                        _ => {
+                            return Err(format!(
+                                "`names.kind` {kind:?} is not one word (write each word on its own)"
+                            ))
+                        }
+                    }
+                }
+                out
+            }
+        };
+        Ok(Names {
+            providers,
+            kinds,
+            near: spec.near,
+        })
+    }
+
+    /// The lowercase literals that find a provider phrase: its first word (which every spelling
+    /// of the phrase contains).
+    pub fn keywords(&self) -> Vec<String> {
+        let mut words: Vec<String> = self.providers.iter().map(|p| p[0].clone()).collect();
+        words.sort();
+        words.dedup();
+        words
+    }
+
+    /// Whether `words` (of one name, in order) contain a provider phrase: its words in a row,
+    /// or glued into one word that starts with them (`mailchimptransactional`,
+    /// `mandrillapikey`).
+    pub fn has_provider(&self, words: &[String]) -> bool {
+        self.providers.iter().any(|phrase| {
+            let glued: String = phrase.concat();
+            words.windows(phrase.len()).any(|w| w == phrase.as_slice())
+                || words.iter().any(|w| w.starts_with(&glued))
+        })
+    }
+
+    /// Whether `words` contain a kind word, as a word, a plural, or the end of a glued word
+    /// (`apikey`, `authtoken`, `secretkey`).
+    pub fn has_kind(&self, words: &[String]) -> bool {
+        words.iter().any(|w| {
+            self.kinds.iter().any(|k| {
+                w == k
+                    || (w.len() == k.len() + 1 && w.starts_with(k.as_str()) && w.ends_with('s'))
+                    || (k.len() >= 3 && w.len() > k.len() && w.ends_with(k.as_str()))
+            })
+        })
+    }
+
+    /// Whether every word of `words` belongs to a provider phrase or is a word that says
+    /// nothing about what the value is (`api`, `client`, `new`): `new Mandrill('…')`,
+    /// `"mandrill": "…"`, `MANDRILL=…`.
+    pub fn is_provider_only(&self, words: &[String]) -> bool {
+        const PLAIN: &[&str] = &[
+            "api",
+            "client",
+            "new",
+            "sdk",
+            "app",
+            "the",
+            "my",
+            "prod",
+            "production",
+            "live",
+            "dev",
+            "default",
+            "config",
+            "settings",
+            "env",
+            "service",
+        ];
+        self.has_provider(words)
+            && words.iter().all(|w| {
+                PLAIN.contains(&w.as_str())
+                    || self
+                        .providers
+                        .iter()
+                        .any(|p| p.contains(w) || w.starts_with(&p.concat()))
+            })
+    }
+}
+
+/// Splits a name into lowercase words at every byte that is not a letter or digit and at case
+/// changes: `MANDRILL_API_KEY`, `mandrillApiKey`, `X-Mandrill-Key`, `APIKey` (`api`, `key`),
+/// `mandrill.api key`. Digits stay with the letters before them (`s3`, `oauth2`).
+pub fn split_words(name: &[u8]) -> Vec<String> {
+    let mut words = Vec::new();
+    for chunk in name.split(|b| !b.is_ascii_alphanumeric()) {
+        let mut start = 0;
+        for i in 1..chunk.len() {
+            let (prev, cur) = (chunk[i - 1], chunk[i]);
+            let next_lower = chunk.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+            let boundary = (prev.is_ascii_lowercase() && cur.is_ascii_uppercase())
+                || (prev.is_ascii_uppercase() && cur.is_ascii_uppercase() && next_lower)
+                || (prev.is_ascii_digit() && cur.is_ascii_uppercase());
+            if boundary {
+                words.push(&chunk[start..i]);
+                start = i;
+            }
+        }
+        if start < chunk.len() {
+            words.push(&chunk[start..]);
+        }
+    }
+    words
+        .into_iter()
+        .map(|w| String::from_utf8_lossy(w).to_ascii_lowercase())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(name: &str) -> Vec<String> {
+        split_words(name.as_bytes())
+    }
+
+    fn names(provider: &[&str], kind: Option<&[&str]>) -> Names {
+        Names::compile(&NamesSpec {
+            provider: provider.iter().map(|s| s.to_string()).collect(),
+            kind: kind.map(|k| k.iter().map(|s| s.to_string()).collect()),
+            near: false,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn every_spelling_of_a_name_is_the_same_words() {
+        let expected = vec!["mandrill", "api", "key"];
+        for spelling in [
+            "MANDRILL_API_KEY",
+            "mandrillApiKey",
+            "MandrillAPIKey",
+            "mandrill-api-key",
+            "Mandrill.ApiKey",
+            "mandrill api key",
+            "$MANDRILL__API__KEY",
+        ] {
+            assert_eq!(words(spelling), expected, "{spelling}");
+        }
+        assert_eq!(words("awsS3Key"), vec!["aws", "s3", "key"]);
+        assert_eq!(words("OAuth2Token"), vec!["o", "auth2", "token"]);
+        assert!(words("= '\"").is_empty());
+    }
+
+    #[test]
+    fn providers_match_as_words_or_glued_and_kinds_as_words_or_endings() {
+        let n = names(&["mandrill", "mailchimp transactional"], None);
+        assert!(n.has_provider(&words("MAILCHIMP_TRANSACTIONAL_KEY")));
+        assert!(n.has_provider(&words("mailchimptransactional_key")));
+        assert!(n.has_provider(&words("MANDRILLAPIKEY")));
+        assert!(!n.has_provider(&words("mailchimp_key")), "half a phrase");
+        assert!(!n.has_provider(&words("notmandrill_key")));
+        assert!(n.has_kind(&words("MANDRILLAPIKEY")));
+        assert!(n.has_kind(&words("mandrill_tokens")));
+        assert!(!n.has_kind(&words("mandrill_keyboard")));
+        assert!(n.is_provider_only(&words("new Mandrill")));
+        assert!(!n.is_provider_only(&words("mandrill_user_id")));
+    }
+
+    #[test]
+    fn bad_names_are_refused() {
+        let spec = |provider: &[&str], kind: Option<&[&str]>| NamesSpec {
+            provider: provider.iter().map(|s| s.to_string()).collect(),
+            kind: kind.map(|k| k.iter().map(|s| s.to_string()).collect()),
+            near: false,
+        };
+        assert!(Names::compile(&spec(&[], None)).is_err());
+        assert!(Names::compile(&spec(&["--"], None)).is_err());
+        assert!(Names::compile(&spec(&["x"], Some(&["api key"]))).is_err());
+        assert_eq!(
+            names(&["Mailchimp Transactional", "mandrill"], None).keywords(),
+            vec!["mailchimp", "mandrill"]
+        );
+    }
+}
