@@ -31,9 +31,13 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
             || provider_near(names, hay, line_start, secret.end)
             || provider_in_parents(names, hay, line_start);
     }
-    let Some(words) = name else {
+    let Some(mut words) = name else {
         return false;
     };
+    if words.last().is_some_and(|w| w == TRANSPARENT_MARK) {
+        words.pop();
+        words.extend(split_words(parent_key(hay, line_start).unwrap_or_default()));
+    }
     if !closes(hay, secret.end) {
         return false;
     }
@@ -76,11 +80,14 @@ fn name_before(label: &[u8]) -> Option<Vec<String>> {
     if operator.is_none() && !separated && !rest.ends_with(b">") {
         return None;
     }
-    let rest = match operator {
+    // A later argument of a call is named by the call and the arguments before it:
+    // `Header.Set("X-Mandrill-Key", "v")`, `WithAuth("id", "v")`.
+    let (rest, earlier_arguments) = match operator {
         Some(b',') => skip_arguments(rest),
-        _ => rest,
+        _ => (rest, &b""[..]),
     };
     let rest = trim_end(trim_end(rest, blank), |b| b"\"'`".contains(&b));
+    let rest = strip_type(rest);
     let name = if rest.ends_with(b">") {
         tag_name(rest)?
     } else if rest.ends_with(b")") {
@@ -90,12 +97,19 @@ fn name_before(label: &[u8]) -> Option<Vec<String>> {
         name_chunk(rest)
     };
     let mut words = split_words(name);
-    // `value="v"` beside `key="MandrillKey"`, `"data": "v"`: the name is the rest of the line.
+    words.extend(split_words(earlier_arguments));
+    // `value="v"` beside `key="MandrillKey"`, `default = "v"` in a block named for the secret:
+    // the name is the rest of the line, and the enclosing key.
     if !words.is_empty() && words.iter().all(|w| TRANSPARENT.contains(&w.as_str())) {
         words = split_words(label);
+        words.push(TRANSPARENT_MARK.into());
     }
     (!words.is_empty()).then_some(words)
 }
+
+/// Ends the words of a name that said only "the value" (never a word of a real name: words are
+/// letters and digits).
+const TRANSPARENT_MARK: &str = "=";
 
 /// Names that say only "the value": the real name is elsewhere on the line.
 const TRANSPARENT: &[&str] = &["value", "val", "data", "content", "text", "default"];
@@ -137,9 +151,11 @@ fn strip_operator(rest: &[u8]) -> (&[u8], Option<u8>) {
     (rest, None)
 }
 
-/// Before the `,` of a later argument: skips the earlier arguments back to the call's `(`, so
-/// that `WithAuth("id", "v")` is named by `WithAuth`.
-fn skip_arguments(mut rest: &[u8]) -> &[u8] {
+/// Before the `,` of a later argument: skips the earlier arguments back to the call's `(`;
+/// returns the text before the `(` and the arguments skipped.
+fn skip_arguments(all: &[u8]) -> (&[u8], &[u8]) {
+    let mut rest = all;
+    let skipped = |rest: &[u8]| &all[rest.len()..];
     for _ in 0..8 {
         rest = trim_end(rest, |b| b == b' ' || b == b'\t');
         rest = match rest.last() {
@@ -147,7 +163,7 @@ fn skip_arguments(mut rest: &[u8]) -> &[u8] {
                 let body = &rest[..rest.len() - 1];
                 match memchr::memrchr(q, body) {
                     Some(open) => &rest[..open],
-                    None => return rest,
+                    None => return (rest, skipped(rest)),
                 }
             }
             _ => {
@@ -158,8 +174,45 @@ fn skip_arguments(mut rest: &[u8]) -> &[u8] {
         rest = trim_end(rest, |b| b == b' ' || b == b'\t');
         match rest.last() {
             Some(b',') => rest = &rest[..rest.len() - 1],
-            Some(b'(') => return &rest[..rest.len() - 1],
-            _ => return rest,
+            Some(b'(') => return (&rest[..rest.len() - 1], skipped(rest)),
+            _ => return (rest, skipped(rest)),
+        }
+    }
+    (rest, skipped(rest))
+}
+
+/// Words that are a declaration's type, not its name (`var mandrillKey string = "v"`).
+const TYPE_WORDS: &[&[u8]] = &[
+    b"string",
+    b"str",
+    b"&str",
+    b"&'static str",
+    b"String",
+    b"char*",
+];
+
+/// `rest` without a type written after or before the name: `name: string`, `NAME: &str`,
+/// `name string` (Go), so that the name is what remains at the end.
+fn strip_type(rest: &[u8]) -> &[u8] {
+    if let Some(colon) = memchr::memrchr(b':', rest) {
+        let ty = trim_end(&rest[colon + 1..], |b| b == b' ' || b == b'\t');
+        let ty = &ty[ty.iter().take_while(|&&b| b == b' ').count()..];
+        let simple = ty.len() <= 32
+            && !ty.is_empty()
+            && ty.iter().all(|&b| {
+                b.is_ascii_alphanumeric()
+                    || b"_&<>[]?.'".contains(&b)
+                    || (b == b' ' && ty[0] == b'&')
+            });
+        if simple && colon > 0 && rest[colon - 1] != b':' {
+            return trim_end(&rest[..colon], |b| b == b' ' || b == b'\t');
+        }
+    }
+    for ty in TYPE_WORDS {
+        if let Some(head) = rest.strip_suffix(*ty) {
+            if head.last() == Some(&b' ') {
+                return trim_end(head, |b| b == b' ' || b == b'\t');
+            }
         }
     }
     rest
@@ -283,6 +336,26 @@ fn provider_in_parents(names: &Names, hay: &[u8], line_start: usize) -> bool {
         }
     }
     false
+}
+
+/// The key of the nearest line above that is less indented than the one at `line_start`.
+fn parent_key(hay: &[u8], line_start: usize) -> Option<&[u8]> {
+    let indent = indentation(&hay[line_start..]);
+    let floor = line_start.saturating_sub(MAX_PARENT_BYTES);
+    let mut end = line_start;
+    for _ in 0..MAX_PARENT_LINES {
+        if end <= floor.max(1) {
+            return None;
+        }
+        let start = memchr::memrchr(b'\n', &hay[..end - 1]).map_or(0, |i| i + 1);
+        let line = &hay[start..end - 1];
+        end = start;
+        let depth = indentation(line);
+        if depth < line.len() && depth < indent {
+            return Some(key_of(&line[depth..]));
+        }
+    }
+    None
 }
 
 /// The key a line opens (`mandrill:`, `"mandrill": {`, `<mandrill>`, `[mandrill]`): the text
