@@ -1,12 +1,13 @@
 //! Patterns: the file format ([`spec`]), compilation ([`compile`]), loading from the built-in set
 //! and from user paths, and the self-test of every pattern's own examples ([`selftest`]).
 
+pub mod check;
 mod compile;
 pub mod selftest;
 pub mod spec;
 
 pub use compile::{Origin, Pattern};
-pub use spec::{Confidence, Encoding, PatternFile, PatternSpec, ProviderCall, Severity};
+pub use spec::{CheckSpec, Confidence, Encoding, PatternFile, PatternSpec, ProviderCall, Severity};
 
 use std::collections::HashMap;
 use std::fmt;
