@@ -378,7 +378,7 @@ pub(crate) mod tests {
         assert!(test.starts_with("pypi-AgENdGVzdC5weXBpLm9yZw"), "{test}");
         assert!(macaroon(test.as_bytes(), Some("test.pypi.org")));
         // Truncated, extended, an empty identifier, random base64 after the location.
-        assert!(!macaroon(token[..token.len() - 4].as_bytes(), None));
+        assert!(!macaroon(&token.as_bytes()[..token.len() - 4], None));
         assert!(!macaroon(format!("{token}AAAA").as_bytes(), None));
         let empty_id = format!("pypi-{}", macaroon_b64("pypi.org", "", &[]));
         assert!(!macaroon(empty_id.as_bytes(), None));
