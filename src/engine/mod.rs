@@ -4,6 +4,7 @@
 //! regexes keep their scratch space in internal per-thread pools.
 
 mod build;
+pub mod checks;
 mod entropy;
 mod named;
 mod prefilter;
@@ -13,6 +14,7 @@ pub use entropy::shannon_entropy;
 
 use crate::decode::Triggers;
 use crate::pattern::Pattern;
+use checks::Verdict;
 use prefilter::Prefilter;
 use regex_automata::{Anchored, Input, Span};
 use std::ops::Range;
@@ -29,6 +31,8 @@ pub struct Engine {
 pub struct Match {
     pub pattern: usize,
     pub secret: Range<usize>,
+    /// A format check with `on_fail = "low"` failed: the finding is reported at low confidence.
+    pub low_confidence: bool,
 }
 
 impl Engine {
@@ -81,10 +85,12 @@ impl Engine {
                 let Some(span) = caps.get_group(confirm.secret_group) else {
                     break;
                 };
-                if passes_checks(pattern, hay, span) {
+                let verdict = passes_checks(pattern, hay, span);
+                if verdict != Verdict::Fail {
                     found.push(Match {
                         pattern: window.pattern,
                         secret: span.range(),
+                        low_confidence: verdict == Verdict::Low,
                     });
                 }
                 // Resume at the secret's end, not the match's: the delimiter that closed this
@@ -97,11 +103,12 @@ impl Engine {
     }
 }
 
-/// must_match, must_not_match, entropy and context: the checks a regex cannot express.
-fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> bool {
+/// must_match, must_not_match, entropy, context and names: the checks a regex cannot express;
+/// then the pattern's format checks (a checksum, a token's structure: `checks::verdict`).
+fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> Verdict {
     let secret = &hay[span.range()];
     let checks = pattern.checks();
-    checks.must_match.iter().all(|re| re.is_match(secret))
+    let cheap = checks.must_match.iter().all(|re| re.is_match(secret))
         && !checks.must_not_match.iter().any(|re| re.is_match(secret))
         && (pattern.min_entropy <= 0.0 || shannon_entropy(secret) >= pattern.min_entropy)
         && checks
@@ -115,7 +122,12 @@ fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> bool {
             })
         && pattern
             .names()
-            .is_none_or(|names| named::is_named(names, hay, span.range()))
+            .is_none_or(|names| named::is_named(names, hay, span.range()));
+    if cheap {
+        checks::verdict(&pattern.format_checks, secret)
+    } else {
+        Verdict::Fail
+    }
 }
 
 #[cfg(test)]

@@ -55,6 +55,8 @@ pub struct Pattern {
     /// must_match, must_not_match and context regexes, compiled like `confirm` (see there).
     checks: OnceLock<Checks>,
     pub(crate) min_entropy: f64,
+    /// The file's `checks`, compiled at load (see `pattern::check`).
+    pub(crate) format_checks: Vec<super::check::FormatCheck>,
     /// How far the context regex may be from the secret (bytes), when there is one.
     pub(crate) context_reach: Option<usize>,
     /// The words that must name the value, when the pattern declares them.
@@ -290,6 +292,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
             spec.min_entropy
         ));
     }
+    let format_checks = super::check::compile(&spec.checks)?;
     let context_reach = match &spec.context {
         Some(_) => Some(spec.context_window.unwrap_or(DEFAULT_CONTEXT_WINDOW)),
         None if spec.context_window.is_some() => {
@@ -328,6 +331,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         confirm,
         checks,
         min_entropy: spec.min_entropy,
+        format_checks,
         context_reach,
         names,
         spec,

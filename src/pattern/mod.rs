@@ -2,6 +2,7 @@
 //! and from user paths, the self-test of every pattern's own examples ([`selftest`]), and the
 //! places a secret is committed in, for the accuracy benchmark ([`contexts`]).
 
+pub mod check;
 mod compile;
 pub mod contexts;
 pub mod names;
@@ -9,7 +10,7 @@ pub mod selftest;
 pub mod spec;
 
 pub use compile::{Origin, Pattern};
-pub use spec::{Confidence, Encoding, PatternFile, PatternSpec, ProviderCall, Severity};
+pub use spec::{CheckSpec, Confidence, Encoding, PatternFile, PatternSpec, ProviderCall, Severity};
 
 use std::collections::HashMap;
 use std::fmt;

@@ -19,8 +19,11 @@ fn allow_paths_secrets_and_rules() {
     t.write(
         "gh.txt",
         format!(
-            "t=ghp_{}\n",
-            crate::util::random_chars(3, "abcdefghijkLMNOPQRS0123456789", 36)
+            "t={}\n",
+            crate::util::with_checksum(
+                "ghp",
+                &crate::util::random_chars(3, "abcdefghijkLMNOPQRS0123456789", 30)
+            )
         ),
     );
     let out = t.run(&["scan", ".", "--format", "json"]);

@@ -6,6 +6,7 @@ mod util;
 mod action;
 mod boundaries;
 mod bounds;
+mod checks;
 mod config;
 mod console;
 mod decode;
