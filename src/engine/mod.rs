@@ -94,8 +94,14 @@ impl Engine {
                     });
                 }
                 // Resume at the secret's end, not the match's: the delimiter that closed this
-                // secret may open the next one (`KEY1,KEY2`).
-                at = span.end.max(at + 1);
+                // secret may open the next one (`KEY1,KEY2`). A named value whose candidate was
+                // not named may hide inside it: an alphabet with `_` or `=` matches all of
+                // `DB_PASSWORD=s3cr3t`, so the search resumes just after its start instead.
+                at = match verdict {
+                    Verdict::Fail if pattern.names().is_some() => span.start + 1,
+                    _ => span.end,
+                }
+                .max(at + 1);
             }
         }
         found.sort_unstable_by_key(|m| (m.secret.start, m.pattern, m.secret.end));

@@ -36,10 +36,16 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
     };
     if words.last().is_some_and(|w| w == TRANSPARENT_MARK) {
         words.pop();
-        words.extend(split_words(parent_key(hay, line_start).unwrap_or_default()));
+        // The enclosing key first: it names the block the line's words belong to.
+        let mut named = split_words(parent_key(hay, line_start).unwrap_or_default());
+        named.append(&mut words);
+        words = named;
     }
     if !closes(hay, secret.end) {
         return false;
+    }
+    if names.is_generic() {
+        return names.ends_with_kind(&words);
     }
     if names.has_provider(&words) && (names.has_kind(&words) || names.is_provider_only(&words)) {
         return true;
@@ -93,6 +99,9 @@ fn name_before(label: &[u8]) -> Option<Vec<String>> {
     } else if rest.ends_with(b")") {
         // A call's result called: `require('@mailchimp/mailchimp_transactional')('v')`.
         call_argument(rest)?
+    } else if matches!(operator, Some(b':' | b' ')) {
+        // Prose names a value with several words: `the splunk api key is v`, `mandrill token: v`.
+        prose_name(rest)
     } else {
         name_chunk(rest)
     };
@@ -225,6 +234,26 @@ fn name_chunk(rest: &[u8]) -> &[u8] {
         .iter()
         .rposition(|&b| !(b.is_ascii_alphanumeric() || b"_-.$@[]\"'/".contains(&b)))
         .map_or(0, |i| i + 1);
+    &rest[start..]
+}
+
+/// The name chunk at the end of `rest` and up to three plain words before it, each after one
+/// space: `the splunk api key` of `note: the splunk api key`.
+fn prose_name(rest: &[u8]) -> &[u8] {
+    let mut start = rest.len() - name_chunk(rest).len();
+    for _ in 0..3 {
+        let Some(space) = start.checked_sub(1).filter(|&i| rest[i] == b' ') else {
+            break;
+        };
+        let word_start = rest[..space]
+            .iter()
+            .rposition(|b| !b.is_ascii_alphabetic())
+            .map_or(0, |i| i + 1);
+        if word_start == space || (word_start > 0 && rest[word_start - 1] != b' ') {
+            break;
+        }
+        start = word_start;
+    }
     &rest[start..]
 }
 

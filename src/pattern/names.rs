@@ -31,9 +31,12 @@ pub const DEFAULT_KINDS: &[&str] = &[
 #[serde(deny_unknown_fields)]
 pub struct NamesSpec {
     /// Phrases naming the provider or product, any one of which will do: `["mandrill",
-    /// "mailchimp transactional"]`.
+    /// "mailchimp transactional"]`. None (a generic rule): a name holding a kind phrase is
+    /// enough, and `kind` must be written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provider: Vec<String>,
-    /// Words naming the kind of secret; [`DEFAULT_KINDS`] when absent.
+    /// Phrases naming the kind of secret (`key`, `client secret`); [`DEFAULT_KINDS`] when
+    /// absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<Vec<String>>,
     /// `true`: a provider phrase anywhere near the value will do (the same line or the three
@@ -46,19 +49,25 @@ pub struct NamesSpec {
 /// [`NamesSpec`] checked and split into words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Names {
-    /// Each phrase as its words, lowercase.
+    /// Each phrase as its words, lowercase; empty for a generic rule.
     pub providers: Vec<Vec<String>>,
-    /// Lowercase kind words.
-    pub kinds: Vec<String>,
+    /// Each kind phrase as its words, lowercase.
+    pub kinds: Vec<Vec<String>>,
     pub near: bool,
 }
 
 impl Names {
     /// # Errors
-    /// No provider phrase, or a phrase or kind word without a letter or digit.
+    /// Neither provider nor kind phrases, a generic rule that is `near`, or a phrase without a
+    /// letter or digit.
     pub fn compile(spec: &NamesSpec) -> Result<Names, String> {
-        if spec.provider.is_empty() {
-            return Err("`names.provider` is empty: name at least one provider phrase".into());
+        if spec.provider.is_empty() && spec.kind.as_ref().is_none_or(Vec::is_empty) {
+            return Err(
+                "`names` has no `provider` phrase and no `kind` phrase: name at least one".into(),
+            );
+        }
+        if spec.provider.is_empty() && spec.near {
+            return Err("`names.near` needs a `provider` phrase to be near".into());
         }
         let mut providers = Vec::new();
         for phrase in &spec.provider {
@@ -68,19 +77,16 @@ impl Names {
             }
             providers.push(words);
         }
-        let kinds: Vec<String> = match &spec.kind {
-            None => DEFAULT_KINDS.iter().map(|k| k.to_string()).collect(),
+        let kinds: Vec<Vec<String>> = match &spec.kind {
+            None => DEFAULT_KINDS.iter().map(|k| vec![k.to_string()]).collect(),
             Some(kinds) => {
                 let mut out = Vec::new();
                 for kind in kinds {
-                    match split_words(kind.as_bytes()).as_slice() {
-                        [word] => out.push(word.clone()),
-                        _ => {
-                            return Err(format!(
-                                "`names.kind` {kind:?} is not one word (write each word on its own)"
-                            ))
-                        }
+                    let words = split_words(kind.as_bytes());
+                    if words.is_empty() {
+                        return Err(format!("`names.kind` phrase {kind:?} has no word"));
                     }
+                    out.push(words);
                 }
                 out
             }
@@ -92,10 +98,19 @@ impl Names {
         })
     }
 
-    /// The lowercase literals that find a provider phrase: its first word (which every spelling
-    /// of the phrase contains).
+    /// Whether any name with a kind phrase will do (no provider phrase).
+    pub fn is_generic(&self) -> bool {
+        self.providers.is_empty()
+    }
+
+    /// The lowercase literals that find a provider phrase (or, for a generic rule, a kind
+    /// phrase): its first word, which every spelling of the phrase contains.
     pub fn keywords(&self) -> Vec<String> {
-        let mut words: Vec<String> = self.providers.iter().map(|p| p[0].clone()).collect();
+        let phrases = match self.is_generic() {
+            true => &self.kinds,
+            false => &self.providers,
+        };
+        let mut words: Vec<String> = phrases.iter().map(|p| p[0].clone()).collect();
         words.sort();
         words.dedup();
         words
@@ -112,15 +127,64 @@ impl Names {
         })
     }
 
-    /// Whether `words` contain a kind word, as a word, a plural, or the end of a glued word
-    /// (`apikey`, `authtoken`, `secretkey`).
+    /// Whether `words` contain a kind phrase: its words in a row (the last one may be a
+    /// plural), or glued into the end of one word (`apikey`, `mandrillauthtoken`, `secretkey`).
     pub fn has_kind(&self, words: &[String]) -> bool {
-        words.iter().any(|w| {
-            self.kinds.iter().any(|k| {
-                w == k
-                    || (w.len() == k.len() + 1 && w.starts_with(k.as_str()) && w.ends_with('s'))
-                    || (k.len() >= 3 && w.len() > k.len() && w.ends_with(k.as_str()))
-            })
+        self.kinds.iter().any(|phrase| {
+            let glued = phrase.concat();
+            let (last, head) = phrase.split_last().expect("a phrase has a word");
+            words.windows(phrase.len()).any(|w| {
+                w[..head.len()] == *head && {
+                    let word = &w[head.len()];
+                    word == last
+                        || (word.len() == last.len() + 1
+                            && word.starts_with(last.as_str())
+                            && word.ends_with('s'))
+                }
+            }) || words
+                .iter()
+                .any(|w| glued.len() >= 3 && w.len() > glued.len() && w.ends_with(&glued))
+        })
+    }
+
+    /// Whether the name `words` ends with a kind phrase (after qualifiers such as `prod` or
+    /// `value`): `db_password`, `DB_PASSWORD_PROD`, `smtpPass`, but not `password_reset_url`.
+    /// What generic rules ask, where the name is all the evidence there is.
+    pub fn ends_with_kind(&self, words: &[String]) -> bool {
+        const QUALIFIERS: &[&str] = &[
+            "prod",
+            "production",
+            "dev",
+            "development",
+            "test",
+            "staging",
+            "stage",
+            "live",
+            "local",
+            "value",
+            "val",
+            "old",
+            "new",
+            "default",
+            "str",
+            "string",
+            "env",
+        ];
+        let end = words
+            .iter()
+            .rposition(|w| !QUALIFIERS.contains(&w.as_str()))
+            .map_or(0, |i| i + 1);
+        let words = &words[..end];
+        self.kinds.iter().any(|phrase| {
+            let (last, head) = phrase.split_last().expect("a phrase has a word");
+            let Some((word, before)) = words.split_last() else {
+                return false;
+            };
+            let plural = word.len() == last.len() + 1
+                && word.starts_with(last.as_str())
+                && word.ends_with('s');
+            ((word == last || plural) && before.ends_with(head))
+                || (word.len() > phrase.concat().len() && word.ends_with(&phrase.concat()))
         })
     }
 
@@ -233,6 +297,14 @@ mod tests {
         assert!(n.has_kind(&words("mandrill_tokens")));
         assert!(!n.has_kind(&words("mandrill_keyboard")));
         assert!(n.is_provider_only(&words("new Mandrill")));
+        let generic = names(&[], Some(&["password", "client secret"]));
+        assert!(generic.is_generic());
+        assert!(generic.has_kind(&words("OAUTH_CLIENT_SECRETS")));
+        assert!(generic.has_kind(&words("oauthClientSecret")));
+        assert!(generic.has_kind(&words("dbpassword")));
+        assert!(!generic.has_kind(&words("client_id")));
+        assert!(!generic.has_kind(&words("secret")), "half a phrase");
+        assert_eq!(generic.keywords(), vec!["client", "password"]);
         assert!(!n.is_provider_only(&words("mandrill_user_id")));
     }
 
@@ -244,8 +316,9 @@ mod tests {
             near: false,
         };
         assert!(Names::compile(&spec(&[], None)).is_err());
+        assert!(Names::compile(&spec(&[], Some(&[]))).is_err());
         assert!(Names::compile(&spec(&["--"], None)).is_err());
-        assert!(Names::compile(&spec(&["x"], Some(&["api key"]))).is_err());
+        assert!(Names::compile(&spec(&["x"], Some(&["--"]))).is_err());
         assert_eq!(
             names(&["Mailchimp Transactional", "mandrill"], None).keywords(),
             vec!["mailchimp", "mandrill"]

@@ -108,6 +108,11 @@ pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<Example
             for secret in secrets {
                 let secret = String::from_utf8_lossy(&secret);
                 for placed in contexts::place(&label.as_label(), &secret) {
+                    if pattern.names().is_some_and(|n| n.is_generic())
+                        && NEED_A_PROVIDER.contains(&placed.syntax)
+                    {
+                        continue;
+                    }
                     let found = engine.scan(placed.text.as_bytes()).iter().any(|m| {
                         m.pattern == index
                             && placed.text.as_bytes()[m.secret.clone()] == *secret.as_bytes()
@@ -122,6 +127,10 @@ pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<Example
     failures
 }
 
+/// Syntaxes that name a secret by its provider alone (a client's constructor, a credential whose
+/// description says what it is): a generic rule, which knows only kinds, cannot be found there.
+const NEED_A_PROVIDER: &[&str] = &["javascript_ctor", "jenkins_credentials"];
+
 /// The syntaxes the secrets of a pattern's examples are also tried in: every syntax of
 /// [`contexts`] when the pattern has `names`, none otherwise.
 pub fn syntaxes_tried(pattern: &Pattern) -> Vec<&'static str> {
@@ -129,6 +138,9 @@ pub fn syntaxes_tried(pattern: &Pattern) -> Vec<&'static str> {
         Some(label) => contexts::place(&label.as_label(), "v")
             .into_iter()
             .map(|p| p.syntax)
+            .filter(|s| {
+                !(pattern.names().is_some_and(|n| n.is_generic()) && NEED_A_PROVIDER.contains(s))
+            })
             .collect(),
         None => Vec::new(),
     }
@@ -155,12 +167,23 @@ fn label(pattern: &Pattern) -> Option<OwnedLabel> {
     if names.near {
         return None; // named by what is near, not by a name: no syntax to write it in
     }
+    let default = crate::pattern::names::DEFAULT_KINDS;
+    let is_default = names.kinds.len() == default.len()
+        && names
+            .kinds
+            .iter()
+            .zip(default)
+            .all(|(k, d)| k.len() == 1 && k[0] == *d);
     let kind = match names.kinds.first() {
-        Some(k) if names.kinds != crate::pattern::names::DEFAULT_KINDS => k.clone(),
+        Some(k) if !is_default => k.join(" "),
         _ => "api key".to_string(),
     };
     Some(OwnedLabel {
-        provider: names.providers[0].join(" "),
+        // A generic rule is tried under a name of its kind alone (`db password`).
+        provider: match names.providers.first() {
+            Some(p) => p.join(" "),
+            None => "app".to_string(),
+        },
         kind,
     })
 }
