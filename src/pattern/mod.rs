@@ -1,7 +1,9 @@
 //! Patterns: the file format ([`spec`]), compilation ([`compile`]), loading from the built-in set
-//! and from user paths, and the self-test of every pattern's own examples ([`selftest`]).
+//! and from user paths, the self-test of every pattern's own examples ([`selftest`]), and the
+//! places a secret is committed in, for the accuracy benchmark ([`contexts`]).
 
 mod compile;
+pub mod contexts;
 pub mod selftest;
 pub mod spec;
 
