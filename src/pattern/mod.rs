@@ -1,6 +1,7 @@
 //! Patterns: the file format ([`spec`]), compilation ([`compile`]), loading from the built-in set
 //! and from user paths, the self-test of every pattern's own examples ([`selftest`]), and the
-//! places a secret is committed in, for the accuracy benchmark ([`contexts`]).
+//! places a secret is committed in ([`contexts`]: for the self-test of named patterns and the
+//! accuracy benchmark), and the words that name a secret ([`names`]).
 
 pub mod check;
 mod compile;

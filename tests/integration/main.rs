@@ -3,6 +3,7 @@
 
 mod util;
 
+mod accuracy;
 mod action;
 mod boundaries;
 mod bounds;
