@@ -162,6 +162,12 @@ impl OwnedLabel {
     }
 }
 
+/// The provider and kind phrases a named pattern's secrets are written under (see [`label`]):
+/// what the self-test and the accuracy benchmark name them with.
+pub fn name_words(pattern: &Pattern) -> Option<(String, String)> {
+    label(pattern).map(|l| (l.provider, l.kind))
+}
+
 fn label(pattern: &Pattern) -> Option<OwnedLabel> {
     let names = pattern.names()?;
     if names.near {

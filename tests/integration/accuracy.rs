@@ -23,6 +23,7 @@ mod negatives;
 use crate::util::TestDir;
 use keysweep::engine::{Engine, Rules};
 use keysweep::pattern::contexts::{self, Label};
+use keysweep::pattern::Pattern;
 use keysweep::scan::scan_blob;
 use keysweep::source::{Blob, Provenance};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -72,11 +73,13 @@ fn engine() -> Engine {
     Engine::build(&rules, &|_| ()).expect("the built-in patterns should build")
 }
 
-/// The name a pattern's secrets are given in files. Until patterns carry their own name words,
-/// the provider is the id's part before the first dot and the kind is `api key`.
-fn label_words(id: &str) -> (String, String) {
-    let provider = id.split('.').next().unwrap_or(id).replace('_', " ");
-    (provider, "api key".to_string())
+/// The name a pattern's secrets are given in files: its own `names` (as the self-test writes
+/// them), or else the id's part before the first dot and the kind `api key`.
+fn label_words(pattern: &Pattern) -> (String, String) {
+    keysweep::pattern::selftest::name_words(pattern).unwrap_or_else(|| {
+        let provider = pattern.id.split('.').next().unwrap_or(&pattern.id);
+        (provider.replace('_', " "), "api key".to_string())
+    })
 }
 
 /// The end of a file name for each syntax of `contexts::place`, as such a snippet is usually
@@ -141,7 +144,7 @@ fn own_positives(engine: &Engine) -> Vec<(Case, String)> {
                 }
             }
         }
-        let (provider, kind) = label_words(&pattern.id);
+        let (provider, kind) = label_words(pattern);
         let label = Label {
             provider: &provider,
             kind: &kind,
@@ -334,7 +337,7 @@ fn accuracy_benchmark() {
     let providers: Vec<String> = engine
         .patterns()
         .iter()
-        .map(|p| label_words(&p.id).0)
+        .map(|p| label_words(p).0)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
