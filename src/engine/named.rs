@@ -20,6 +20,8 @@ const MAX_PARENT_LINES: usize = 40;
 const MAX_PARENT_BYTES: usize = NAME_REACH;
 /// Lines above the value whose words count as near (a comment, a description element).
 const NEAR_LINES_ABOVE: usize = 3;
+/// Lines at the head of a file whose comments name what the file is for.
+const HEADER_LINES: usize = 3;
 
 /// Whether the value at `secret` in `hay` is named as `names` asks.
 pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool {
@@ -88,8 +90,9 @@ fn name_before(label: &[u8]) -> Option<Vec<String>> {
     }
     // A later argument of a call is named by the call and the arguments before it:
     // `Header.Set("X-Mandrill-Key", "v")`, `WithAuth("id", "v")`.
+    // After a `,` that is not in a call (a list, an object literal) the value has no name.
     let (rest, earlier_arguments) = match operator {
-        Some(b',') => skip_arguments(rest),
+        Some(b',') => skip_arguments(rest)?,
         _ => (rest, &b""[..]),
     };
     let rest = trim_end(trim_end(rest, blank), |b| b"\"'`".contains(&b));
@@ -105,7 +108,7 @@ fn name_before(label: &[u8]) -> Option<Vec<String>> {
     } else {
         name_chunk(rest)
     };
-    let mut words = split_words(name);
+    let mut words = split_words(without_flag_letter(name));
     words.extend(split_words(earlier_arguments));
     // `value="v"` beside `key="MandrillKey"`, `default = "v"` in a block named for the secret:
     // the name is the rest of the line, and the enclosing key.
@@ -119,6 +122,19 @@ fn name_before(label: &[u8]) -> Option<Vec<String>> {
 /// Ends the words of a name that said only "the value" (never a word of a real name: words are
 /// letters and digits).
 const TRANSPARENT_MARK: &str = "=";
+
+/// A Java or Gradle property flag's name without its letter: `sonar.token` of
+/// `-Dsonar.token`, `gradle.publish.key` of `-Pgradle.publish.key`.
+fn without_flag_letter(name: &[u8]) -> &[u8] {
+    match name {
+        [b'-', b'D' | b'P', rest @ ..]
+            if rest.first().is_some_and(u8::is_ascii_lowercase) && rest.contains(&b'.') =>
+        {
+            rest
+        }
+        _ => name,
+    }
+}
 
 /// Names that say only "the value": the real name is elsewhere on the line.
 const TRANSPARENT: &[&str] = &["value", "val", "data", "content", "text", "default"];
@@ -161,18 +177,22 @@ fn strip_operator(rest: &[u8]) -> (&[u8], Option<u8>) {
 }
 
 /// Before the `,` of a later argument: skips the earlier arguments back to the call's `(`;
-/// returns the text before the `(` and the arguments skipped.
-fn skip_arguments(all: &[u8]) -> (&[u8], &[u8]) {
+/// returns the text before the `(` and the arguments skipped. In a list (`[`), the element
+/// before the value is its name. `None` when neither opens them (an object literal).
+fn skip_arguments(all: &[u8]) -> Option<(&[u8], &[u8])> {
     let mut rest = all;
     let skipped = |rest: &[u8]| &all[rest.len()..];
+    // The element right before the value: in a list (`["--token", "v"]`) it is the name.
+    let mut previous: Option<&[u8]> = None;
     for _ in 0..8 {
         rest = trim_end(rest, |b| b == b' ' || b == b'\t');
+        let end = rest.len();
         rest = match rest.last() {
             Some(&q @ (b'"' | b'\'' | b'`')) => {
                 let body = &rest[..rest.len() - 1];
                 match memchr::memrchr(q, body) {
                     Some(open) => &rest[..open],
-                    None => return (rest, skipped(rest)),
+                    None => return None,
                 }
             }
             _ => {
@@ -180,14 +200,16 @@ fn skip_arguments(all: &[u8]) -> (&[u8], &[u8]) {
                 &rest[..rest.len() - chunk.len()]
             }
         };
+        previous.get_or_insert(&all[rest.len()..end]);
         rest = trim_end(rest, |b| b == b' ' || b == b'\t');
         match rest.last() {
             Some(b',') => rest = &rest[..rest.len() - 1],
-            Some(b'(') => return (&rest[..rest.len() - 1], skipped(rest)),
-            _ => return (rest, skipped(rest)),
+            Some(b'(') => return Some((&rest[..rest.len() - 1], skipped(rest))),
+            Some(b'[') => return previous.map(|p| (&b""[..], p)),
+            _ => return None,
         }
     }
-    (rest, skipped(rest))
+    None
 }
 
 /// Words that are a declaration's type, not its name (`var mandrillKey string = "v"`).
@@ -327,7 +349,17 @@ fn provider_near(names: &Names, hay: &[u8], line_start: usize, value_end: usize)
         }
     }
     let end = end.min(value_end + MAX_LABEL);
-    names.has_provider(&split_words(&hay[start..end]))
+    names.has_provider(&split_words(&hay[start..end])) || header_names_provider(names, hay)
+}
+
+/// Whether a comment among the first lines of the file names the provider
+/// (`# ~/.config/ngrok/ngrok.yml`, `// Stripe settings`): it names what the whole file is for.
+fn header_names_provider(names: &Names, hay: &[u8]) -> bool {
+    hay.split(|&b| b == b'\n')
+        .take(HEADER_LINES)
+        .map(|line| &line[indentation(line)..])
+        .filter(|line| line.starts_with(b"#") || line.starts_with(b"//") || line.starts_with(b";"))
+        .any(|line| names.has_provider(&split_words(&line[..line.len().min(MAX_LABEL)])))
 }
 
 /// Whether an enclosing key names a provider: the nearest line above with less indentation,
@@ -441,6 +473,10 @@ mod tests {
             format!("<add key=\"MandrillApiKey\" value=\"{V}\" />"),
             format!("curl -H \"X-Mandrill-Key: {V}\" https://example.com"),
             format!("mandrill-cli --api-key {V}"),
+            format!("args = [\"--mandrill-key\", \"{V}\"]"),
+            format!("java -Dmandrill.token={V} -jar app.jar"),
+            format!("# mandrill.yml\nversion: 2\nagent:\n  authtoken: {V}\n"),
+            format!("mandrill.init('{V}', 'production')"),
             format!("tool --mandrill-token={V}"),
             format!("const mandrillAPIKey = \"{V}\""),
             format!("client = mandrill.Mandrill('{V}')"),
@@ -470,8 +506,9 @@ mod tests {
             format!("MANDRILL_API_KEY={V}x9/y\n"),
             format!("MANDRILL_API_KEY=${{{V}}}\n"),
             format!("mandrill_api_key = settings.{V}\n"),
+            format!("{{mandrillKey:\"x\",{V}:1}}"),
             format!("[mandrill]\nx = 1\n[other]\nkey = \"{V}\"\n"),
-            format!("# mandrill\n\n\n\n\nkey = \"{V}\"\n"),
+            format!("a = 1\nb = 2\nc = 3\n# mandrill\n\n\n\n\nkey = \"{V}\"\n"),
             V.to_string(),
         ] {
             assert!(!named(&text), "named: {text}");

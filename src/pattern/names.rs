@@ -208,7 +208,9 @@ impl Names {
             "config",
             "settings",
             "env",
-            "service",
+            "init",
+            "setup",
+            "configure",
         ];
         self.has_provider(words)
             && words.iter().all(|w| {
