@@ -29,11 +29,11 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
     let label_start = line_start.max(secret.start.saturating_sub(MAX_LABEL));
     let name = name_before(&hay[label_start..secret.start]);
     if names.near {
-        return name.is_some_and(|n| names.has_provider(&n))
+        return name.is_some_and(|n| names.has_provider(&n.words))
             || provider_near(names, hay, line_start, secret.end)
             || provider_in_parents(names, hay, line_start);
     }
-    let Some(mut words) = name else {
+    let Some(Name { mut words, loose }) = name else {
         return false;
     };
     if words.last().is_some_and(|w| w == TRANSPARENT_MARK) {
@@ -47,7 +47,8 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
         return false;
     }
     if names.is_generic() {
-        return names.ends_with_kind(&words);
+        // Only the name says it is a secret: it must be assigned, not mentioned in a sentence.
+        return !loose && names.ends_with_kind(&words);
     }
     if names.has_provider(&words) && (names.has_kind(&words) || names.is_provider_only(&words)) {
         return true;
@@ -69,7 +70,7 @@ fn closes(hay: &[u8], end: usize) -> bool {
 
 /// The words of the name that `label` (the value's line up to the value) gives the value, or
 /// `None` when the text right before the value is not a way of naming one.
-fn name_before(label: &[u8]) -> Option<Vec<String>> {
+fn name_before(label: &[u8]) -> Option<Name> {
     let blank = |b: u8| b == b' ' || b == b'\t';
     let quote = |b: u8| b"\"'`\\".contains(&b);
     let mut rest = trim_end(label, blank);
@@ -77,12 +78,17 @@ fn name_before(label: &[u8]) -> Option<Vec<String>> {
     // Quotes (`"v"`, `\"v\"` inside a JSON string), then a scheme word between the quotes and
     // the value (`'Authorization: Bearer v'`).
     let unquoted = trim_end(rest, quote);
-    separated |= unquoted.len() < rest.len();
+    let quoted = unquoted.len() < rest.len();
+    separated |= quoted;
     rest = unquoted;
     if separated {
         rest = trim_end(strip_value_prefix(rest), blank);
     }
     let (rest, operator) = strip_operator(rest);
+    // `${NAME:-default}`, `$(command)`: the value is a variable's default or a command.
+    if matches!(operator, Some(b'{' | b'(')) && rest.ends_with(b"$") {
+        return None;
+    }
     // Without an operator only a space, a quote or an opening tag may separate name and value
     // (`--key v`, `<key>v`).
     if operator.is_none() && !separated && !rest.ends_with(b">") {
@@ -97,7 +103,8 @@ fn name_before(label: &[u8]) -> Option<Vec<String>> {
     };
     let rest = trim_end(trim_end(rest, blank), |b| b"\"'`".contains(&b));
     let rest = strip_type(rest);
-    let name = if rest.ends_with(b">") {
+    let tag = rest.ends_with(b">");
+    let name = if tag {
         tag_name(rest)?
     } else if rest.ends_with(b")") {
         // A call's result called: `require('@mailchimp/mailchimp_transactional')('v')`.
@@ -108,6 +115,13 @@ fn name_before(label: &[u8]) -> Option<Vec<String>> {
     } else {
         name_chunk(rest)
     };
+    // Named by a space alone (`pass through`) or by prose, not by an assignment, a quote, a tag
+    // or a flag (`--password v`).
+    let loose = match operator {
+        None => !quoted && !tag && !name.starts_with(b"-"),
+        Some(b' ') => true,
+        Some(_) => false,
+    };
     let mut words = split_words(without_flag_letter(name));
     words.extend(split_words(earlier_arguments));
     // `value="v"` beside `key="MandrillKey"`, `default = "v"` in a block named for the secret:
@@ -116,7 +130,13 @@ fn name_before(label: &[u8]) -> Option<Vec<String>> {
         words = split_words(label);
         words.push(TRANSPARENT_MARK.into());
     }
-    (!words.is_empty()).then_some(words)
+    (!words.is_empty()).then_some(Name { words, loose })
+}
+
+/// The name before a value: its words, and whether only a space or prose gave it.
+struct Name {
+    words: Vec<String>,
+    loose: bool,
 }
 
 /// Ends the words of a name that said only "the value" (never a word of a real name: words are
@@ -160,7 +180,23 @@ fn strip_value_prefix(rest: &[u8]) -> &[u8] {
 /// Strips one assignment operator (`=`, `:`, `:=`, `=>`, `->`, `(`, `,`, `[`, `{`, or a prose
 /// `is`/`to`) with the spaces around it; returns what is left and the operator's last byte.
 fn strip_operator(rest: &[u8]) -> (&[u8], Option<u8>) {
-    for op in [&b":="[..], b"=>", b"->", b"=", b":", b"(", b",", b"[", b"{"] {
+    // Comparisons too: `password == "x"` is a password written in the code.
+    let operators = [
+        &b"==="[..],
+        b"!==",
+        b"==",
+        b"!=",
+        b":=",
+        b"=>",
+        b"->",
+        b"=",
+        b":",
+        b"(",
+        b",",
+        b"[",
+        b"{",
+    ];
+    for op in operators {
         if let Some(head) = rest.strip_suffix(op) {
             let head = trim_end(head, |b| b == b' ' || b == b'\t');
             return (head, op.last().copied());
@@ -362,8 +398,9 @@ fn header_names_provider(names: &Names, hay: &[u8]) -> bool {
         .any(|line| names.has_provider(&split_words(&line[..line.len().min(MAX_LABEL)])))
 }
 
-/// Whether an enclosing key names a provider: the nearest line above with less indentation,
-/// and the one above that, and so on (YAML, pretty JSON, XML, Python dicts); or a TOML/INI
+/// Whether an enclosing line names a provider: the nearest line above with less indentation,
+/// and the one above that, and so on (YAML, pretty JSON, XML, Python dicts, a shell command
+/// continued on indented lines), or the comment right above one of them; or a TOML/INI
 /// `[section]` header above.
 fn provider_in_parents(names: &Names, hay: &[u8], line_start: usize) -> bool {
     let mut indent = indentation(&hay[line_start..]);
@@ -383,8 +420,11 @@ fn provider_in_parents(names: &Names, hay: &[u8], line_start: usize) -> bool {
         }
         let section = text.starts_with(b"[") && !text.starts_with(b"[[") || text.starts_with(b"[[");
         if depth < indent || (section && depth <= indent) {
-            let key = key_of(text);
-            if names.has_provider(&split_words(key)) {
+            // The whole line: its value may name the provider too (`- uses: codecov/action`,
+            // `curl https://api.deepgram.com \`), and so may a comment right above it.
+            if names.has_provider(&split_words(&text[..text.len().min(MAX_LABEL)]))
+                || comment_above(hay, start).is_some_and(|c| names.has_provider(&split_words(c)))
+            {
                 return true;
             }
             if section && depth == 0 {
@@ -397,6 +437,15 @@ fn provider_in_parents(names: &Names, hay: &[u8], line_start: usize) -> bool {
         }
     }
     false
+}
+
+/// The comment on the line above the one starting at `line_start`, if it is one.
+fn comment_above(hay: &[u8], line_start: usize) -> Option<&[u8]> {
+    let end = line_start.checked_sub(1)?;
+    let start = memchr::memrchr(b'\n', &hay[..end]).map_or(0, |i| i + 1);
+    let line = &hay[start..end];
+    let text = &line[indentation(line)..];
+    (text.starts_with(b"#") || text.starts_with(b"//")).then(|| &text[..text.len().min(MAX_LABEL)])
 }
 
 /// The key of the nearest line above that is less indented than the one at `line_start`.
@@ -465,6 +514,9 @@ mod tests {
             format!("set -x MANDRILL_TOKEN {V}\n"),
             format!("mandrill_api_key: {V}\n"),
             format!("mandrill:\n  api_key: {V}\n"),
+            format!("- uses: acme/mandrill-action@v2\n  with:\n    token: {V}\n"),
+            format!("# mandrill\nenv:\n  access_token: {V}\n"),
+            format!("curl https://mandrillapp.com/api \\\n  -H \"Authorization: Token {V}\"\n"),
             format!("{{\n  \"mandrill\": {{\n    \"apiKey\": \"{V}\"\n  }}\n}}\n"),
             format!("{{\"mandrill\": {{\"key\": \"{V}\"}}}}"),
             format!("[mandrill]\nkey = \"{V}\"\n"),
@@ -505,6 +557,7 @@ mod tests {
             format!("MANDRILL_API_KEY=x{V}\n"),
             format!("MANDRILL_API_KEY={V}x9/y\n"),
             format!("MANDRILL_API_KEY=${{{V}}}\n"),
+            format!("mandrill_key=\"$PWD/${{{V}:-x}}\"\n"),
             format!("mandrill_api_key = settings.{V}\n"),
             format!("{{mandrillKey:\"x\",{V}:1}}"),
             format!("[mandrill]\nx = 1\n[other]\nkey = \"{V}\"\n"),

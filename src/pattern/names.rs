@@ -183,8 +183,11 @@ impl Names {
             let plural = word.len() == last.len() + 1
                 && word.starts_with(last.as_str())
                 && word.ends_with('s');
+            // Glued only for a long enough kind: `dbpassword`, `appsecret`, but not the `pass`
+            // of `bypass`.
+            let glued = phrase.concat();
             ((word == last || plural) && before.ends_with(head))
-                || (word.len() > phrase.concat().len() && word.ends_with(&phrase.concat()))
+                || (glued.len() >= 6 && word.len() > glued.len() && word.ends_with(&glued))
         })
     }
 

@@ -128,8 +128,9 @@ pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<Example
 }
 
 /// Syntaxes that name a secret by its provider alone (a client's constructor, a credential whose
-/// description says what it is): a generic rule, which knows only kinds, cannot be found there.
-const NEED_A_PROVIDER: &[&str] = &["javascript_ctor", "jenkins_credentials"];
+/// description says what it is) or only in a sentence: a generic rule, which knows only kinds
+/// and asks for an assignment, is not meant to find it there.
+const NEED_A_PROVIDER: &[&str] = &["javascript_ctor", "jenkins_credentials", "prose_is"];
 
 /// The syntaxes the secrets of a pattern's examples are also tried in: every syntax of
 /// [`contexts`] when the pattern has `names`, none otherwise.
