@@ -128,7 +128,9 @@ fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> Verdict {
             })
         && pattern
             .names()
-            .is_none_or(|names| named::is_named(names, hay, span.range()));
+            .is_none_or(|names| named::is_named(names, hay, span.range()))
+        && (pattern.public_near().is_empty()
+            || !named::public_near(pattern.public_near(), hay, span.range()));
     if cheap {
         checks::verdict(&pattern.format_checks, secret)
     } else {

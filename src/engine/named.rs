@@ -10,7 +10,7 @@
 //!
 //! Names are compared as words (`crate::pattern::names`), so a pattern never spells syntaxes.
 
-use crate::pattern::names::{split_words, Names, NAME_REACH};
+use crate::pattern::names::{split_words, Names, Phrases, NAME_REACH};
 use std::ops::Range;
 
 /// How much of the value's line, before it, may hold its name.
@@ -56,6 +56,33 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
     names.has_kind(&words)
         && (provider_in_parents(names, hay, line_start)
             || provider_near(names, hay, line_start, secret.end))
+}
+
+/// Lines either way of a value where a phrase marks it public (`public_near`).
+const PUBLIC_LINES: usize = 5;
+
+/// Whether one of `phrases` is on the value's line or within [`PUBLIC_LINES`] lines of it.
+pub(crate) fn public_near(phrases: &Phrases, hay: &[u8], secret: Range<usize>) -> bool {
+    let mut start = secret.start;
+    for _ in 0..=PUBLIC_LINES {
+        start = memchr::memrchr(b'\n', &hay[..start]).unwrap_or(0);
+        if start == 0 {
+            break;
+        }
+    }
+    let mut end = secret.end;
+    for _ in 0..=PUBLIC_LINES {
+        match memchr::memchr(b'\n', &hay[end.min(hay.len())..]) {
+            Some(i) => end += i + 1,
+            None => {
+                end = hay.len();
+                break;
+            }
+        }
+    }
+    let start = start.max(secret.start.saturating_sub(MAX_PARENT_BYTES));
+    let end = end.min(hay.len()).min(secret.end + MAX_PARENT_BYTES);
+    phrases.in_text(&hay[start..end])
 }
 
 /// Whether a value may end at `end`: the end of the text, a space, a quote, a closing bracket

@@ -2,7 +2,7 @@
 //! `(?:before)(?P<ks_secret>secret)(?:after)`, the post-checks, the prefilter keywords and the
 //! window around a keyword hit that is large enough to hold any match.
 
-use super::names::{Names, NAME_REACH};
+use super::names::{Names, Phrases, NAME_REACH};
 use super::spec::{
     Confidence, Encoding, PatternSpec, ProviderCall, Severity, DEFAULT_AFTER, DEFAULT_BEFORE,
 };
@@ -61,6 +61,8 @@ pub struct Pattern {
     pub(crate) context_reach: Option<usize>,
     /// The words that must name the value, when the pattern declares them.
     names: Option<Names>,
+    /// Phrases that make the value a public identifier when near it.
+    public_near: Phrases,
     /// The file format, read through the methods below outside `pattern`.
     pub(super) spec: PatternSpec,
 }
@@ -102,6 +104,27 @@ impl Pattern {
     /// The words that must name the value (`names` in the file).
     pub fn names(&self) -> Option<&Names> {
         self.names.as_ref()
+    }
+
+    /// Phrases that make the value a public identifier when near it (`public_near`).
+    pub fn public_near(&self) -> &Phrases {
+        &self.public_near
+    }
+
+    /// Whether the pattern asks for a `context` regex somewhere near the secret (a section
+    /// header, a host name): the file around the secret matters, not only its name.
+    pub fn needs_context(&self) -> bool {
+        self.spec.context.is_some()
+    }
+
+    /// Whether the pattern finds its secret by the text around it (a `before`, `after` or
+    /// `context` of its own, or names that need only be near) rather than by its own format or
+    /// the name it is given: such a secret means nothing written alone.
+    pub fn bound_by_structure(&self) -> bool {
+        self.spec.before.is_some()
+            || self.spec.after.is_some()
+            || self.spec.context.is_some()
+            || self.names.as_ref().is_some_and(|n| n.near)
     }
 
     /// How the secret is written where it is found, when it is decoded before it is reported.
@@ -261,6 +284,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
     };
 
     let names = spec.names.as_ref().map(Names::compile).transpose()?;
+    let public_near = Phrases::compile("public_near", &spec.public_near)?;
     let (keywords, keywords_derived) = match (&spec.keywords, &names) {
         (Some(words), _) => {
             if let Some(w) = words.iter().find(|w| w.is_empty()) {
@@ -334,6 +358,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         format_checks,
         context_reach,
         names,
+        public_near,
         spec,
     })
 }

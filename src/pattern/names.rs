@@ -120,11 +120,7 @@ impl Names {
     /// or glued into one word that starts with them (`mailchimptransactional`,
     /// `mandrillapikey`).
     pub fn has_provider(&self, words: &[String]) -> bool {
-        self.providers.iter().any(|phrase| {
-            let glued: String = phrase.concat();
-            words.windows(phrase.len()).any(|w| w == phrase.as_slice())
-                || words.iter().any(|w| w.starts_with(&glued))
-        })
+        contains_phrase(&self.providers, words)
     }
 
     /// Whether `words` contain a kind phrase: its words in a row (the last one may be a
@@ -223,6 +219,47 @@ impl Names {
                         .iter()
                         .any(|p| p.contains(w) || w.starts_with(&p.concat()))
             })
+    }
+}
+
+/// Whether `words` contain one of `phrases`: its words in a row, or glued into one word that
+/// starts with them.
+fn contains_phrase(phrases: &[Vec<String>], words: &[String]) -> bool {
+    phrases.iter().any(|phrase| {
+        let glued: String = phrase.concat();
+        // Glued only when long enough to mean something: `pdf` does not start the phrase `pd`.
+        words.windows(phrase.len()).any(|w| w == phrase.as_slice())
+            || (glued.len() >= 4 && words.iter().any(|w| w.starts_with(&glued)))
+    })
+}
+
+/// Phrases compared as words (`public_near`): `firebase app` matches `firebaseapp.com`,
+/// `authDomain` matches `auth domain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrases(Vec<Vec<String>>);
+
+impl Phrases {
+    /// # Errors
+    /// A phrase without a letter or digit.
+    pub fn compile(field: &str, phrases: &[String]) -> Result<Phrases, String> {
+        let mut out = Vec::new();
+        for phrase in phrases {
+            let words = split_words(phrase.as_bytes());
+            if words.is_empty() {
+                return Err(format!("`{field}` phrase {phrase:?} has no word"));
+            }
+            out.push(words);
+        }
+        Ok(Phrases(out))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether the text's words contain one of the phrases.
+    pub fn in_text(&self, text: &[u8]) -> bool {
+        contains_phrase(&self.0, &split_words(text))
     }
 }
 

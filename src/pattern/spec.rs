@@ -36,6 +36,11 @@ pub struct PatternSpec {
     /// the engine finds the value in any syntax that gives it such a name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub names: Option<super::names::NamesSpec>,
+    /// Phrases that mark the value as a public identifier when they are near it (its line and
+    /// five lines either way), compared as words: a Firebase web config's `authDomain`, a Maps
+    /// script URL's `maps/api/js`. Such a finding is dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_near: Vec<String>,
     /// Text that must end right where the secret starts. Default: [`DEFAULT_BEFORE`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,

@@ -25,8 +25,6 @@ use crate::util::TestDir;
 use keysweep::engine::{Engine, Rules};
 use keysweep::pattern::contexts::{self, Label};
 use keysweep::pattern::Pattern;
-use keysweep::scan::scan_blob;
-use keysweep::source::{Blob, Provenance};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -128,23 +126,73 @@ fn file_name(syntax: &str) -> String {
     name.to_string()
 }
 
-/// The own positives: each pattern's example secrets, placed.
+/// The secret a finding reports for these matched bytes (decoded when the pattern says so).
+fn reported(pattern: &Pattern, matched: &[u8]) -> String {
+    match pattern.encoding() {
+        Some(keysweep::pattern::Encoding::Percent) => percent_encoding::percent_decode(matched)
+            .decode_utf8_lossy()
+            .into_owned(),
+        _ => String::from_utf8_lossy(matched).into_owned(),
+    }
+}
+
+/// The run of `bytes` around `secret` without spaces or quotes.
+fn chunk_around(bytes: &[u8], secret: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let stop = |b: &u8| b.is_ascii_whitespace() || b"\"'`".contains(b);
+    let start = bytes[..secret.start]
+        .iter()
+        .rposition(stop)
+        .map_or(0, |i| i + 1);
+    let end = bytes[secret.end..]
+        .iter()
+        .position(stop)
+        .map_or(bytes.len(), |i| secret.end + i);
+    start..end
+}
+
+/// The own positives: each pattern's example secrets, placed. A secret that is found by the text
+/// around it (a URL's password, a key after `AccountKey=`) is placed with that text: the run of
+/// the example without spaces or quotes that holds it; one whose structure spans spaces (a
+/// `.netrc` line, a PEM block) or that needs a `context` elsewhere in the file (a WireGuard
+/// `[Interface]`) is tried as its examples are written.
 fn own_positives(engine: &Engine) -> Vec<(Case, String)> {
     let mut cases = Vec::new();
-    for pattern in engine.patterns() {
-        let mut secrets = BTreeSet::new();
+    for (index, pattern) in engine.patterns().iter().enumerate() {
+        let structural = pattern.bound_by_structure();
+        // (what is placed, the secret that must then be found)
+        let mut values: BTreeSet<(String, String)> = BTreeSet::new();
         for example in pattern.examples() {
-            let blob = Blob {
-                bytes: example.as_bytes().to_vec(),
-                path: "example".into(),
-                provenance: Provenance::default(),
-            };
-            for f in scan_blob(engine, &blob) {
-                if f.rule_id == pattern.id {
-                    secrets.insert(f.secret);
+            let bytes = example.as_bytes();
+            for m in engine
+                .scan(bytes)
+                .into_iter()
+                .filter(|m| m.pattern == index)
+            {
+                let secret = reported(pattern, &bytes[m.secret.clone()]);
+                let chunk = if structural {
+                    chunk_around(bytes, m.secret.clone())
+                } else {
+                    m.secret.clone()
+                };
+                if pattern.needs_context() || (structural && chunk == m.secret) {
+                    cases.push((
+                        Case {
+                            set: Set::OwnPositive,
+                            path: format!("own/as_written/{}-{}.txt", pattern.id, cases.len()),
+                            provider: pattern.provider.clone(),
+                            syntax: "as_written".into(),
+                            rule: pattern.id.clone(),
+                            secret,
+                        },
+                        example.clone(),
+                    ));
+                } else {
+                    let value = String::from_utf8_lossy(&bytes[chunk]).into_owned();
+                    values.insert((value, secret));
                 }
             }
         }
+        let (values, secrets): (Vec<String>, Vec<String>) = values.into_iter().unzip();
         let (provider, kind) = label_words(pattern);
         let label = Label {
             provider: &provider,
@@ -153,13 +201,12 @@ fn own_positives(engine: &Engine) -> Vec<(Case, String)> {
         // Every syntax once a pattern, its example secrets taking turns: the whole pattern ×
         // syntax matrix with every example's secret, in a third of the files that all secrets in all
         // syntaxes would take.
-        let secrets: Vec<String> = secrets.into_iter().collect();
-        if secrets.is_empty() {
+        if values.is_empty() {
             continue;
         }
-        let placings: Vec<_> = secrets
+        let placings: Vec<_> = values
             .iter()
-            .map(|secret| contexts::place(&label, secret))
+            .map(|value| contexts::place(&label, value))
             .collect();
         // A generic rule is not tried where it is not meant to find a secret (see the self-test).
         let generic = pattern.names().is_some_and(|n| n.is_generic());
