@@ -62,6 +62,9 @@ impl Engine {
         // Windows come sorted by pattern: one captures buffer per pattern, made only when the
         // pattern first matches (most windows hold no secret).
         let mut caps: Option<(usize, regex_automata::util::captures::Captures)> = None;
+        // Spans a specific pattern claims: its matches, and the failed format checks of one
+        // that needs no name (a `ghp_` token with a bad checksum is GitHub's, not a generic key).
+        let mut claimed: Vec<Range<usize>> = Vec::new();
         for window in windows {
             let pattern = &self.patterns[window.pattern];
             let confirm = pattern.confirm();
@@ -86,6 +89,9 @@ impl Engine {
                     break;
                 };
                 let verdict = passes_checks(pattern, hay, span);
+                if !pattern.yields() && (verdict != Verdict::Fail || pattern.names().is_none()) {
+                    claimed.push(span.range());
+                }
                 if verdict != Verdict::Fail {
                     found.push(Match {
                         pattern: window.pattern,
@@ -103,6 +109,16 @@ impl Engine {
                 }
                 .max(at + 1);
             }
+        }
+        // A generic rule yields to a specific one: the same value is reported once, by its
+        // provider's pattern (or not at all, when that pattern's checks refused it).
+        if !claimed.is_empty() {
+            found.retain(|m| {
+                !self.patterns[m.pattern].yields()
+                    || !claimed
+                        .iter()
+                        .any(|c| c.start < m.secret.end && m.secret.start < c.end)
+            });
         }
         found.sort_unstable_by_key(|m| (m.secret.start, m.pattern, m.secret.end));
         (found, triggers)

@@ -106,6 +106,12 @@ impl Pattern {
         self.names.as_ref()
     }
 
+    /// Whether the pattern is a generic rule (named by kinds alone), which yields to any specific
+    /// pattern that claims the same value.
+    pub fn yields(&self) -> bool {
+        self.names.as_ref().is_some_and(|n| n.is_generic())
+    }
+
     /// Phrases that make the value a public identifier when near it (`public_near`).
     pub fn public_near(&self) -> &Phrases {
         &self.public_near
