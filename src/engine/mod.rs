@@ -62,8 +62,8 @@ impl Engine {
         // Windows come sorted by pattern: one captures buffer per pattern, made only when the
         // pattern first matches (most windows hold no secret).
         let mut caps: Option<(usize, regex_automata::util::captures::Captures)> = None;
-        // Spans a specific pattern claims: its matches, and the failed format checks of one
-        // that needs no name (a `ghp_` token with a bad checksum is GitHub's, not a generic key).
+        // Spans a specific pattern claims: its matches, even those its format checks refused (a
+        // `ghp_` token with a bad checksum is GitHub's, not a generic key).
         let mut claimed: Vec<Range<usize>> = Vec::new();
         for window in windows {
             let pattern = &self.patterns[window.pattern];
@@ -88,8 +88,8 @@ impl Engine {
                 let Some(span) = caps.get_group(confirm.secret_group) else {
                     break;
                 };
-                let verdict = passes_checks(pattern, hay, span);
-                if !pattern.yields() && (verdict != Verdict::Fail || pattern.names().is_none()) {
+                let (context_ok, verdict) = passes_checks(pattern, hay, span);
+                if !pattern.yields() && context_ok {
                     claimed.push(span.range());
                 }
                 if verdict != Verdict::Fail {
@@ -127,7 +127,8 @@ impl Engine {
 
 /// must_match, must_not_match, entropy, context and names: the checks a regex cannot express;
 /// then the pattern's format checks (a checksum, a token's structure: `checks::verdict`).
-fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> Verdict {
+/// Returns whether the checks before the format checks passed, and the verdict.
+fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> (bool, Verdict) {
     let secret = &hay[span.range()];
     let checks = pattern.checks();
     let cheap = checks.must_match.iter().all(|re| re.is_match(secret))
@@ -148,9 +149,9 @@ fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> Verdict {
         && (pattern.public_near().is_empty()
             || !named::public_near(pattern.public_near(), hay, span.range()));
     if cheap {
-        checks::verdict(&pattern.format_checks, secret)
+        (true, checks::verdict(&pattern.format_checks, secret))
     } else {
-        Verdict::Fail
+        (false, Verdict::Fail)
     }
 }
 
