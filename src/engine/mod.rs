@@ -104,7 +104,9 @@ impl Engine {
                 // not named may hide inside it: an alphabet with `_` or `=` matches all of
                 // `DB_PASSWORD=s3cr3t`, so the search resumes just after its start instead.
                 at = match verdict {
-                    Verdict::Fail if pattern.names().is_some() => span.start + 1,
+                    Verdict::Fail if pattern.names().is_some() => {
+                        next_value_start(hay, span.start + 1, span.end)
+                    }
                     _ => span.end,
                 }
                 .max(at + 1);
@@ -127,9 +129,26 @@ impl Engine {
 
 /// must_match, must_not_match, entropy, context and names: the checks a regex cannot express;
 /// then the pattern's format checks (a checksum, a token's structure: `checks::verdict`).
+/// Where to search again for the first position from `from` (up to `end`) right after a byte
+/// that opens a value (`=`, `:`,
+/// a quote, a space, `,`, `(`, `>`, `[`, `{`): where a value hidden in a longer candidate may
+/// start. Positions after `_`, `-` or `.` are inside a name, not at a value.
+fn next_value_start(hay: &[u8], from: usize, end: usize) -> usize {
+    // The search resumes at the opening byte itself: the pattern's `before` boundary must see it.
+    (from..end)
+        .find(|&i| b"=:\"'` \t,(>[{".contains(&hay[i - 1]))
+        .map_or(end, |i| i - 1)
+}
+
 /// Returns whether the checks before the format checks passed, and the verdict.
 fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> (bool, Verdict) {
     let secret = &hay[span.range()];
+    if pattern
+        .names()
+        .is_some_and(|names| !named::could_be_named(names, hay, &span.range()))
+    {
+        return (false, Verdict::Fail);
+    }
     let checks = pattern.checks();
     let cheap = checks.must_match.iter().all(|re| re.is_match(secret))
         && !checks.must_not_match.iter().any(|re| re.is_match(secret))

@@ -58,6 +58,18 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
             || provider_near(names, hay, line_start, secret.end))
 }
 
+/// What a named value must look like at its two ends: after a byte that opens a value (an
+/// operator, a quote, a space, a bracket) and before one that ends it. Checked first: most
+/// candidates in a window are words of the text around a name, and fail here for the cost of two
+/// byte lookups.
+pub(crate) fn could_be_named(names: &Names, hay: &[u8], secret: &Range<usize>) -> bool {
+    if names.near {
+        return true;
+    }
+    let opens = secret.start == 0 || b"=:\"'` \t,(>[{".contains(&hay[secret.start - 1]);
+    opens && closes(hay, secret.end)
+}
+
 /// Lines either way of a value where a phrase marks it public (`public_near`).
 const PUBLIC_LINES: usize = 5;
 

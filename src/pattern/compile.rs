@@ -2,7 +2,7 @@
 //! `(?:before)(?P<ks_secret>secret)(?:after)`, the post-checks, the prefilter keywords and the
 //! window around a keyword hit that is large enough to hold any match.
 
-use super::names::{Names, Phrases, NAME_REACH};
+use super::names::{Names, Phrases, GENERIC_NAME_REACH, NAME_BACK_REACH, NAME_REACH};
 use super::spec::{
     Confidence, Encoding, PatternSpec, ProviderCall, Severity, DEFAULT_AFTER, DEFAULT_BEFORE,
 };
@@ -49,6 +49,9 @@ pub struct Pattern {
     pub keywords_derived: bool,
     /// Bytes searched either side of a keyword hit.
     pub(crate) window: usize,
+    /// Bytes searched before a keyword hit (less than `window` for a named pattern, whose
+    /// value follows its name).
+    pub(crate) window_before: usize,
     /// `(?:before)(?P<ks_secret>secret)(?:after)`, built on first use (see [`Pattern::confirm`]).
     combined: String,
     confirm: OnceLock<Confirm>,
@@ -342,9 +345,17 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         None => window,
     };
     // A provider word may open a block the value sits in, lines before it.
-    let window = match &names {
-        Some(_) => window.saturating_add(NAME_REACH).min(MAX_WINDOW),
-        None => window,
+    // A name comes before its value, so a named pattern searches far after its keyword (an
+    // enclosing key lines above the value; for a generic rule the name on the value's line) and
+    // only a line before it (the provider named after the value on its line, or on the line
+    // below).
+    let (window_before, window) = match &names {
+        Some(n) if n.is_generic() => (window, window.saturating_add(GENERIC_NAME_REACH)),
+        Some(_) => (
+            window.saturating_add(NAME_BACK_REACH),
+            window.saturating_add(NAME_REACH).min(MAX_WINDOW),
+        ),
+        None => (window, window),
     };
     Ok(Pattern {
         provider: spec.id.split('.').next().unwrap_or_default().to_string(),
@@ -357,6 +368,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         keywords,
         keywords_derived,
         window,
+        window_before,
         combined,
         confirm,
         checks,

@@ -8,7 +8,15 @@ use serde::{Deserialize, Serialize};
 
 /// How far after a provider word the value it names may be: an enclosing key may be lines
 /// above the value. The engine looks no further back, and searches this far around a keyword.
-pub const NAME_REACH: usize = 4096;
+pub const NAME_REACH: usize = 512;
+
+/// How far before a provider word its value may be: the provider named after the value on the
+/// same line (a URL), or on the line below.
+pub const NAME_BACK_REACH: usize = 256;
+
+/// How far a generic rule's kind word may be from its value: the value's line, or the key
+/// right above it.
+pub const GENERIC_NAME_REACH: usize = 96;
 
 /// Kind words used when a pattern names none: what people call a credential.
 pub const DEFAULT_KINDS: &[&str] = &[
@@ -106,11 +114,19 @@ impl Names {
     /// The lowercase literals that find a provider phrase (or, for a generic rule, a kind
     /// phrase): its first word, which every spelling of the phrase contains.
     pub fn keywords(&self) -> Vec<String> {
-        let phrases = match self.is_generic() {
-            true => &self.kinds,
-            false => &self.providers,
+        let mut words: Vec<String> = match self.is_generic() {
+            // The whole kind phrase, spelt every way it is joined: its first word alone
+            // (`api`, `client`, `app`) is in every other line of code.
+            true => self
+                .kinds
+                .iter()
+                .flat_map(|p| match p.len() {
+                    1 => vec![p[0].clone()],
+                    _ => ["", "_", "-", ".", " "].iter().map(|j| p.join(j)).collect(),
+                })
+                .collect(),
+            false => self.providers.iter().map(|p| p[0].clone()).collect(),
         };
-        let mut words: Vec<String> = phrases.iter().map(|p| p[0].clone()).collect();
         words.sort();
         words.dedup();
         words
@@ -346,7 +362,17 @@ mod tests {
         assert!(generic.has_kind(&words("dbpassword")));
         assert!(!generic.has_kind(&words("client_id")));
         assert!(!generic.has_kind(&words("secret")), "half a phrase");
-        assert_eq!(generic.keywords(), vec!["client", "password"]);
+        assert_eq!(
+            generic.keywords(),
+            vec![
+                "client secret",
+                "client-secret",
+                "client.secret",
+                "client_secret",
+                "clientsecret",
+                "password"
+            ]
+        );
         assert!(!n.is_provider_only(&words("mandrill_user_id")));
     }
 
