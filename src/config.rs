@@ -36,9 +36,10 @@ pub struct ScanSection {
     #[serde(default)]
     pub exclude: Vec<String>,
     pub max_file_size: Option<u64>,
-    /// Run the generic (low-confidence) rules, as `--generic` does.
+    /// `false` turns the generic (low-confidence) rules off, as `--no-generic` does; they are on
+    /// by default.
     #[serde(default)]
-    pub generic: bool,
+    pub generic: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -140,7 +141,9 @@ pub struct Config {
     pub sources: Vec<String>,
     pub exclude: Option<std::sync::Arc<Exclude>>,
     pub max_file_size: Option<u64>,
-    pub generic: bool,
+    /// The config file whose `[scan] generic = false` turned the generic rules off (the last
+    /// file to set it decides); `None`: they are on.
+    pub generic_off_by: Option<String>,
     pub allow: Allow,
     /// Custom patterns, by the name of the file that holds them.
     pub patterns: Vec<(String, Vec<PatternSpec>)>,
@@ -341,7 +344,11 @@ impl Config {
             excludes.extend(exclude);
             config.allow.entries.extend(allow);
             config.max_file_size = file.scan.max_file_size.or(config.max_file_size);
-            config.generic |= file.scan.generic;
+            match file.scan.generic {
+                Some(false) => config.generic_off_by = Some(name.to_string()),
+                Some(true) => config.generic_off_by = None,
+                None => {}
+            }
             if !file.patterns.is_empty() {
                 config
                     .patterns

@@ -82,7 +82,7 @@ pub static DECODERS: [Decoder; 3] = [
         trigger_words: &["\"auth\""],
         values: |hay| group_one(docker_auth(), hay),
     },
-    // `kind: Secret` … `data:` … `password: aHVudGVyMg==`
+    // `kind: Secret` … `data:` … `password: <base64>`
     Decoder {
         trigger_words: &["secret"],
         values: |hay| match is_kubernetes_secret(hay) {

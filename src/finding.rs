@@ -1,6 +1,6 @@
 //! Findings: a matched secret with its rule, its place (line and column) and its fingerprint.
 
-use crate::pattern::{Encoding, Pattern, Severity};
+use crate::pattern::{Confidence, Encoding, Pattern, Severity};
 use crate::source::{CommitInfo, Provenance, SourceKind};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -41,6 +41,10 @@ pub struct Finding {
     /// absent when the secret is written as is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<Encoding>,
+    /// `low` when one of the pattern's format checks that only lowers confidence failed (a
+    /// checksum the provider documents loosely); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
     /// The other half of a pair found in the same blob (a secret key's access key id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pair: Option<PairRef>,
@@ -224,6 +228,7 @@ impl Finding {
             blob_id: provenance.blob_id.clone(),
             source: provenance.kind,
             decoded: None,
+            confidence: None,
             pair: None,
             verification: None,
             revocation: None,

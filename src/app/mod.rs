@@ -64,8 +64,9 @@ pub struct ScanTarget {
     pub config: ConfigArgs,
     /// Extra pattern files or folders (`--patterns`).
     pub patterns: Vec<PathBuf>,
-    /// `--generic`: also the generic rules (as does the config's `[scan] generic`).
-    pub generic: bool,
+    /// `--generic` (`Some(true)`) or `--no-generic` (`Some(false)`); `None`: as the config says
+    /// (`[scan] generic`), on by default.
+    pub generic: Option<bool>,
     /// Worker threads (default: one per core).
     pub threads: Option<usize>,
     pub no_ignore: bool,

@@ -78,6 +78,22 @@ pub(super) fn test_patterns(paths: &[PathBuf]) -> anyhow::Result<Exit> {
     for failure in &failures {
         println!("FAIL {failure}");
     }
+    // Which syntaxes each named pattern's secrets were also written in (see `names`).
+    let mut syntaxes = Vec::new();
+    for pattern in engine.patterns() {
+        let tried = selftest::syntaxes_tried(pattern);
+        if !tried.is_empty() {
+            println!(
+                "{}: the secret of each example also tried in {} syntaxes",
+                pattern.id,
+                tried.len()
+            );
+            syntaxes = tried;
+        }
+    }
+    if !syntaxes.is_empty() {
+        println!("syntaxes: {}", syntaxes.join(", "));
+    }
     let examples: usize = engine
         .patterns()
         .iter()

@@ -37,7 +37,18 @@ fn prepare(target: &ScanTarget) -> anyhow::Result<Prepared> {
         crate::notice!("keysweep: {}", sanitize(&n))
     })?;
     let config = Config::load(&sources, &warn)?;
-    let generic = target.generic || config.generic;
+    let generic = match (target.generic, &config.generic_off_by) {
+        (Some(on), _) => on,
+        (None, Some(file)) => {
+            // Said, as every suppression is: a scanned tree's config may have set it.
+            crate::notice!(
+                "keysweep: {}: [scan] generic = false: the generic rules are off",
+                sanitize(file)
+            );
+            false
+        }
+        (None, None) => true,
+    };
     let engine = load_engine_with(&target.patterns, &config, generic)?;
     let threads = target
         .threads

@@ -202,8 +202,12 @@ pub struct ScanOptions {
     pub allow_nothing_scanned: bool,
     #[command(flatten)]
     pub patterns: PatternArgs,
-    /// Also run the generic rules (a high-entropy value assigned to a name like `password` or
-    /// `api_key`): low confidence, off by default (or `[scan] generic = true`).
+    /// Do not run the generic rules (a literal value given a name that ends in `password`,
+    /// `api_key`, `secret`, `token`, ...; low confidence, on by default; or `[scan] generic =
+    /// false`).
+    #[arg(long, conflicts_with = "generic")]
+    pub no_generic: bool,
+    /// Run the generic rules even if a config turns them off (they are on by default).
     #[arg(long)]
     pub generic: bool,
     /// Worker threads (default: one per core).

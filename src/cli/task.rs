@@ -104,7 +104,11 @@ impl ScanOptions {
                 none: self.no_config,
             },
             patterns: self.patterns.extra,
-            generic: self.generic,
+            generic: match (self.generic, self.no_generic) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
             threads: self.threads.map(usize::from),
             no_ignore: self.no_ignore,
             follow_symlinks: self.follow_symlinks,

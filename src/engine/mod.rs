@@ -4,7 +4,9 @@
 //! regexes keep their scratch space in internal per-thread pools.
 
 mod build;
+pub mod checks;
 mod entropy;
+mod named;
 mod prefilter;
 
 pub use build::Rules;
@@ -12,6 +14,7 @@ pub use entropy::shannon_entropy;
 
 use crate::decode::Triggers;
 use crate::pattern::Pattern;
+use checks::Verdict;
 use prefilter::Prefilter;
 use regex_automata::{Anchored, Input, Span};
 use std::ops::Range;
@@ -28,6 +31,8 @@ pub struct Engine {
 pub struct Match {
     pub pattern: usize,
     pub secret: Range<usize>,
+    /// A format check with `on_fail = "low"` failed: the finding is reported at low confidence.
+    pub low_confidence: bool,
 }
 
 impl Engine {
@@ -57,6 +62,9 @@ impl Engine {
         // Windows come sorted by pattern: one captures buffer per pattern, made only when the
         // pattern first matches (most windows hold no secret).
         let mut caps: Option<(usize, regex_automata::util::captures::Captures)> = None;
+        // Spans a specific pattern claims: its matches, even those its format checks refused (a
+        // `ghp_` token with a bad checksum is GitHub's, not a generic key).
+        let mut claimed: Vec<Range<usize>> = Vec::new();
         for window in windows {
             let pattern = &self.patterns[window.pattern];
             let confirm = pattern.confirm();
@@ -80,27 +88,69 @@ impl Engine {
                 let Some(span) = caps.get_group(confirm.secret_group) else {
                     break;
                 };
-                if passes_checks(pattern, hay, span) {
+                let (context_ok, verdict) = passes_checks(pattern, hay, span);
+                if !pattern.yields() && context_ok {
+                    claimed.push(span.range());
+                }
+                if verdict != Verdict::Fail {
                     found.push(Match {
                         pattern: window.pattern,
                         secret: span.range(),
+                        low_confidence: verdict == Verdict::Low,
                     });
                 }
                 // Resume at the secret's end, not the match's: the delimiter that closed this
-                // secret may open the next one (`KEY1,KEY2`).
-                at = span.end.max(at + 1);
+                // secret may open the next one (`KEY1,KEY2`). A named value whose candidate was
+                // not named may hide inside it: an alphabet with `_` or `=` matches all of
+                // `DB_PASSWORD=s3cr3t`, so the search resumes just after its start instead.
+                at = match verdict {
+                    Verdict::Fail if pattern.names().is_some() => {
+                        next_value_start(hay, span.start + 1, span.end)
+                    }
+                    _ => span.end,
+                }
+                .max(at + 1);
             }
+        }
+        // A generic rule yields to a specific one: the same value is reported once, by its
+        // provider's pattern (or not at all, when that pattern's checks refused it).
+        if !claimed.is_empty() {
+            found.retain(|m| {
+                !self.patterns[m.pattern].yields()
+                    || !claimed
+                        .iter()
+                        .any(|c| c.start < m.secret.end && m.secret.start < c.end)
+            });
         }
         found.sort_unstable_by_key(|m| (m.secret.start, m.pattern, m.secret.end));
         (found, triggers)
     }
 }
 
-/// must_match, must_not_match, entropy and context: the checks a regex cannot express.
-fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> bool {
+/// must_match, must_not_match, entropy, context and names: the checks a regex cannot express;
+/// then the pattern's format checks (a checksum, a token's structure: `checks::verdict`).
+/// Where to search again for the first position from `from` (up to `end`) right after a byte
+/// that opens a value (`=`, `:`,
+/// a quote, a space, `,`, `(`, `>`, `[`, `{`): where a value hidden in a longer candidate may
+/// start. Positions after `_`, `-` or `.` are inside a name, not at a value.
+fn next_value_start(hay: &[u8], from: usize, end: usize) -> usize {
+    // The search resumes at the opening byte itself: the pattern's `before` boundary must see it.
+    (from..end)
+        .find(|&i| b"=:\"'` \t,(>[{".contains(&hay[i - 1]))
+        .map_or(end, |i| i - 1)
+}
+
+/// Returns whether the checks before the format checks passed, and the verdict.
+fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> (bool, Verdict) {
     let secret = &hay[span.range()];
+    if pattern
+        .names()
+        .is_some_and(|names| !named::could_be_named(names, hay, &span.range()))
+    {
+        return (false, Verdict::Fail);
+    }
     let checks = pattern.checks();
-    checks.must_match.iter().all(|re| re.is_match(secret))
+    let cheap = checks.must_match.iter().all(|re| re.is_match(secret))
         && !checks.must_not_match.iter().any(|re| re.is_match(secret))
         && (pattern.min_entropy <= 0.0 || shannon_entropy(secret) >= pattern.min_entropy)
         && checks
@@ -112,6 +162,16 @@ fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> bool {
                 let end = span.end.saturating_add(reach).min(hay.len());
                 re.is_match(&hay[start..end])
             })
+        && pattern
+            .names()
+            .is_none_or(|names| named::is_named(names, hay, span.range()))
+        && (pattern.public_near().is_empty()
+            || !named::public_near(pattern.public_near(), hay, span.range()));
+    if cheap {
+        (true, checks::verdict(&pattern.format_checks, secret))
+    } else {
+        (false, Verdict::Fail)
+    }
 }
 
 #[cfg(test)]

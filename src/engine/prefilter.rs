@@ -94,9 +94,9 @@ impl Prefilter {
             for hit in self.automaton.find_overlapping_iter(hay) {
                 triggers = triggers.with(self.trigger_bits[hit.pattern().as_usize()]);
                 for &pattern in &self.owners[hit.pattern().as_usize()] {
-                    let reach = patterns[pattern].window;
-                    let start = hit.start().saturating_sub(reach);
-                    let end = hit.end().saturating_add(reach).min(hay.len());
+                    let p = &patterns[pattern];
+                    let start = hit.start().saturating_sub(p.window_before);
+                    let end = hit.end().saturating_add(p.window).min(hay.len());
                     if open.len() <= pattern {
                         open.resize(pattern + 1, None);
                     }

@@ -2,6 +2,7 @@
 //! `(?:before)(?P<ks_secret>secret)(?:after)`, the post-checks, the prefilter keywords and the
 //! window around a keyword hit that is large enough to hold any match.
 
+use super::names::{Names, Phrases, GENERIC_NAME_REACH, NAME_BACK_REACH, NAME_REACH};
 use super::spec::{
     Confidence, Encoding, PatternSpec, ProviderCall, Severity, DEFAULT_AFTER, DEFAULT_BEFORE,
 };
@@ -48,14 +49,23 @@ pub struct Pattern {
     pub keywords_derived: bool,
     /// Bytes searched either side of a keyword hit.
     pub(crate) window: usize,
+    /// Bytes searched before a keyword hit (less than `window` for a named pattern, whose
+    /// value follows its name).
+    pub(crate) window_before: usize,
     /// `(?:before)(?P<ks_secret>secret)(?:after)`, built on first use (see [`Pattern::confirm`]).
     combined: String,
     confirm: OnceLock<Confirm>,
     /// must_match, must_not_match and context regexes, compiled like `confirm` (see there).
     checks: OnceLock<Checks>,
     pub(crate) min_entropy: f64,
+    /// The file's `checks`, compiled at load (see `pattern::check`).
+    pub(crate) format_checks: Vec<super::check::FormatCheck>,
     /// How far the context regex may be from the secret (bytes), when there is one.
     pub(crate) context_reach: Option<usize>,
+    /// The words that must name the value, when the pattern declares them.
+    names: Option<Names>,
+    /// Phrases that make the value a public identifier when near it.
+    public_near: Phrases,
     /// The file format, read through the methods below outside `pattern`.
     pub(super) spec: PatternSpec,
 }
@@ -92,6 +102,38 @@ impl Pattern {
     /// The id of the pattern whose finding in the same blob this one goes with.
     pub fn pair(&self) -> Option<&str> {
         self.spec.pair.as_deref()
+    }
+
+    /// The words that must name the value (`names` in the file).
+    pub fn names(&self) -> Option<&Names> {
+        self.names.as_ref()
+    }
+
+    /// Whether the pattern is a generic rule (named by kinds alone), which yields to any specific
+    /// pattern that claims the same value.
+    pub fn yields(&self) -> bool {
+        self.names.as_ref().is_some_and(|n| n.is_generic())
+    }
+
+    /// Phrases that make the value a public identifier when near it (`public_near`).
+    pub fn public_near(&self) -> &Phrases {
+        &self.public_near
+    }
+
+    /// Whether the pattern asks for a `context` regex somewhere near the secret (a section
+    /// header, a host name): the file around the secret matters, not only its name.
+    pub fn needs_context(&self) -> bool {
+        self.spec.context.is_some()
+    }
+
+    /// Whether the pattern finds its secret by the text around it (a `before`, `after` or
+    /// `context` of its own, or names that need only be near) rather than by its own format or
+    /// the name it is given: such a secret means nothing written alone.
+    pub fn bound_by_structure(&self) -> bool {
+        self.spec.before.is_some()
+            || self.spec.after.is_some()
+            || self.spec.context.is_some()
+            || self.names.as_ref().is_some_and(|n| n.near)
     }
 
     /// How the secret is written where it is found, when it is decoded before it is reported.
@@ -250,14 +292,18 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         None => UNBOUNDED_WINDOW,
     };
 
-    let (keywords, keywords_derived) = match &spec.keywords {
-        Some(words) => {
+    let names = spec.names.as_ref().map(Names::compile).transpose()?;
+    let public_near = Phrases::compile("public_near", &spec.public_near)?;
+    let (keywords, keywords_derived) = match (&spec.keywords, &names) {
+        (Some(words), _) => {
             if let Some(w) = words.iter().find(|w| w.is_empty()) {
                 return Err(format!("keyword {w:?} is empty"));
             }
             (lowercase_unique(words.iter().cloned()), false)
         }
-        None => (derive_keywords(&secret_hir), true),
+        // The provider's words are what the value is found by.
+        (None, Some(names)) => (names.keywords(), true),
+        (None, None) => (derive_keywords(&secret_hir), true),
     };
     for re in spec
         .must_match
@@ -279,6 +325,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
             spec.min_entropy
         ));
     }
+    let format_checks = super::check::compile(&spec.checks)?;
     let context_reach = match &spec.context {
         Some(_) => Some(spec.context_window.unwrap_or(DEFAULT_CONTEXT_WINDOW)),
         None if spec.context_window.is_some() => {
@@ -297,6 +344,19 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         Some(reach) => window.saturating_add(reach).min(MAX_WINDOW),
         None => window,
     };
+    // A provider word may open a block the value sits in, lines before it.
+    // A name comes before its value, so a named pattern searches far after its keyword (an
+    // enclosing key lines above the value; for a generic rule the name on the value's line) and
+    // only a line before it (the provider named after the value on its line, or on the line
+    // below).
+    let (window_before, window) = match &names {
+        Some(n) if n.is_generic() => (window, window.saturating_add(GENERIC_NAME_REACH)),
+        Some(_) => (
+            window.saturating_add(NAME_BACK_REACH),
+            window.saturating_add(NAME_REACH).min(MAX_WINDOW),
+        ),
+        None => (window, window),
+    };
     Ok(Pattern {
         provider: spec.id.split('.').next().unwrap_or_default().to_string(),
         id: spec.id.clone(),
@@ -308,11 +368,15 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         keywords,
         keywords_derived,
         window,
+        window_before,
         combined,
         confirm,
         checks,
         min_entropy: spec.min_entropy,
+        format_checks,
         context_reach,
+        names,
+        public_near,
         spec,
     })
 }

@@ -1,12 +1,17 @@
 //! Patterns: the file format ([`spec`]), compilation ([`compile`]), loading from the built-in set
-//! and from user paths, and the self-test of every pattern's own examples ([`selftest`]).
+//! and from user paths, the self-test of every pattern's own examples ([`selftest`]), and the
+//! places a secret is committed in ([`contexts`]: for the self-test of named patterns and the
+//! accuracy benchmark), and the words that name a secret ([`names`]).
 
+pub mod check;
 mod compile;
+pub mod contexts;
+pub mod names;
 pub mod selftest;
 pub mod spec;
 
 pub use compile::{Origin, Pattern};
-pub use spec::{Confidence, Encoding, PatternFile, PatternSpec, ProviderCall, Severity};
+pub use spec::{CheckSpec, Confidence, Encoding, PatternFile, PatternSpec, ProviderCall, Severity};
 
 use std::collections::HashMap;
 use std::fmt;

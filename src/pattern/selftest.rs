@@ -1,8 +1,12 @@
 //! Runs every pattern's own examples through the whole engine (prefilter, regex, boundaries,
 //! post-checks), so a misspelt keyword or an over-strict entropy threshold fails as surely as a
-//! wrong regex.
+//! wrong regex. A pattern that declares the words naming its secret (`names`) is also tried in
+//! every syntax of [`contexts`]: each secret its examples hold is written the ways people commit
+//! it, named by the pattern's words, and must be found in each.
 
 use crate::engine::Engine;
+use crate::pattern::contexts::{self, Label};
+use crate::pattern::Pattern;
 use std::fmt;
 
 /// One way a pattern's examples disagree with what the engine finds.
@@ -19,6 +23,9 @@ pub enum ExampleProblem {
     Missed(usize),
     /// Negative example number N (1-based) produced a finding of this pattern.
     FalseAlarm(usize),
+    /// The secret of example number N, written in this syntax and named by the pattern's
+    /// `names`, produced no finding of this pattern.
+    MissedInSyntax(usize, &'static str),
     /// The pattern has no positive example.
     NoExamples,
     /// The pattern has no negative example.
@@ -35,6 +42,10 @@ impl fmt::Display for ExampleFailure {
             ExampleProblem::FalseAlarm(n) => {
                 write!(f, "negative example {n} produces a finding of this pattern")
             }
+            ExampleProblem::MissedInSyntax(n, syntax) => write!(
+                f,
+                "the secret of example {n}, written as {syntax}, produces no finding of this pattern"
+            ),
             ExampleProblem::NoExamples => write!(f, "has no `examples`"),
             ExampleProblem::NoNegativeExamples => write!(f, "has no `negative_examples`"),
         }
@@ -85,8 +96,103 @@ pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<Example
                 failures.push(fail(ExampleProblem::FalseAlarm(n + 1)));
             }
         }
+        let Some(label) = label(pattern) else {
+            continue;
+        };
+        for (n, text) in pattern.examples().iter().enumerate() {
+            let secrets = engine
+                .scan(text.as_bytes())
+                .into_iter()
+                .filter(|m| m.pattern == index)
+                .map(|m| text.as_bytes()[m.secret].to_vec());
+            for secret in secrets {
+                let secret = String::from_utf8_lossy(&secret);
+                for placed in contexts::place(&label.as_label(), &secret) {
+                    if pattern.names().is_some_and(|n| n.is_generic())
+                        && NEED_A_PROVIDER.contains(&placed.syntax)
+                    {
+                        continue;
+                    }
+                    let found = engine.scan(placed.text.as_bytes()).iter().any(|m| {
+                        m.pattern == index
+                            && placed.text.as_bytes()[m.secret.clone()] == *secret.as_bytes()
+                    });
+                    if !found {
+                        failures.push(fail(ExampleProblem::MissedInSyntax(n + 1, placed.syntax)));
+                    }
+                }
+            }
+        }
     }
     failures
+}
+
+/// Syntaxes that name a secret by its provider alone (a client's constructor, a credential whose
+/// description says what it is) or only in a sentence: a generic rule, which knows only kinds
+/// and asks for an assignment, is not meant to find it there.
+const NEED_A_PROVIDER: &[&str] = &["javascript_ctor", "jenkins_credentials", "prose_is"];
+
+/// The syntaxes the secrets of a pattern's examples are also tried in: every syntax of
+/// [`contexts`] when the pattern has `names`, none otherwise.
+pub fn syntaxes_tried(pattern: &Pattern) -> Vec<&'static str> {
+    match label(pattern) {
+        Some(label) => contexts::place(&label.as_label(), "v")
+            .into_iter()
+            .map(|p| p.syntax)
+            .filter(|s| {
+                !(pattern.names().is_some_and(|n| n.is_generic()) && NEED_A_PROVIDER.contains(s))
+            })
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// The name a named pattern's secrets are written under: its first provider phrase and its
+/// first kind word (`api key` for the default kinds).
+struct OwnedLabel {
+    provider: String,
+    kind: String,
+}
+
+impl OwnedLabel {
+    fn as_label(&self) -> Label<'_> {
+        Label {
+            provider: &self.provider,
+            kind: &self.kind,
+        }
+    }
+}
+
+/// The provider and kind phrases a named pattern's secrets are written under (see [`label`]):
+/// what the self-test and the accuracy benchmark name them with.
+pub fn name_words(pattern: &Pattern) -> Option<(String, String)> {
+    label(pattern).map(|l| (l.provider, l.kind))
+}
+
+fn label(pattern: &Pattern) -> Option<OwnedLabel> {
+    let names = pattern.names()?;
+    if names.near {
+        return None; // named by what is near, not by a name: no syntax to write it in
+    }
+    let default = crate::pattern::names::DEFAULT_KINDS;
+    let is_default = names.kinds.len() == default.len()
+        && names
+            .kinds
+            .iter()
+            .zip(default)
+            .all(|(k, d)| k.len() == 1 && k[0] == *d);
+    let kind = match names.kinds.first() {
+        Some(k) if !is_default => k.join(" "),
+        _ => "api key".to_string(),
+    };
+    Some(OwnedLabel {
+        // A generic rule is tried under a name of its kind alone (`db password`).
+        provider: match names.providers.first() {
+            Some(p) => p.join(" "),
+            None => "app".to_string(),
+        },
+        kind,
+    })
 }
 
 #[cfg(test)]

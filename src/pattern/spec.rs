@@ -32,6 +32,15 @@ pub struct PatternSpec {
     pub confidence: Confidence,
     /// The secret itself (regex syntax; matched against bytes, Unicode classes off unless `(?u)`).
     pub secret: String,
+    /// The words that name the secret where it is assigned (`names = { provider = ["mandrill"] }`):
+    /// the engine finds the value in any syntax that gives it such a name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<super::names::NamesSpec>,
+    /// Phrases that mark the value as a public identifier when they are near it (its line and
+    /// five lines either way), compared as words: a Firebase web config's `authDomain`, a Maps
+    /// script URL's `maps/api/js`. Such a finding is dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_near: Vec<String>,
     /// Text that must end right where the secret starts. Default: [`DEFAULT_BEFORE`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
@@ -51,6 +60,12 @@ pub struct PatternSpec {
     /// Minimum Shannon entropy of the secret, in bits per byte.
     #[serde(default)]
     pub min_entropy: f64,
+    /// Format checks the provider documents (a checksum, a token's inner structure), run after
+    /// the checks above: each `{ check = "crc32-base62" | "jwt" | "macaroon", ... }` (see
+    /// [`CheckSpec`]). A failed check drops the match, or with `on_fail = "low"` keeps it at low
+    /// confidence. An unknown check or parameter is a load error.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckSpec>,
     /// A regex that must match within `context_window` bytes of the secret (either side).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
@@ -81,6 +96,28 @@ pub struct PatternSpec {
     /// Texts none of which may produce a finding of this pattern.
     #[serde(default)]
     pub negative_examples: Vec<String>,
+}
+
+/// One of a pattern's `checks`, as written; checked and compiled by `pattern::check`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// `crc32-base62`: the text after the secret's first `_` ends in 6 base62 characters, the
+    /// CRC-32 of the text before them (GitHub, npm). `jwt`: a JSON Web Token whose header and
+    /// payload decode to JSON objects, the header naming its `alg`. `macaroon`: the text after
+    /// the secret's first `-` is a base64url macaroon in the libmacaroons v2 format (PyPI).
+    pub check: String,
+    /// What a failure does: `drop` (the default) or `low`, which keeps the finding at low
+    /// confidence (for a format the provider documents only loosely).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_fail: Option<String>,
+    /// `jwt` only: payload claims that must be strings, each matching its regex
+    /// (`claims = { iss = '^scalr:' }`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub claims: std::collections::BTreeMap<String, String>,
+    /// `macaroon` only: the location the macaroon must name (`pypi.org`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 /// An encoding a secret is found in and decoded from: a pattern's `encoding`, and a finding's

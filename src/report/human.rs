@@ -146,7 +146,7 @@ fn write_group(
         let severity = f.severity.as_str();
         writeln!(
             out,
-            "  {:<width$}  {}{:pad$}  {} [{}]{}",
+            "  {:<width$}  {}{:pad$}  {} [{}]{}{}",
             location(f),
             paint.on(severity_colour(f.severity), severity),
             "",
@@ -155,6 +155,11 @@ fn write_group(
             f.decoded
                 .map(|how| format!(" (decoded from {how})"))
                 .unwrap_or_default(),
+            if f.confidence.is_some() {
+                " (low confidence: a format check failed)"
+            } else {
+                ""
+            },
             pad = "critical".len() - severity.len(),
         )?;
         let gutter = paint.on(GUTTER, "|");
@@ -563,6 +568,7 @@ mod tests {
             commit: None,
             blob_id: None,
             decoded: None,
+            confidence: None,
             pair: None,
             verification: None,
             revocation: None,

@@ -10,6 +10,8 @@ pub struct DecodedMatch {
     pub pattern: usize,
     pub secret: Vec<u8>,
     pub encoded: std::ops::Range<usize>,
+    /// As [`crate::engine::Match::low_confidence`].
+    pub low_confidence: bool,
 }
 
 /// Secrets in the base64 values of `hay`, and in base64 values inside those (a docker config
@@ -24,6 +26,7 @@ pub fn matches(engine: &Engine, hay: &[u8], triggers: Triggers) -> Vec<DecodedMa
                     pattern: m.pattern,
                     secret: bytes[m.secret].to_vec(),
                     encoded: view.encoded.clone(),
+                    low_confidence: m.low_confidence,
                 });
             }
         };

@@ -4,7 +4,7 @@
 use super::decoded::DecodedMatch;
 use crate::engine::Match;
 use crate::finding::{Finding, LineIndex};
-use crate::pattern::{Encoding, Pattern};
+use crate::pattern::{Confidence, Encoding, Pattern};
 use crate::source::Blob;
 
 /// How far into the blob lines must be indexed: the end of the last match.
@@ -30,7 +30,7 @@ pub fn findings(
         .into_iter()
         .map(|m| {
             let pattern = &patterns[m.pattern];
-            let finding = match pattern.encoding() {
+            let mut finding = match pattern.encoding() {
                 Some(Encoding::Percent) => match percent_decoded(&hay[m.secret.clone()]) {
                     Some(bytes) => Finding::decoded(
                         pattern,
@@ -49,11 +49,12 @@ pub fn findings(
                     Finding::new(pattern, hay, m.secret, lines, path, provenance)
                 }
             };
+            finding.confidence = m.low_confidence.then_some(Confidence::Low);
             (m.pattern, finding)
         })
         .chain(decoded.into_iter().map(|d| {
             let pattern = &patterns[d.pattern];
-            let finding = Finding::decoded(
+            let mut finding = Finding::decoded(
                 pattern,
                 &d.secret,
                 Encoding::Base64,
@@ -63,6 +64,7 @@ pub fn findings(
                 path,
                 provenance,
             );
+            finding.confidence = d.low_confidence.then_some(Confidence::Low);
             (d.pattern, finding)
         }))
         .collect()

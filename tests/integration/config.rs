@@ -19,8 +19,11 @@ fn allow_paths_secrets_and_rules() {
     t.write(
         "gh.txt",
         format!(
-            "t=ghp_{}\n",
-            crate::util::random_chars(3, "abcdefghijkLMNOPQRS0123456789", 36)
+            "t={}\n",
+            crate::util::with_checksum(
+                "ghp",
+                &crate::util::random_chars(3, "abcdefghijkLMNOPQRS0123456789", 30)
+            )
         ),
     );
     let out = t.run(&["scan", ".", "--format", "json"]);
@@ -401,29 +404,32 @@ fn a_baseline_that_is_not_a_keysweep_report_is_an_error_never_empty() {
 }
 
 #[test]
-fn generic_rules_are_off_unless_asked_for() {
+fn generic_rules_are_on_unless_turned_off_and_turning_them_off_is_said() {
     let t = TestDir::new();
     let value = crate::util::random_chars(21, "abcdefghijkLMNOPQRS0123456789-_", 24);
     t.write(
         "settings.py",
         format!("DATABASES = {{'default': {{'password': '{value}'}}}}\n"),
     );
+    let on = t.run(&["scan", "settings.py", "--format", "json"]);
+    assert_eq!(on.status, 1, "{}", on.stderr);
+    assert_eq!(on.rules(), vec!["generic.password"]);
+    let off = t.run(&["scan", "settings.py", "--no-generic", "--format", "json"]);
+    assert_eq!(off.status, 0, "{}", off.stderr);
+    assert_eq!(off.findings().len(), 0);
+    // A config in the scanned tree may turn them off, and keysweep says so.
+    t.write(".keysweep.toml", "[scan]\ngeneric = false\n");
+    let by_config = t.run(&["scan", ".", "--format", "json"]);
+    assert_eq!(by_config.status, 0, "{}", by_config.stderr);
+    assert_eq!(by_config.findings().len(), 0);
+    by_config
+        .assert_stderr_has(".keysweep.toml: [scan] generic = false: the generic rules are off");
     assert_eq!(
-        t.run(&["scan", "settings.py", "--format", "json"])
-            .findings()
-            .len(),
-        0
-    );
-    let out = t.run(&["scan", "settings.py", "--generic", "--format", "json"]);
-    assert_eq!(out.rules(), vec!["generic.password"]);
-    t.write(".keysweep.toml", "[scan]\ngeneric = true\n");
-    assert_eq!(
-        t.run(&["scan", ".", "--format", "json"]).rules(),
-        vec!["generic.password"]
+        t.run(&["scan", ".", "--generic", "--format", "json"])
+            .rules(),
+        vec!["generic.password"],
+        "--generic wins over the config"
     );
     let listed = t.run(&["patterns", "list"]);
-    assert!(
-        listed.stdout.contains("generic.password"),
-        "listed even when off"
-    );
+    assert!(listed.stdout.contains("generic.password"));
 }

@@ -173,8 +173,9 @@ fn the_summary_counts_verification_results() {
 /// worker thread reports last.
 #[test]
 fn history_progress_shows_a_total_and_a_percentage_and_never_counts_backwards() {
-    // 45 commits of 100 files: about 3 s of CPU for a debug build.
-    let repo = crate::hostile::history_of(&scw_access_key(1415), 45);
+    // 120 commits of 100 files: several seconds of CPU for a debug build, so that the line is
+    // redrawn a few times even on an idle machine (the first draw waits a second).
+    let repo = crate::hostile::history_of(&scw_access_key(1415), 120);
     let screen = on_terminal(
         repo.path(),
         &format!(
@@ -196,7 +197,7 @@ fn history_progress_shows_a_total_and_a_percentage_and_never_counts_backwards() 
         .collect();
     assert!(frames.len() >= 3, "a few redraws: {screen:?}");
     assert!(
-        frames.iter().all(|&(_, _, total)| total == 45),
+        frames.iter().all(|&(_, _, total)| total == 120),
         "{frames:?}"
     );
     for pair in frames.windows(2) {

@@ -2,7 +2,7 @@
 //! one), docker `auth` values, `Authorization: Basic`. Reported at the encoded text, marked
 //! `"decoded": "base64"`.
 
-use crate::util::{random_chars, uuid_v4, TestDir};
+use crate::util::{random_chars, uuid_v4, with_checksum, TestDir};
 
 fn b64(data: &str) -> String {
     let standard = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -12,13 +12,13 @@ fn b64(data: &str) -> String {
 #[test]
 fn kubernetes_secret_with_a_docker_config_and_a_scaleway_key() {
     let t = TestDir::new();
-    let token = format!(
-        "ghp_{}",
-        random_chars(
+    let token = with_checksum(
+        "ghp",
+        &random_chars(
             1,
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-            36
-        )
+            30,
+        ),
     );
     let auth = b64(&format!("x-access-token:{token}"));
     let docker = b64(&format!(r#"{{"auths":{{"ghcr.io":{{"auth":"{auth}"}}}}}}"#));
@@ -76,13 +76,13 @@ fn kubernetes_secret_with_a_docker_config_and_a_scaleway_key() {
 #[test]
 fn basic_auth_header_and_plain_findings_have_no_decoded_field() {
     let t = TestDir::new();
-    let token = format!(
-        "ghp_{}",
-        random_chars(
+    let token = with_checksum(
+        "ghp",
+        &random_chars(
             3,
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-            36
-        )
+            30,
+        ),
     );
     t.write(
         "call.sh",

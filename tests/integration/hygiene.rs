@@ -2,7 +2,9 @@
 //! --show-secrets, in SARIF, in the github and markdown formats, in a dry run, or in a file others
 //! can read; files that hold secrets are private (0600, in a 0700 folder).
 
-use crate::util::{base64, random_chars, run_command, scw_access_key, uuid_v4, GitRepo, Output};
+use crate::util::{
+    base64, random_chars, run_command, scw_access_key, uuid_v4, with_checksum, GitRepo, Output,
+};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -23,7 +25,7 @@ fn leaky_repo() -> GitRepo {
         ),
     );
     repo.commit("Config");
-    let hidden = format!("ghp_{}", random_chars(953, alnum, 36));
+    let hidden = with_checksum("ghp", &random_chars(953, alnum, 30));
     repo.write(
         "k8s/secret.yaml",
         format!(
@@ -43,7 +45,10 @@ fn leaky_repo() -> GitRepo {
     repo.commit("Stop tracking .env");
     repo.write(
         "staged.env",
-        format!("GITHUB_TOKEN=ghp_{}\n", random_chars(955, alnum, 36)),
+        format!(
+            "GITHUB_TOKEN={}\n",
+            with_checksum("ghp", &random_chars(955, alnum, 30))
+        ),
     );
     repo.git(&["add", "staged.env"]);
     repo

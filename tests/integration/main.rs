@@ -3,9 +3,11 @@
 
 mod util;
 
+mod accuracy;
 mod action;
 mod boundaries;
 mod bounds;
+mod checks;
 mod config;
 mod console;
 mod decode;

@@ -7,6 +7,7 @@
 //!   included), or on where the file sits among others;
 //! - the fingerprint depends only on the rule and the secret.
 
+use crate::util::with_checksum;
 use keysweep::engine::{shannon_entropy, Engine, Rules};
 use keysweep::finding::fingerprint;
 use keysweep::scan::{self, scan_blob, Mode, ScanRequest};
@@ -33,7 +34,7 @@ fn engine() -> &'static Engine {
 fn secret() -> impl Strategy<Value = (&'static str, String)> {
     prop_oneof![
         "[A-Z0-9]{17}".prop_map(|s| ("scaleway.access_key", format!("SCW{s}"))),
-        "[A-Za-z0-9]{36}".prop_map(|s| ("github.pat_classic", format!("ghp_{s}"))),
+        "[A-Za-z0-9]{30}".prop_map(|s| ("github.pat_classic", with_checksum("ghp", &s))),
     ]
     .prop_filter("real keys are random", |(_, s)| {
         shannon_entropy(s.as_bytes()) >= 3.5 && !s.to_ascii_uppercase().contains("EXAMPLE")

@@ -2,7 +2,7 @@
 //! (signature, batches, delivery ids, retries), the journal (nothing lost, nothing sent twice,
 //! a crash mid-request), and provider calls against a fake Scaleway API.
 
-use crate::util::{random_chars, run_command, scw_access_key, uuid_v4, TestDir};
+use crate::util::{random_chars, run_command, scw_access_key, uuid_v4, with_checksum, TestDir};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -110,7 +110,7 @@ pub(crate) fn project(count: usize, hook_url: &str, extra_config: &str) -> (Test
     let t = TestDir::new();
     let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let tokens: Vec<String> = (0..count)
-        .map(|i| format!("ghp_{}", random_chars(1000 + i as u64, alphabet, 36)))
+        .map(|i| with_checksum("ghp", &random_chars(1000 + i as u64, alphabet, 30)))
         .collect();
     let text: String = tokens
         .iter()

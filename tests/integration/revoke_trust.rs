@@ -9,7 +9,9 @@ use crate::revoke::{
     assert_signed, free_port, ok, revocation_statuses, start_readme_receiver, Reply, Server, KEY,
     KEY_ENV,
 };
-use crate::util::{random_chars, run_command, scw_access_key, uuid_v4, GitRepo, Output, TestDir};
+use crate::util::{
+    random_chars, run_command, scw_access_key, uuid_v4, with_checksum, GitRepo, Output, TestDir,
+};
 use serde_json::Value;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
@@ -30,7 +32,7 @@ fn run(dir: &Path, state: &Path, args: &[&str]) -> Output {
 
 fn github_tokens(count: usize, seed: u64) -> Vec<String> {
     (0..count)
-        .map(|i| format!("ghp_{}", random_chars(seed + i as u64, ALNUM, 36)))
+        .map(|i| with_checksum("ghp", &random_chars(seed + i as u64, ALNUM, 30)))
         .collect()
 }
 

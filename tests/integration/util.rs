@@ -432,6 +432,39 @@ pub fn random_chars(seed: u64, alphabet: &str, len: usize) -> String {
         .collect()
 }
 
+/// `prefix_` + `random` + the CRC-32 of `random` as six base62 digits (0-9A-Za-z): a token in
+/// the format GitHub and npm document, the one the `crc32-base62` pattern check verifies.
+pub fn with_checksum(prefix: &str, random: &str) -> String {
+    let mut crc = !0u32;
+    for &b in random.as_bytes() {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    let mut n = !crc;
+    let digits = ALNUM_DIGITS_FIRST.as_bytes();
+    let mut sum = [b'0'; 6];
+    for slot in sum.iter_mut().rev() {
+        *slot = digits[(n % 62) as usize];
+        n /= 62;
+    }
+    format!("{prefix}_{random}{}", String::from_utf8_lossy(&sum))
+}
+
+/// A fake token in GitHub's format (`ghp`, `gho`, ... or `npm`): 30 deterministic random
+/// characters and their checksum.
+pub fn checksummed_token(prefix: &str, seed: u64) -> String {
+    with_checksum(prefix, &random_chars(seed, ALNUM_DIGITS_FIRST, 30))
+}
+
+/// Base62 digits in the order GitHub's checksums use.
+const ALNUM_DIGITS_FIRST: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
 const UPPER_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const HEX: &str = "0123456789abcdef";
 

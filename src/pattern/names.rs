@@ -1,0 +1,395 @@
+//! The words that name a secret: a pattern says *what* names its value (provider words such as
+//! `mandrill` or `mailchimp transactional`, kind words such as `key` or `token`) and the engine
+//! finds *where*, in any syntax (`src/engine/named.rs`). Names are compared as words, not as
+//! spellings: `MANDRILL_API_KEY`, `mandrillApiKey`, `mandrill-api-key`, `Mandrill.ApiKey` and
+//! `mandrill api key` are the same three words.
+
+use serde::{Deserialize, Serialize};
+
+/// How far after a provider word the value it names may be: an enclosing key may be lines
+/// above the value. The engine looks no further back, and searches this far around a keyword.
+pub const NAME_REACH: usize = 512;
+
+/// How far before a provider word its value may be: the provider named after the value on the
+/// same line (a URL), or on the line below.
+pub const NAME_BACK_REACH: usize = 256;
+
+/// How far a generic rule's kind word may be from its value: the value's line, or the key
+/// right above it.
+pub const GENERIC_NAME_REACH: usize = 96;
+
+/// Kind words used when a pattern names none: what people call a credential.
+pub const DEFAULT_KINDS: &[&str] = &[
+    "key",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "auth",
+    "credential",
+    "credentials",
+    "apikey",
+    "authorization",
+];
+
+/// The `names` table of a pattern, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamesSpec {
+    /// Phrases naming the provider or product, any one of which will do: `["mandrill",
+    /// "mailchimp transactional"]`. None (a generic rule): a name holding a kind phrase is
+    /// enough, and `kind` must be written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provider: Vec<String>,
+    /// Phrases naming the kind of secret (`key`, `client secret`); [`DEFAULT_KINDS`] when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Vec<String>>,
+    /// `true`: a provider phrase anywhere near the value will do (the same line or the three
+    /// above), no kind word needed. For formats distinctive enough that the provider's name
+    /// nearby is all the evidence needed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub near: bool,
+}
+
+/// [`NamesSpec`] checked and split into words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    /// Each phrase as its words, lowercase; empty for a generic rule.
+    pub providers: Vec<Vec<String>>,
+    /// Each kind phrase as its words, lowercase.
+    pub kinds: Vec<Vec<String>>,
+    pub near: bool,
+}
+
+impl Names {
+    /// # Errors
+    /// Neither provider nor kind phrases, a generic rule that is `near`, or a phrase without a
+    /// letter or digit.
+    pub fn compile(spec: &NamesSpec) -> Result<Names, String> {
+        if spec.provider.is_empty() && spec.kind.as_ref().is_none_or(Vec::is_empty) {
+            return Err(
+                "`names` has no `provider` phrase and no `kind` phrase: name at least one".into(),
+            );
+        }
+        if spec.provider.is_empty() && spec.near {
+            return Err("`names.near` needs a `provider` phrase to be near".into());
+        }
+        let mut providers = Vec::new();
+        for phrase in &spec.provider {
+            let words = split_words(phrase.as_bytes());
+            if words.is_empty() {
+                return Err(format!("`names.provider` phrase {phrase:?} has no word"));
+            }
+            providers.push(words);
+        }
+        let kinds: Vec<Vec<String>> = match &spec.kind {
+            None => DEFAULT_KINDS.iter().map(|k| vec![k.to_string()]).collect(),
+            Some(kinds) => {
+                let mut out = Vec::new();
+                for kind in kinds {
+                    let words = split_words(kind.as_bytes());
+                    if words.is_empty() {
+                        return Err(format!("`names.kind` phrase {kind:?} has no word"));
+                    }
+                    out.push(words);
+                }
+                out
+            }
+        };
+        Ok(Names {
+            providers,
+            kinds,
+            near: spec.near,
+        })
+    }
+
+    /// Whether any name with a kind phrase will do (no provider phrase).
+    pub fn is_generic(&self) -> bool {
+        self.providers.is_empty()
+    }
+
+    /// The lowercase literals that find a provider phrase (or, for a generic rule, a kind
+    /// phrase): its first word, which every spelling of the phrase contains.
+    pub fn keywords(&self) -> Vec<String> {
+        let mut words: Vec<String> = match self.is_generic() {
+            // The whole kind phrase, spelt every way it is joined: its first word alone
+            // (`api`, `client`, `app`) is in every other line of code.
+            true => self
+                .kinds
+                .iter()
+                .flat_map(|p| match p.len() {
+                    1 => vec![p[0].clone()],
+                    _ => ["", "_", "-", ".", " "].iter().map(|j| p.join(j)).collect(),
+                })
+                .collect(),
+            false => self.providers.iter().map(|p| p[0].clone()).collect(),
+        };
+        words.sort();
+        words.dedup();
+        words
+    }
+
+    /// Whether `words` (of one name, in order) contain a provider phrase: its words in a row,
+    /// or glued into one word that starts with them (`mailchimptransactional`,
+    /// `mandrillapikey`).
+    pub fn has_provider(&self, words: &[String]) -> bool {
+        contains_phrase(&self.providers, words)
+    }
+
+    /// Whether `words` contain a kind phrase: its words in a row (the last one may be a
+    /// plural), or glued into the end of one word (`apikey`, `mandrillauthtoken`, `secretkey`).
+    pub fn has_kind(&self, words: &[String]) -> bool {
+        self.kinds.iter().any(|phrase| {
+            let glued = phrase.concat();
+            let (last, head) = phrase.split_last().expect("a phrase has a word");
+            words.windows(phrase.len()).any(|w| {
+                w[..head.len()] == *head && {
+                    let word = &w[head.len()];
+                    word == last
+                        || (word.len() == last.len() + 1
+                            && word.starts_with(last.as_str())
+                            && word.ends_with('s'))
+                }
+            }) || words
+                .iter()
+                .any(|w| glued.len() >= 3 && w.len() > glued.len() && w.ends_with(&glued))
+        })
+    }
+
+    /// Whether the name `words` ends with a kind phrase (after qualifiers such as `prod` or
+    /// `value`): `db_password`, `DB_PASSWORD_PROD`, `smtpPass`, but not `password_reset_url`.
+    /// What generic rules ask, where the name is all the evidence there is.
+    pub fn ends_with_kind(&self, words: &[String]) -> bool {
+        const QUALIFIERS: &[&str] = &[
+            "prod",
+            "production",
+            "dev",
+            "development",
+            "test",
+            "staging",
+            "stage",
+            "live",
+            "local",
+            "value",
+            "val",
+            "old",
+            "new",
+            "default",
+            "str",
+            "string",
+            "env",
+        ];
+        let end = words
+            .iter()
+            .rposition(|w| !QUALIFIERS.contains(&w.as_str()))
+            .map_or(0, |i| i + 1);
+        let words = &words[..end];
+        self.kinds.iter().any(|phrase| {
+            let (last, head) = phrase.split_last().expect("a phrase has a word");
+            let Some((word, before)) = words.split_last() else {
+                return false;
+            };
+            let plural = word.len() == last.len() + 1
+                && word.starts_with(last.as_str())
+                && word.ends_with('s');
+            // Glued only for a long enough kind: `dbpassword`, `appsecret`, but not the `pass`
+            // of `bypass`.
+            let glued = phrase.concat();
+            ((word == last || plural) && before.ends_with(head))
+                || (glued.len() >= 6 && word.len() > glued.len() && word.ends_with(&glued))
+        })
+    }
+
+    /// Whether every word of `words` belongs to a provider phrase or is a word that says
+    /// nothing about what the value is (`api`, `client`, `new`): `new Mandrill('…')`,
+    /// `"mandrill": "…"`, `MANDRILL=…`.
+    pub fn is_provider_only(&self, words: &[String]) -> bool {
+        const PLAIN: &[&str] = &[
+            "api",
+            "client",
+            "new",
+            "sdk",
+            "app",
+            "the",
+            "my",
+            "prod",
+            "production",
+            "live",
+            "dev",
+            "default",
+            "config",
+            "settings",
+            "env",
+            "init",
+            "setup",
+            "configure",
+        ];
+        self.has_provider(words)
+            && words.iter().all(|w| {
+                PLAIN.contains(&w.as_str())
+                    || self
+                        .providers
+                        .iter()
+                        .any(|p| p.contains(w) || w.starts_with(&p.concat()))
+            })
+    }
+}
+
+/// Whether `words` contain one of `phrases`: its words in a row, or glued into one word that
+/// starts with them.
+fn contains_phrase(phrases: &[Vec<String>], words: &[String]) -> bool {
+    phrases.iter().any(|phrase| {
+        let glued: String = phrase.concat();
+        // Glued only when long enough to mean something: `pdf` does not start the phrase `pd`.
+        words.windows(phrase.len()).any(|w| w == phrase.as_slice())
+            || (glued.len() >= 4 && words.iter().any(|w| w.starts_with(&glued)))
+    })
+}
+
+/// Phrases compared as words (`public_near`): `firebase app` matches `firebaseapp.com`,
+/// `authDomain` matches `auth domain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrases(Vec<Vec<String>>);
+
+impl Phrases {
+    /// # Errors
+    /// A phrase without a letter or digit.
+    pub fn compile(field: &str, phrases: &[String]) -> Result<Phrases, String> {
+        let mut out = Vec::new();
+        for phrase in phrases {
+            let words = split_words(phrase.as_bytes());
+            if words.is_empty() {
+                return Err(format!("`{field}` phrase {phrase:?} has no word"));
+            }
+            out.push(words);
+        }
+        Ok(Phrases(out))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether the text's words contain one of the phrases.
+    pub fn in_text(&self, text: &[u8]) -> bool {
+        contains_phrase(&self.0, &split_words(text))
+    }
+}
+
+/// Splits a name into lowercase words at every byte that is not a letter or digit and at case
+/// changes: `MANDRILL_API_KEY`, `mandrillApiKey`, `X-Mandrill-Key`, `APIKey` (`api`, `key`),
+/// `mandrill.api key`. Digits stay with the letters before them (`s3`, `oauth2`).
+pub fn split_words(name: &[u8]) -> Vec<String> {
+    let mut words = Vec::new();
+    for chunk in name.split(|b| !b.is_ascii_alphanumeric()) {
+        let mut start = 0;
+        for i in 1..chunk.len() {
+            let (prev, cur) = (chunk[i - 1], chunk[i]);
+            let next_lower = chunk.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+            let boundary = (prev.is_ascii_lowercase() && cur.is_ascii_uppercase())
+                || (prev.is_ascii_uppercase() && cur.is_ascii_uppercase() && next_lower)
+                || (prev.is_ascii_digit() && cur.is_ascii_uppercase());
+            if boundary {
+                words.push(&chunk[start..i]);
+                start = i;
+            }
+        }
+        if start < chunk.len() {
+            words.push(&chunk[start..]);
+        }
+    }
+    words
+        .into_iter()
+        .map(|w| String::from_utf8_lossy(w).to_ascii_lowercase())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(name: &str) -> Vec<String> {
+        split_words(name.as_bytes())
+    }
+
+    fn names(provider: &[&str], kind: Option<&[&str]>) -> Names {
+        Names::compile(&NamesSpec {
+            provider: provider.iter().map(|s| s.to_string()).collect(),
+            kind: kind.map(|k| k.iter().map(|s| s.to_string()).collect()),
+            near: false,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn every_spelling_of_a_name_is_the_same_words() {
+        let expected = vec!["mandrill", "api", "key"];
+        for spelling in [
+            "MANDRILL_API_KEY",
+            "mandrillApiKey",
+            "MandrillAPIKey",
+            "mandrill-api-key",
+            "Mandrill.ApiKey",
+            "mandrill api key",
+            "$MANDRILL__API__KEY",
+        ] {
+            assert_eq!(words(spelling), expected, "{spelling}");
+        }
+        assert_eq!(words("awsS3Key"), vec!["aws", "s3", "key"]);
+        assert_eq!(words("OAuth2Token"), vec!["o", "auth2", "token"]);
+        assert!(words("= '\"").is_empty());
+    }
+
+    #[test]
+    fn providers_match_as_words_or_glued_and_kinds_as_words_or_endings() {
+        let n = names(&["mandrill", "mailchimp transactional"], None);
+        assert!(n.has_provider(&words("MAILCHIMP_TRANSACTIONAL_KEY")));
+        assert!(n.has_provider(&words("mailchimptransactional_key")));
+        assert!(n.has_provider(&words("MANDRILLAPIKEY")));
+        assert!(!n.has_provider(&words("mailchimp_key")), "half a phrase");
+        assert!(!n.has_provider(&words("notmandrill_key")));
+        assert!(n.has_kind(&words("MANDRILLAPIKEY")));
+        assert!(n.has_kind(&words("mandrill_tokens")));
+        assert!(!n.has_kind(&words("mandrill_keyboard")));
+        assert!(n.is_provider_only(&words("new Mandrill")));
+        let generic = names(&[], Some(&["password", "client secret"]));
+        assert!(generic.is_generic());
+        assert!(generic.has_kind(&words("OAUTH_CLIENT_SECRETS")));
+        assert!(generic.has_kind(&words("oauthClientSecret")));
+        assert!(generic.has_kind(&words("dbpassword")));
+        assert!(!generic.has_kind(&words("client_id")));
+        assert!(!generic.has_kind(&words("secret")), "half a phrase");
+        assert_eq!(
+            generic.keywords(),
+            vec![
+                "client secret",
+                "client-secret",
+                "client.secret",
+                "client_secret",
+                "clientsecret",
+                "password"
+            ]
+        );
+        assert!(!n.is_provider_only(&words("mandrill_user_id")));
+    }
+
+    #[test]
+    fn bad_names_are_refused() {
+        let spec = |provider: &[&str], kind: Option<&[&str]>| NamesSpec {
+            provider: provider.iter().map(|s| s.to_string()).collect(),
+            kind: kind.map(|k| k.iter().map(|s| s.to_string()).collect()),
+            near: false,
+        };
+        assert!(Names::compile(&spec(&[], None)).is_err());
+        assert!(Names::compile(&spec(&[], Some(&[]))).is_err());
+        assert!(Names::compile(&spec(&["--"], None)).is_err());
+        assert!(Names::compile(&spec(&["x"], Some(&["--"]))).is_err());
+        assert_eq!(
+            names(&["Mailchimp Transactional", "mandrill"], None).keywords(),
+            vec!["mailchimp", "mandrill"]
+        );
+    }
+}
