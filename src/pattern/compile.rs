@@ -5,6 +5,7 @@
 use super::names::{Names, Phrases, GENERIC_NAME_REACH, NAME_BACK_REACH, NAME_REACH};
 use super::spec::{
     Confidence, Encoding, PatternSpec, ProviderCall, Severity, DEFAULT_AFTER, DEFAULT_BEFORE,
+    NAMED_AFTER, NAMED_BEFORE,
 };
 use regex_automata::meta;
 use regex_automata::util::syntax;
@@ -275,8 +276,19 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
     if secret_hir.properties().minimum_len() == Some(0) {
         return Err("field `secret` can match the empty string".into());
     }
-    let before = spec.before.as_deref().unwrap_or(DEFAULT_BEFORE);
-    let after = spec.after.as_deref().unwrap_or(DEFAULT_AFTER);
+    // A named value starts after a byte that opens a value and ends before one that ends it:
+    // as its default boundaries, the regex itself skips the words of the text around names.
+    let named = spec.names.as_ref().is_some_and(|n| !n.near);
+    let before = match (&spec.before, named) {
+        (Some(before), _) => before.as_str(),
+        (None, true) => NAMED_BEFORE,
+        (None, false) => DEFAULT_BEFORE,
+    };
+    let after = match (&spec.after, named) {
+        (Some(after), _) => after.as_str(),
+        (None, true) => NAMED_AFTER,
+        (None, false) => DEFAULT_AFTER,
+    };
     parse("before", before)?;
     parse("after", after)?;
     let combined = format!("(?:{before})(?P<{SECRET_GROUP}>{})(?:{after})", spec.secret);

@@ -9,6 +9,12 @@ use std::fmt;
 pub const DEFAULT_BEFORE: &str = r"\A|[^0-9A-Za-z]";
 /// The boundary a secret must have on its right unless the pattern says otherwise.
 pub const DEFAULT_AFTER: &str = r"\z|[^0-9A-Za-z]";
+/// The default `before` of a pattern with `names`: a byte that opens a value (an operator, a
+/// quote, a space, a bracket). The named-value check reads the name before it.
+pub const NAMED_BEFORE: &str = r#"\A|[=:"'`\s,(>\[{]"#;
+/// The default `after` of a pattern with `names`: a byte that ends a value, or a full stop
+/// ending a sentence.
+pub const NAMED_AFTER: &str = r#"\z|[\s"'`,;)\]}>&<|\\]|\.(?:\s|\z)"#;
 
 /// One file of patterns.
 #[derive(Debug, Deserialize)]
