@@ -36,7 +36,46 @@ fn passes(kind: &CheckKind, secret: &[u8]) -> bool {
         CheckKind::Crc32Base62 => crc32_base62(secret),
         CheckKind::Jwt { claims } => jwt(secret, claims),
         CheckKind::Macaroon { location } => macaroon(secret, location.as_deref()),
+        CheckKind::BasicAuth => basic_auth(secret),
     }
+}
+
+// ---- basic-auth ---------------------------------------------------------------------------
+//
+// RFC 7617 §2: the Basic credentials are the base64 of `user-id ":" password`; the user-id holds
+// no colon. A value that decodes to that, with printable parts and a password that is not a
+// stand-in (the RFC's own `Aladdin:open sesame`, `user:password`), is a credential.
+
+fn basic_auth(secret: &[u8]) -> bool {
+    use base64::engine::general_purpose::STANDARD;
+    let Ok(decoded) = STANDARD.decode(secret) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&decoded) else {
+        return false;
+    };
+    let Some((user, password)) = text.split_once(':') else {
+        return false;
+    };
+    let printable = |s: &str| s.chars().all(|c| !c.is_control());
+    const STAND_INS: &[&str] = &[
+        "password",
+        "pass",
+        "passwd",
+        "secret",
+        "changeme",
+        "open sesame",
+        "pwd",
+        "xxx",
+        "",
+    ];
+    !user.is_empty()
+        && printable(user)
+        && printable(password)
+        && password.len() >= 4
+        && !STAND_INS.contains(&password.to_ascii_lowercase().as_str())
+        && !password.starts_with('$')
+        && !password.starts_with('<')
 }
 
 /// base64url as tokens write it: without padding (tolerated if present), trailing bits ignored.

@@ -4,7 +4,7 @@
 use super::spec::CheckSpec;
 
 /// The check names a pattern file may use.
-pub const CHECK_NAMES: [&str; 3] = ["crc32-base62", "jwt", "macaroon"];
+pub const CHECK_NAMES: [&str; 4] = ["crc32-base62", "jwt", "macaroon", "basic-auth"];
 
 /// One compiled check and what its failure does.
 #[derive(Debug)]
@@ -23,6 +23,8 @@ pub enum CheckKind {
     Jwt { claims: Vec<(String, regex::Regex)> },
     /// A base64url libmacaroons-v2 macaroon after the first `-`, naming `location` if given.
     Macaroon { location: Option<String> },
+    /// Base64 of `user-id:password` (RFC 7617), both printable, neither a placeholder.
+    BasicAuth,
 }
 
 /// The checks of one pattern. The error names the check at fault (the caller adds the file
@@ -67,6 +69,7 @@ fn compile_one(spec: &CheckSpec) -> Result<FormatCheck, String> {
         "macaroon" => CheckKind::Macaroon {
             location: spec.location.clone(),
         },
+        "basic-auth" => CheckKind::BasicAuth,
         other => {
             return Err(format!(
                 "unknown check {other:?} (known: {})",
@@ -105,7 +108,7 @@ mod tests {
         let err = |t: &str| compile(&[spec(t)]).unwrap_err();
         assert_eq!(
             err("check = 'luhn'"),
-            "unknown check \"luhn\" (known: crc32-base62, jwt, macaroon)"
+            "unknown check \"luhn\" (known: crc32-base62, jwt, macaroon, basic-auth)"
         );
         assert_eq!(
             err("check = 'jwt'\non_fail = 'warn'"),

@@ -210,15 +210,14 @@ pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
     let hay = &blob.bytes;
     let (matches, triggers) = engine.scan_with_triggers(hay);
     let decoded = decoded::matches(engine, hay, triggers);
-    // A generic rule yields to what a decoded value holds: the provider's secret inside a
-    // Kubernetes Secret's value is reported, not the base64 text around it.
+    // What a decoded value holds is reported, not its encoding: the provider's secret inside a
+    // Kubernetes Secret's value or Basic credentials, not the base64 text around it.
     let matches: Vec<_> = matches
         .into_iter()
         .filter(|m| {
-            !engine.patterns()[m.pattern].yields()
-                || !decoded
-                    .iter()
-                    .any(|d| d.encoded.start < m.secret.end && m.secret.start < d.encoded.end)
+            !decoded
+                .iter()
+                .any(|d| d.encoded.start < m.secret.end && m.secret.start < d.encoded.end)
         })
         .collect();
     if matches.is_empty() && decoded.is_empty() {

@@ -174,6 +174,6 @@ fn an_unknown_check_is_a_load_error_naming_the_file_and_the_pattern() {
     let out = t.run(&["scan", "--patterns", "acme.toml", "."]);
     assert_ne!(out.status, 0);
     out.assert_stderr_has(
-        "acme.toml: pattern `acme.key`: unknown check \"luhn\" (known: crc32-base62, jwt, macaroon)",
+        "acme.toml: pattern `acme.key`: unknown check \"luhn\" (known: crc32-base62, jwt, macaroon, basic-auth)",
     );
 }
