@@ -112,14 +112,12 @@ fn closes(hay: &[u8], end: usize) -> bool {
 fn name_before(label: &[u8]) -> Option<Name> {
     let blank = |b: u8| b == b' ' || b == b'\t';
     let quote = |b: u8| b"\"'`\\".contains(&b);
-    let mut rest = trim_end(label, blank);
-    let mut separated = rest.len() < label.len();
-    // Quotes (`"v"`, `\"v\"` inside a JSON string), then a scheme word between the quotes and
-    // the value (`'Authorization: Bearer v'`).
-    let unquoted = trim_end(rest, quote);
-    let quoted = unquoted.len() < rest.len();
-    separated |= quoted;
-    rest = unquoted;
+    // The value's opening quotes right before it (`"v"`, `\"v\"` inside a JSON string); a
+    // quote before a space closes a quoted name instead (`"pwd" v`).
+    let unquoted = trim_end(label, quote);
+    let quoted = unquoted.len() < label.len();
+    let mut rest = trim_end(unquoted, blank);
+    let separated = quoted || rest.len() < unquoted.len();
     if separated {
         rest = trim_end(strip_value_prefix(rest), blank);
     }
@@ -140,7 +138,10 @@ fn name_before(label: &[u8]) -> Option<Name> {
         Some(b',') => skip_arguments(rest)?,
         _ => (rest, &b""[..]),
     };
-    let rest = trim_end(trim_end(rest, blank), |b| b"\"'`".contains(&b));
+    let rest = trim_end(rest, blank);
+    let unquoted_name = trim_end(rest, |b| b"\"'`".contains(&b));
+    let name_was_quoted = unquoted_name.len() < rest.len();
+    let rest = unquoted_name;
     let rest = strip_type(rest);
     let tag = rest.ends_with(b">");
     let name = if tag {
@@ -161,6 +162,13 @@ fn name_before(label: &[u8]) -> Option<Name> {
         Some(b' ') => true,
         Some(_) => false,
     };
+    // Without an operator, a word before a value names it (`--token v`, `set KEY v`, `password
+    // v`), but a quoted word, a variable or a URL is a value of its own: `"file://$PWD" dir`,
+    // `--exec "pwd" HEAD~2`.
+    if operator.is_none() && !tag && (name_was_quoted || name.contains(&b'$') || has(name, b"://"))
+    {
+        return None;
+    }
     let mut words = split_words(without_flag_letter(name));
     words.extend(split_words(earlier_arguments));
     // `value="v"` beside `key="MandrillKey"`, `default = "v"` in a block named for the secret:
@@ -176,6 +184,10 @@ fn name_before(label: &[u8]) -> Option<Name> {
 struct Name {
     words: Vec<String>,
     loose: bool,
+}
+
+fn has(haystack: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 /// Ends the words of a name that said only "the value" (never a word of a real name: words are
@@ -598,6 +610,8 @@ mod tests {
             format!("MANDRILL_API_KEY=${{{V}}}\n"),
             format!("mandrill_key=\"$PWD/${{{V}:-x}}\"\n"),
             format!("mandrill_api_key = settings.{V}\n"),
+            format!("git clone \"file://$MANDRILL_KEY\" {V}\n"),
+            format!("run --exec \"mandrill-key\" {V}\n"),
             format!("{{mandrillKey:\"x\",{V}:1}}"),
             format!("[mandrill]\nx = 1\n[other]\nkey = \"{V}\"\n"),
             format!("a = 1\nb = 2\nc = 3\n# mandrill\n\n\n\n\nkey = \"{V}\"\n"),
