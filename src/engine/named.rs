@@ -170,6 +170,14 @@ fn name_before(label: &[u8]) -> Option<Name> {
         return None;
     }
     let mut words = split_words(without_flag_letter(name));
+    // A one-letter flag says what it takes by convention (`codecov -t v`, `mysql -p v`): worth
+    // a kind for a provider's pattern, which needs its provider nearby too; too little for a
+    // generic rule, which treats it as a loose name.
+    let short_flag = SHORT_FLAGS.iter().find(|(flag, _)| name == *flag);
+    if let Some((_, kind)) = short_flag {
+        words.push(kind.to_string());
+    }
+    let loose = loose || short_flag.is_some();
     words.extend(split_words(earlier_arguments));
     // `value="v"` beside `key="MandrillKey"`, `default = "v"` in a block named for the secret:
     // the name is the rest of the line, and the enclosing key.
@@ -206,6 +214,14 @@ fn without_flag_letter(name: &[u8]) -> &[u8] {
         _ => name,
     }
 }
+
+/// One-letter flags and the kind of value they take in most command lines.
+const SHORT_FLAGS: &[(&[u8], &str)] = &[
+    (b"-t", "token"),
+    (b"-k", "key"),
+    (b"-p", "password"),
+    (b"-s", "secret"),
+];
 
 /// Names that say only "the value": the real name is elsewhere on the line.
 const TRANSPARENT: &[&str] = &["value", "val", "data", "content", "text", "default"];
@@ -576,6 +592,7 @@ mod tests {
             format!("<add key=\"MandrillApiKey\" value=\"{V}\" />"),
             format!("curl -H \"X-Mandrill-Key: {V}\" https://example.com"),
             format!("mandrill-cli --api-key {V}"),
+            format!("./mandrill -t {V} -f report.xml"),
             format!("args = [\"--mandrill-key\", \"{V}\"]"),
             format!("java -Dmandrill.token={V} -jar app.jar"),
             format!("# mandrill.yml\nversion: 2\nagent:\n  authtoken: {V}\n"),
@@ -610,6 +627,7 @@ mod tests {
             format!("MANDRILL_API_KEY=${{{V}}}\n"),
             format!("mandrill_key=\"$PWD/${{{V}:-x}}\"\n"),
             format!("mandrill_api_key = settings.{V}\n"),
+            format!("./mandrill -o {V} -f report.xml"),
             format!("git clone \"file://$MANDRILL_KEY\" {V}\n"),
             format!("run --exec \"mandrill-key\" {V}\n"),
             format!("{{mandrillKey:\"x\",{V}:1}}"),
