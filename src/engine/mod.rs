@@ -8,9 +8,11 @@ pub mod checks;
 mod entropy;
 mod named;
 mod prefilter;
+mod spans;
 
 pub use build::Rules;
 pub use entropy::shannon_entropy;
+pub use spans::Spans;
 
 use crate::decode::Triggers;
 use crate::pattern::Pattern;
@@ -62,8 +64,10 @@ impl Engine {
         // Windows come sorted by pattern: one captures buffer per pattern, made only when the
         // pattern first matches (most windows hold no secret).
         let mut caps: Option<(usize, regex_automata::util::captures::Captures)> = None;
-        // Spans a specific pattern claims: its matches, even those its format checks refused (a
-        // `ghp_` token with a bad checksum is GitHub's, not a generic key).
+        // Spans a specific pattern claims: its matches, and those of a built-in pattern that
+        // only its format checks refused (a `ghp_` token with a bad checksum is GitHub's, not a
+        // generic key). A pattern from a file or a config claims only what it reports: one from a
+        // scanned tree's config must not silence the generic rules without a finding of its own.
         let mut claimed: Vec<Range<usize>> = Vec::new();
         for window in windows {
             let pattern = &self.patterns[window.pattern];
@@ -89,7 +93,10 @@ impl Engine {
                     break;
                 };
                 let (context_ok, verdict) = passes_checks(pattern, hay, span);
-                if !pattern.yields() && context_ok {
+                let refused_format = context_ok && verdict == Verdict::Fail;
+                if !pattern.yields()
+                    && (verdict != Verdict::Fail || (refused_format && pattern.is_builtin()))
+                {
                     claimed.push(span.range());
                 }
                 if verdict != Verdict::Fail {
@@ -114,13 +121,10 @@ impl Engine {
         }
         // A generic rule yields to a specific one: the same value is reported once, by its
         // provider's pattern (or not at all, when that pattern's checks refused it).
-        if !claimed.is_empty() {
-            found.retain(|m| {
-                !self.patterns[m.pattern].yields()
-                    || !claimed
-                        .iter()
-                        .any(|c| c.start < m.secret.end && m.secret.start < c.end)
-            });
+        let yields = |m: &Match| self.patterns[m.pattern].yields();
+        if !claimed.is_empty() && found.iter().any(yields) {
+            let claimed = Spans::new(claimed);
+            found.retain(|m| !yields(m) || !claimed.overlaps(&m.secret));
         }
         found.sort_unstable_by_key(|m| (m.secret.start, m.pattern, m.secret.end));
         (found, triggers)
@@ -136,7 +140,7 @@ impl Engine {
 fn next_value_start(hay: &[u8], from: usize, end: usize) -> usize {
     // The search resumes at the opening byte itself: the pattern's `before` boundary must see it.
     (from..end)
-        .find(|&i| b"=:\"'` \t,(>[{".contains(&hay[i - 1]))
+        .find(|&i| named::OPENS_VALUE.contains(&hay[i - 1]))
         .map_or(end, |i| i - 1)
 }
 

@@ -58,6 +58,9 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
             || provider_near(names, hay, line_start, secret.end))
 }
 
+/// Bytes after which a value may start: an operator, a quote, a space, a separator, a bracket.
+pub(crate) const OPENS_VALUE: &[u8] = b"=:\"'` \t,(>[{";
+
 /// What a named value must look like at its two ends: after a byte that opens a value (an
 /// operator, a quote, a space, a bracket) and before one that ends it. Checked first: most
 /// candidates in a window are words of the text around a name, and fail here for the cost of two
@@ -66,7 +69,7 @@ pub(crate) fn could_be_named(names: &Names, hay: &[u8], secret: &Range<usize>) -
     if names.near {
         return true;
     }
-    let opens = secret.start == 0 || b"=:\"'` \t,(>[{".contains(&hay[secret.start - 1]);
+    let opens = secret.start == 0 || OPENS_VALUE.contains(&hay[secret.start - 1]);
     opens && closes(hay, secret.end)
 }
 
@@ -471,21 +474,13 @@ fn header_names_provider(names: &Names, hay: &[u8]) -> bool {
 /// `[section]` header above.
 fn provider_in_parents(names: &Names, hay: &[u8], line_start: usize) -> bool {
     let mut indent = indentation(&hay[line_start..]);
-    let floor = line_start.saturating_sub(MAX_PARENT_BYTES);
-    let mut end = line_start;
-    for _ in 0..MAX_PARENT_LINES {
-        if end <= floor || end == 0 {
-            return false;
-        }
-        let start = memchr::memrchr(b'\n', &hay[..end - 1]).map_or(0, |i| i + 1);
-        let line = &hay[start..end - 1];
-        end = start;
+    for (start, line) in lines_above(hay, line_start) {
         let depth = indentation(line);
         let text = &line[depth..];
         if text.is_empty() {
             continue;
         }
-        let section = text.starts_with(b"[") && !text.starts_with(b"[[") || text.starts_with(b"[[");
+        let section = text.starts_with(b"[");
         if depth < indent || (section && depth <= indent) {
             // The whole line: its value may name the provider too (`- uses: codecov/action`,
             // `curl https://api.deepgram.com \`), and so may a comment right above it.
@@ -494,16 +489,31 @@ fn provider_in_parents(names: &Names, hay: &[u8], line_start: usize) -> bool {
             {
                 return true;
             }
-            if section && depth == 0 {
-                return false; // a section ends the search: keys above belong to others
-            }
-            indent = depth;
             if depth == 0 {
+                // Top level: nothing encloses it, and a section's keys end at the next one.
                 return false;
             }
+            indent = depth;
         }
     }
     false
+}
+
+/// The lines above the one starting at `line_start`, nearest first, each with its start: at
+/// most [`MAX_PARENT_LINES`] of them within [`MAX_PARENT_BYTES`].
+fn lines_above(hay: &[u8], line_start: usize) -> impl Iterator<Item = (usize, &[u8])> {
+    let floor = line_start.saturating_sub(MAX_PARENT_BYTES);
+    let mut end = line_start;
+    std::iter::from_fn(move || {
+        if end <= floor || end == 0 {
+            return None;
+        }
+        let start = memchr::memrchr(b'\n', &hay[..end - 1]).map_or(0, |i| i + 1);
+        let line = &hay[start..end - 1];
+        end = start;
+        Some((start, line))
+    })
+    .take(MAX_PARENT_LINES)
 }
 
 /// The comment on the line above the one starting at `line_start`, if it is one.
@@ -518,21 +528,10 @@ fn comment_above(hay: &[u8], line_start: usize) -> Option<&[u8]> {
 /// The key of the nearest line above that is less indented than the one at `line_start`.
 fn parent_key(hay: &[u8], line_start: usize) -> Option<&[u8]> {
     let indent = indentation(&hay[line_start..]);
-    let floor = line_start.saturating_sub(MAX_PARENT_BYTES);
-    let mut end = line_start;
-    for _ in 0..MAX_PARENT_LINES {
-        if end <= floor.max(1) {
-            return None;
-        }
-        let start = memchr::memrchr(b'\n', &hay[..end - 1]).map_or(0, |i| i + 1);
-        let line = &hay[start..end - 1];
-        end = start;
+    lines_above(hay, line_start).find_map(|(_, line)| {
         let depth = indentation(line);
-        if depth < line.len() && depth < indent {
-            return Some(key_of(&line[depth..]));
-        }
-    }
-    None
+        (depth < line.len() && depth < indent).then(|| key_of(&line[depth..]))
+    })
 }
 
 /// The key a line opens (`mandrill:`, `"mandrill": {`, `<mandrill>`, `[mandrill]`): the text

@@ -57,10 +57,9 @@ pub struct NamesSpec {
 /// [`NamesSpec`] checked and split into words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Names {
-    /// Each phrase as its words, lowercase; empty for a generic rule.
-    pub providers: Vec<Vec<String>>,
-    /// Each kind phrase as its words, lowercase.
-    pub kinds: Vec<Vec<String>>,
+    /// Provider phrases; empty for a generic rule.
+    pub providers: Vec<Phrase>,
+    pub kinds: Vec<Phrase>,
     pub near: bool,
 }
 
@@ -77,31 +76,17 @@ impl Names {
         if spec.provider.is_empty() && spec.near {
             return Err("`names.near` needs a `provider` phrase to be near".into());
         }
-        let mut providers = Vec::new();
-        for phrase in &spec.provider {
-            let words = split_words(phrase.as_bytes());
-            if words.is_empty() {
-                return Err(format!("`names.provider` phrase {phrase:?} has no word"));
-            }
-            providers.push(words);
-        }
-        let kinds: Vec<Vec<String>> = match &spec.kind {
-            None => DEFAULT_KINDS.iter().map(|k| vec![k.to_string()]).collect(),
-            Some(kinds) => {
-                let mut out = Vec::new();
-                for kind in kinds {
-                    let words = split_words(kind.as_bytes());
-                    if words.is_empty() {
-                        return Err(format!("`names.kind` phrase {kind:?} has no word"));
-                    }
-                    out.push(words);
-                }
-                out
+        let defaults: Vec<String>;
+        let kinds = match &spec.kind {
+            Some(kinds) => kinds,
+            None => {
+                defaults = DEFAULT_KINDS.iter().map(|k| k.to_string()).collect();
+                &defaults
             }
         };
         Ok(Names {
-            providers,
-            kinds,
+            providers: Phrase::compile_all("names.provider", &spec.provider)?,
+            kinds: Phrase::compile_all("names.kind", kinds)?,
             near: spec.near,
         })
     }
@@ -120,12 +105,15 @@ impl Names {
             true => self
                 .kinds
                 .iter()
-                .flat_map(|p| match p.len() {
-                    1 => vec![p[0].clone()],
-                    _ => ["", "_", "-", ".", " "].iter().map(|j| p.join(j)).collect(),
+                .flat_map(|p| match p.words.len() {
+                    1 => vec![p.glued.clone()],
+                    _ => ["", "_", "-", ".", " "]
+                        .iter()
+                        .map(|j| p.words.join(j))
+                        .collect(),
                 })
                 .collect(),
-            false => self.providers.iter().map(|p| p[0].clone()).collect(),
+            false => self.providers.iter().map(|p| p.words[0].clone()).collect(),
         };
         words.sort();
         words.dedup();
@@ -143,9 +131,9 @@ impl Names {
     /// plural), or glued into the end of one word (`apikey`, `mandrillauthtoken`, `secretkey`).
     pub fn has_kind(&self, words: &[String]) -> bool {
         self.kinds.iter().any(|phrase| {
-            let glued = phrase.concat();
-            let (last, head) = phrase.split_last().expect("a phrase has a word");
-            words.windows(phrase.len()).any(|w| {
+            let glued = &phrase.glued;
+            let (last, head) = phrase.words.split_last().expect("a phrase has a word");
+            words.windows(phrase.words.len()).any(|w| {
                 w[..head.len()] == *head && {
                     let word = &w[head.len()];
                     word == last
@@ -155,7 +143,7 @@ impl Names {
                 }
             }) || words
                 .iter()
-                .any(|w| glued.len() >= 3 && w.len() > glued.len() && w.ends_with(&glued))
+                .any(|w| glued.len() >= 3 && w.len() > glued.len() && w.ends_with(glued.as_str()))
         })
     }
 
@@ -188,7 +176,7 @@ impl Names {
             .map_or(0, |i| i + 1);
         let words = &words[..end];
         self.kinds.iter().any(|phrase| {
-            let (last, head) = phrase.split_last().expect("a phrase has a word");
+            let (last, head) = phrase.words.split_last().expect("a phrase has a word");
             let Some((word, before)) = words.split_last() else {
                 return false;
             };
@@ -197,9 +185,9 @@ impl Names {
                 && word.ends_with('s');
             // Glued only for a long enough kind: `dbpassword`, `appsecret`, but not the `pass`
             // of `bypass`.
-            let glued = phrase.concat();
+            let glued = &phrase.glued;
             ((word == last || plural) && before.ends_with(head))
-                || (glued.len() >= 6 && word.len() > glued.len() && word.ends_with(&glued))
+                || (glued.len() >= 6 && word.len() > glued.len() && word.ends_with(glued.as_str()))
         })
     }
 
@@ -233,40 +221,66 @@ impl Names {
                     || self
                         .providers
                         .iter()
-                        .any(|p| p.contains(w) || w.starts_with(&p.concat()))
+                        .any(|p| p.words.contains(w) || p.starts_glued(w))
             })
+    }
+}
+
+/// A phrase as its lowercase words, and those words run together (`mailchimptransactional`),
+/// made once: names are compared against it for every candidate value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrase {
+    pub words: Vec<String>,
+    pub glued: String,
+}
+
+impl Phrase {
+    /// The phrases of a field, each split into words.
+    ///
+    /// # Errors
+    /// A phrase without a letter or digit.
+    fn compile_all(field: &str, phrases: &[String]) -> Result<Vec<Phrase>, String> {
+        phrases
+            .iter()
+            .map(|phrase| {
+                let words = split_words(phrase.as_bytes());
+                if words.is_empty() {
+                    return Err(format!("`{field}` phrase {phrase:?} has no word"));
+                }
+                let glued = words.concat();
+                Ok(Phrase { words, glued })
+            })
+            .collect()
+    }
+
+    /// Whether `word` starts with the phrase glued, when that is long enough to mean something:
+    /// `pdf` does not start the phrase `pd`.
+    fn starts_glued(&self, word: &str) -> bool {
+        self.glued.len() >= 4 && word.starts_with(&self.glued)
     }
 }
 
 /// Whether `words` contain one of `phrases`: its words in a row, or glued into one word that
 /// starts with them.
-fn contains_phrase(phrases: &[Vec<String>], words: &[String]) -> bool {
+fn contains_phrase(phrases: &[Phrase], words: &[String]) -> bool {
     phrases.iter().any(|phrase| {
-        let glued: String = phrase.concat();
-        // Glued only when long enough to mean something: `pdf` does not start the phrase `pd`.
-        words.windows(phrase.len()).any(|w| w == phrase.as_slice())
-            || (glued.len() >= 4 && words.iter().any(|w| w.starts_with(&glued)))
+        words
+            .windows(phrase.words.len())
+            .any(|w| w == phrase.words.as_slice())
+            || words.iter().any(|w| phrase.starts_glued(w))
     })
 }
 
 /// Phrases compared as words (`public_near`): `firebase app` matches `firebaseapp.com`,
 /// `authDomain` matches `auth domain`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Phrases(Vec<Vec<String>>);
+pub struct Phrases(Vec<Phrase>);
 
 impl Phrases {
     /// # Errors
     /// A phrase without a letter or digit.
     pub fn compile(field: &str, phrases: &[String]) -> Result<Phrases, String> {
-        let mut out = Vec::new();
-        for phrase in phrases {
-            let words = split_words(phrase.as_bytes());
-            if words.is_empty() {
-                return Err(format!("`{field}` phrase {phrase:?} has no word"));
-            }
-            out.push(words);
-        }
-        Ok(Phrases(out))
+        Phrase::compile_all(field, phrases).map(Phrases)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -180,15 +180,15 @@ fn label(pattern: &Pattern) -> Option<OwnedLabel> {
             .kinds
             .iter()
             .zip(default)
-            .all(|(k, d)| k.len() == 1 && k[0] == *d);
+            .all(|(k, d)| k.words.len() == 1 && k.glued == *d);
     let kind = match names.kinds.first() {
-        Some(k) if !is_default => k.join(" "),
+        Some(k) if !is_default => k.words.join(" "),
         _ => "api key".to_string(),
     };
     Some(OwnedLabel {
         // A generic rule is tried under a name of its kind alone (`db password`).
         provider: match names.providers.first() {
-            Some(p) => p.join(" "),
+            Some(p) => p.words.join(" "),
             None => "app".to_string(),
         },
         kind,

@@ -6,7 +6,7 @@
 
 mod progress;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, Spans};
 use crate::filter;
 use crate::finding::{Finding, LineIndex};
 use crate::source::{fs, git, stdin, Blob, Item, Notice, Sink, Skip};
@@ -212,13 +212,10 @@ pub fn scan_blob(engine: &Engine, blob: &Blob) -> Vec<Finding> {
     let decoded = decoded::matches(engine, hay, triggers);
     // What a decoded value holds is reported, not its encoding: the provider's secret inside a
     // Kubernetes Secret's value or Basic credentials, not the base64 text around it.
+    let encoded = Spans::new(decoded.iter().map(|d| d.encoded.clone()).collect());
     let matches: Vec<_> = matches
         .into_iter()
-        .filter(|m| {
-            !decoded
-                .iter()
-                .any(|d| d.encoded.start < m.secret.end && m.secret.start < d.encoded.end)
-        })
+        .filter(|m| !encoded.overlaps(&m.secret))
         .collect();
     if matches.is_empty() && decoded.is_empty() {
         return Vec::new();

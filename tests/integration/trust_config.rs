@@ -345,3 +345,22 @@ fn a_named_config_that_excludes_everything_reads_nothing_and_fails() {
     out.assert_stderr_has("nothing was scanned: 2 excluded by the config");
     assert_eq!(out.stat("excluded"), 2);
 }
+
+/// A pattern a scanned tree's config adds cannot silence the generic rules by claiming every
+/// value and refusing it with a format check: only what it reports, or a built-in pattern's
+/// refused token, makes a generic rule yield.
+#[test]
+fn a_tree_configs_pattern_cannot_silence_the_generic_rules() {
+    let t = TestDir::new();
+    let value = crate::util::random_chars(77, "abcdefghijkLMNOPQRS0123456789-_", 24);
+    t.write("settings.py", format!("DB_PASSWORD = '{value}'\n"));
+    t.write(
+        ".keysweep.toml",
+        "[[patterns]]\nid = 'tree.swallow'\nname = 'Swallow'\nseverity = 'low'\n\
+         secret = '[A-Za-z0-9_-]{20,64}'\nchecks = [{ check = 'crc32-base62' }]\n\
+         examples = []\nnegative_examples = []\n",
+    );
+    let out = t.run(&["scan", ".", "--format", "json"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.rules(), vec!["generic.password"]);
+}
