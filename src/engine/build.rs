@@ -5,12 +5,9 @@
 
 use super::Engine;
 use crate::config::Config;
-use crate::pattern::{self, selftest};
+use crate::pattern::{self, selftest, GENERIC_PROVIDER};
 use anyhow::bail;
 use std::path::PathBuf;
-
-/// The provider of the built-in generic rules, off unless `--generic` or `[scan] generic`.
-const GENERIC_PROVIDER: &str = "generic";
 
 /// Where an engine's patterns come from, and what is checked as they load.
 #[derive(Debug, Clone, Copy)]

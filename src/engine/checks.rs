@@ -34,7 +34,10 @@ pub fn verdict(checks: &[FormatCheck], secret: &[u8]) -> Verdict {
 fn passes(kind: &CheckKind, secret: &[u8]) -> bool {
     match kind {
         CheckKind::Crc32Base62 => crc32_base62(secret),
-        CheckKind::Jwt { claims } => jwt(secret, claims),
+        CheckKind::Jwt {
+            claims,
+            public_claims,
+        } => jwt(secret, claims, public_claims),
         CheckKind::Macaroon { location } => macaroon(secret, location.as_deref()),
         CheckKind::BasicAuth => basic_auth(secret),
     }
@@ -147,7 +150,11 @@ fn crc32_base62(secret: &[u8]) -> bool {
 // three base64url parts joined by `.`; the header is a JSON object with `alg`
 // (RFC 7515 section 4.1.1), the payload a JSON object of claims.
 
-fn jwt(secret: &[u8], claims: &[(String, regex::Regex)]) -> bool {
+fn jwt(
+    secret: &[u8],
+    claims: &[(String, regex::Regex)],
+    public_claims: &[(String, regex::Regex)],
+) -> bool {
     let parts: Vec<&[u8]> = secret.split(|&b| b == b'.').collect();
     let [header, payload, _signature] = parts.as_slice() else {
         return false;
@@ -162,13 +169,15 @@ fn jwt(secret: &[u8], claims: &[(String, regex::Regex)]) -> bool {
     let (Some(header), Some(payload)) = (object(header), object(payload)) else {
         return false;
     };
+    let claim_matches = |(name, re): &(String, regex::Regex)| {
+        payload
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|value| re.is_match(value))
+    };
     header.get("alg").is_some_and(serde_json::Value::is_string)
-        && claims.iter().all(|(name, re)| {
-            payload
-                .get(name)
-                .and_then(serde_json::Value::as_str)
-                .is_some_and(|value| re.is_match(value))
-        })
+        && claims.iter().all(claim_matches)
+        && !public_claims.iter().any(claim_matches)
 }
 
 // ---- macaroon -----------------------------------------------------------------------------
@@ -383,8 +392,8 @@ pub(crate) mod tests {
     fn jwt_needs_json_objects_an_alg_and_the_claims() {
         let iss = vec![("iss".to_string(), regex::Regex::new("^scalr:").unwrap())];
         let good = jwt_of(r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"iss":"scalr:user"}"#);
-        assert!(jwt(good.as_bytes(), &iss));
-        assert!(jwt(good.as_bytes(), &[]));
+        assert!(jwt(good.as_bytes(), &iss, &[]));
+        assert!(jwt(good.as_bytes(), &[], &[]));
         let bad = [
             jwt_of(r#"{"alg":"HS256"}"#, r#"{"iss":"auth0:user"}"#),
             jwt_of(r#"{"alg":"HS256"}"#, r#"{"iss":7}"#),
@@ -396,12 +405,12 @@ pub(crate) mod tests {
             format!("{good}.more"),
         ];
         for token in bad {
-            assert!(!jwt(token.as_bytes(), &iss), "{token}");
+            assert!(!jwt(token.as_bytes(), &iss, &[]), "{token}");
         }
         // One character changed in the payload breaks its JSON.
         let payload_at = good.find('.').unwrap() + 1;
         let broken: Vec<String> = one_char_changes(&good, payload_at..payload_at + 4);
-        assert!(broken.iter().all(|t| !jwt(t.as_bytes(), &iss)));
+        assert!(broken.iter().all(|t| !jwt(t.as_bytes(), &iss, &[])));
     }
 
     #[test]

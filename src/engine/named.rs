@@ -10,7 +10,7 @@
 //!
 //! Names are compared as words (`crate::pattern::names`), so a pattern never spells syntaxes.
 
-use crate::pattern::names::{split_words, Names, Phrases, NAME_REACH};
+use crate::pattern::names::{split_words, Names, Phrases, DEFAULT_KINDS, NAME_REACH};
 use std::ops::Range;
 
 /// How much of the value's line, before it, may hold its name.
@@ -28,9 +28,12 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
     let line_start = memchr::memrchr(b'\n', &hay[..secret.start]).map_or(0, |i| i + 1);
     let label_start = line_start.max(secret.start.saturating_sub(MAX_LABEL));
     let name = name_before(&hay[label_start..secret.start]);
+    if name.as_ref().is_some_and(|n| names.names_another(&n.words)) {
+        return false;
+    }
     if names.near {
         return name.is_some_and(|n| names.has_provider(&n.words))
-            || provider_near(names, hay, line_start, secret.end)
+            || provider_near(names, hay, line_start, secret.end, false)
             || provider_in_parents(names, hay, line_start);
     }
     let Some(Name { mut words, loose }) = name else {
@@ -53,9 +56,18 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
     if names.has_provider(&words) && (names.has_kind(&words) || names.is_provider_only(&words)) {
         return true;
     }
-    names.has_kind(&words)
-        && (provider_in_parents(names, hay, line_start)
-            || provider_near(names, hay, line_start, secret.end))
+    if names.has_kind(&words) {
+        return provider_in_parents(names, hay, line_start)
+            || provider_near(names, hay, line_start, secret.end, false);
+    }
+    // `<secret>v</secret>` below `<description>Postmark Account Token</description>`.
+    is_bare_kind(&words) && provider_near(names, hay, line_start, secret.end, true)
+}
+
+/// Whether a name is one default kind word alone (`secret`, `token`): it says a secret is
+/// there, not which.
+fn is_bare_kind(words: &[String]) -> bool {
+    matches!(words, [word] if DEFAULT_KINDS.contains(&word.as_str()))
 }
 
 /// Bytes after which a value may start: an operator, a quote, a space, a separator, a bracket.
@@ -70,7 +82,18 @@ pub(crate) fn could_be_named(names: &Names, hay: &[u8], secret: &Range<usize>) -
         return true;
     }
     let opens = secret.start == 0 || OPENS_VALUE.contains(&hay[secret.start - 1]);
-    opens && closes(hay, secret.end)
+    opens && closes(hay, secret.end) && quotes_match(hay, secret)
+}
+
+/// Whether a value opened by a quote ends at a quote (or a backslash escaping one, or the end
+/// of the text): `'authority` of Rust's `Password<'authority>` is a lifetime, not a quoted
+/// value. Any quote will do: the value's alphabet may hold the other quotes (`'`abc'`).
+fn quotes_match(hay: &[u8], secret: &Range<usize>) -> bool {
+    const QUOTES: &[u8] = b"\"'`\\";
+    match secret.start.checked_sub(1).map(|i| hay[i]) {
+        Some(b'"' | b'\'' | b'`') => hay.get(secret.end).is_none_or(|b| QUOTES.contains(b)),
+        _ => true,
+    }
 }
 
 /// Lines either way of a value where a phrase marks it public (`public_near`).
@@ -159,10 +182,12 @@ fn name_before(label: &[u8]) -> Option<Name> {
         name_chunk(rest)
     };
     // Named by a space alone (`pass through`) or by prose, not by an assignment, a quote, a tag
-    // or a flag (`--password v`).
+    // or a flag (`--password v`). Prose that quotes the value (`the password is 'v'`) sets it
+    // apart as firmly as an assignment does. An argument that is not quoted is a variable
+    // (`pbkdf(salt, password, iterations)`), or a word of a list in a sentence.
     let loose = match operator {
         None => !quoted && !tag && !name.starts_with(b"-"),
-        Some(b' ') => true,
+        Some(b' ' | b'(' | b',') => !quoted,
         Some(_) => false,
     };
     // Without an operator, a word before a value names it (`--token v`, `set KEY v`, `password
@@ -298,7 +323,8 @@ fn skip_arguments(all: &[u8]) -> Option<(&[u8], &[u8])> {
                 let body = &rest[..rest.len() - 1];
                 match memchr::memrchr(q, body) {
                     Some(open) => &rest[..open],
-                    None => return None,
+                    // The line starts inside the string (a wrapped argument list).
+                    None => return Some((&b""[..], skipped(&b""[..]))),
                 }
             }
             _ => {
@@ -312,10 +338,28 @@ fn skip_arguments(all: &[u8]) -> Option<(&[u8], &[u8])> {
             Some(b',') => rest = &rest[..rest.len() - 1],
             Some(b'(') => return Some((&rest[..rest.len() - 1], skipped(rest))),
             Some(b'[') => return previous.map(|p| (&b""[..], p)),
+            // A call without parentheses (Groovy, Ruby, Perl, shell): a command word before
+            // quoted arguments, `buildConfigField 'String', 'API_KEY', '"v"'`,
+            // `property 'sonar.login', 'v'`.
+            Some(b)
+                if b.is_ascii_alphanumeric() && end > rest.len() && quoted(&all[rest.len()..]) =>
+            {
+                return Some((rest, skipped(rest)))
+            }
+            None if quoted(all) => return Some((rest, skipped(rest))),
             _ => return None,
         }
     }
     None
+}
+
+/// Whether the arguments before a value start with a quoted one: in a call without
+/// parentheses only a quoted argument tells a call from a sentence with a comma.
+fn quoted(arguments: &[u8]) -> bool {
+    arguments
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| b"\"'`".contains(b))
 }
 
 /// Words that are a declaration's type, not its name (`var mandrillKey string = "v"`).
@@ -428,7 +472,13 @@ fn trim_end(mut s: &[u8], strip: impl Fn(u8) -> bool) -> &[u8] {
 /// Whether a provider phrase is on the value's line, on one of the few lines above it or on
 /// the line below, staying inside the value's block: a line less indented than the value's, or
 /// a `[section]` header, belongs to another block.
-fn provider_near(names: &Names, hay: &[u8], line_start: usize, value_end: usize) -> bool {
+fn provider_near(
+    names: &Names,
+    hay: &[u8],
+    line_start: usize,
+    value_end: usize,
+    bare_kind: bool,
+) -> bool {
     let indent = indentation(&hay[line_start..]);
     let other_block = |line: &[u8]| {
         let depth = indentation(line);
@@ -455,7 +505,18 @@ fn provider_near(names: &Names, hay: &[u8], line_start: usize, value_end: usize)
         }
     }
     let end = end.min(value_end + MAX_LABEL);
-    names.has_provider(&split_words(&hay[start..end])) || header_names_provider(names, hay)
+    near_names(names, &split_words(&hay[start..end]), bare_kind)
+        || (!bare_kind && header_names_provider(names, hay))
+}
+
+/// Whether the words near a value name it: they hold a provider phrase and no `unless` phrase
+/// (`# Postmark account token` above `token: v` names no server token). When the value's own
+/// name is a bare kind (`<secret>`, `token:`), the near words must also hold one of the
+/// pattern's kind phrases: a credential's description says which secret it is.
+fn near_names(names: &Names, words: &[String], bare_kind: bool) -> bool {
+    names.has_provider(words)
+        && !names.names_another(words)
+        && (!bare_kind || names.has_kind(words))
 }
 
 /// Whether a comment among the first lines of the file names the provider
@@ -465,7 +526,13 @@ fn header_names_provider(names: &Names, hay: &[u8]) -> bool {
         .take(HEADER_LINES)
         .map(|line| &line[indentation(line)..])
         .filter(|line| line.starts_with(b"#") || line.starts_with(b"//") || line.starts_with(b";"))
-        .any(|line| names.has_provider(&split_words(&line[..line.len().min(MAX_LABEL)])))
+        .any(|line| {
+            near_names(
+                names,
+                &split_words(&line[..line.len().min(MAX_LABEL)]),
+                false,
+            )
+        })
 }
 
 /// Whether an enclosing line names a provider: the nearest line above with less indentation,
@@ -560,6 +627,7 @@ mod tests {
             provider: vec!["mandrill".into(), "mailchimp transactional".into()],
             kind: None,
             near,
+            unless: Vec::new(),
         })
         .unwrap()
     }
@@ -609,6 +677,9 @@ mod tests {
             format!("mandrill token: {V}"),
             format!("$mandrill_key = '{V}';"),
             format!("-H 'Authorization: Bearer {V}' https://mandrillapp.com/api"),
+            format!("buildConfigField 'String', 'MANDRILL_API_KEY', '\"{V}\"'"),
+            format!("property 'mandrill.token', '{V}'"),
+            format!("mandrill.token', '{V}'"),
         ] {
             assert!(named(&text), "not named: {text}");
         }
@@ -636,6 +707,74 @@ mod tests {
         ] {
             assert!(!named(&text), "named: {text}");
         }
+    }
+
+    #[test]
+    fn a_quoted_value_ends_at_a_quote() {
+        let could = |text: &str| {
+            let at = text.find(V).unwrap();
+            could_be_named(&names(false), text.as_bytes(), &(at..at + V.len()))
+        };
+        assert!(could(&format!("mandrill_key = '{V}'")));
+        assert!(could(&format!("mandrill_key = \"'{V}'\"")));
+        assert!(could(&format!("mandrill_key = \\\"{V}\\\"")));
+        assert!(!could(&format!("mandrill_key: Option<Key<'{V}>>")));
+    }
+
+    fn names_of(provider: &[&str], kind: &[&str], unless: &[&str]) -> Names {
+        let strings = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        Names::compile(&NamesSpec {
+            provider: strings(provider),
+            kind: Some(strings(kind)),
+            near: false,
+            unless: strings(unless),
+        })
+        .unwrap()
+    }
+
+    fn named_by(names: &Names, text: &str) -> bool {
+        let at = text.find(V).expect("the text holds the value");
+        is_named(names, text.as_bytes(), at..at + V.len())
+    }
+
+    #[test]
+    fn unless_phrases_name_another_secret_of_the_provider() {
+        let server = names_of(&["mandrill"], &["token", "key"], &["account"]);
+        let account = names_of(&["mandrill"], &["account key"], &[]);
+        let credential = |what: &str| {
+            format!("<description>{what} for the deploy job</description>\n<secret>{V}</secret>")
+        };
+        assert!(named_by(&server, &format!("MANDRILL_KEY={V}")));
+        assert!(!named_by(&server, &format!("MANDRILL_ACCOUNT_KEY={V}")));
+        assert!(named_by(&account, &format!("MANDRILL_ACCOUNT_KEY={V}")));
+        assert!(!named_by(&server, &format!("# Mandrill account\nkey: {V}")));
+        // The provider alone names the plain secret, not a qualified one.
+        assert!(named_by(&server, &format!("new Mandrill('{V}')")));
+        assert!(!named_by(&account, &format!("new Mandrill('{V}')")));
+        // A bare `<secret>` takes its kind from the credential's description.
+        assert!(named_by(&account, &credential("Mandrill Account Key")));
+        assert!(!named_by(&account, &credential("Mandrill")));
+        assert!(!named_by(&server, &credential("Mandrill Account Key")));
+    }
+
+    #[test]
+    fn a_generic_rule_needs_a_value_set_apart() {
+        let generic = names_of(&[], &["password"], &[]);
+        assert!(named_by(&generic, &format!("the password is '{V}'")));
+        assert!(named_by(
+            &generic,
+            &format!("connect(host, password='{V}')")
+        ));
+        assert!(named_by(
+            &generic,
+            &format!("login(\"admin\", password, \"{V}\")")
+        ));
+        assert!(!named_by(&generic, &format!("the password is {V}")));
+        assert!(!named_by(
+            &generic,
+            &format!("pbkdf(salt, password, {V}, 1)")
+        ));
+        assert!(!named_by(&generic, &format!("getPassword({V})")));
     }
 
     #[test]

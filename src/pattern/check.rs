@@ -19,12 +19,30 @@ pub struct FormatCheck {
 pub enum CheckKind {
     /// The text after the first `_` ends in the base62 CRC-32 of the text before its last 6.
     Crc32Base62,
-    /// A JWS-compact JSON Web Token; each claim (name, regex) must be a string matching it.
-    Jwt { claims: Vec<(String, regex::Regex)> },
+    /// A JWS-compact JSON Web Token; each claim (name, regex) must be a string matching it, and
+    /// no public claim may.
+    Jwt {
+        claims: Vec<(String, regex::Regex)>,
+        public_claims: Vec<(String, regex::Regex)>,
+    },
     /// A base64url libmacaroons-v2 macaroon after the first `-`, naming `location` if given.
     Macaroon { location: Option<String> },
     /// Base64 of `user-id:password` (RFC 7617), both printable, neither a placeholder.
     BasicAuth,
+}
+
+/// A `jwt` check's claim regexes, compiled.
+fn claim_regexes(
+    claims: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<(String, regex::Regex)>, String> {
+    claims
+        .iter()
+        .map(|(claim, re)| {
+            regex::Regex::new(re)
+                .map(|re| (claim.clone(), re))
+                .map_err(|e| format!("check `jwt`: claim `{claim}`: bad regex {re:?}: {e}"))
+        })
+        .collect()
 }
 
 /// The checks of one pattern. The error names the check at fault (the caller adds the file
@@ -50,21 +68,17 @@ fn compile_one(spec: &CheckSpec) -> Result<FormatCheck, String> {
     if name != "jwt" && !spec.claims.is_empty() {
         return Err(only_for("claims", "jwt"));
     }
+    if name != "jwt" && !spec.public_claims.is_empty() {
+        return Err(only_for("public_claims", "jwt"));
+    }
     if name != "macaroon" && spec.location.is_some() {
         return Err(only_for("location", "macaroon"));
     }
     let kind = match name {
         "crc32-base62" => CheckKind::Crc32Base62,
         "jwt" => CheckKind::Jwt {
-            claims: spec
-                .claims
-                .iter()
-                .map(|(claim, re)| {
-                    regex::Regex::new(re)
-                        .map(|re| (claim.clone(), re))
-                        .map_err(|e| format!("check `jwt`: claim `{claim}`: bad regex {re:?}: {e}"))
-                })
-                .collect::<Result<_, _>>()?,
+            claims: claim_regexes(&spec.claims)?,
+            public_claims: claim_regexes(&spec.public_claims)?,
         },
         "macaroon" => CheckKind::Macaroon {
             location: spec.location.clone(),
@@ -98,7 +112,7 @@ mod tests {
         .unwrap();
         assert!(matches!(c[0].kind, CheckKind::Crc32Base62) && !c[0].lowers);
         assert!(
-            matches!(&c[1].kind, CheckKind::Jwt { claims } if claims.len() == 1) && c[1].lowers
+            matches!(&c[1].kind, CheckKind::Jwt { claims, .. } if claims.len() == 1) && c[1].lowers
         );
         assert!(matches!(&c[2].kind, CheckKind::Macaroon { location: Some(l) } if l == "pypi.org"));
     }

@@ -13,6 +13,9 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::Hir;
 use std::sync::OnceLock;
 
+/// The provider of the built-in generic rules (`generic.*`), which `--no-generic` turns off.
+pub const GENERIC_PROVIDER: &str = "generic";
+
 /// The capture group that holds the secret inside the combined regex.
 pub(crate) const SECRET_GROUP: &str = "ks_secret";
 /// Compiled size limit per regex: a pattern that would blow up is rejected at load time.
@@ -110,10 +113,12 @@ impl Pattern {
         self.names.as_ref()
     }
 
-    /// Whether the pattern is a generic rule (named by kinds alone), which yields to any specific
+    /// Whether the pattern is a generic rule (named by kinds alone, or a built-in rule of the
+    /// `generic` provider: any JSON Web Token, any bearer header), which yields to any specific
     /// pattern that claims the same value.
     pub fn yields(&self) -> bool {
         self.names.as_ref().is_some_and(|n| n.is_generic())
+            || (self.is_builtin() && self.provider == GENERIC_PROVIDER)
     }
 
     /// Phrases that make the value a public identifier when near it (`public_near`).

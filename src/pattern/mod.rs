@@ -10,7 +10,7 @@ pub mod names;
 pub mod selftest;
 pub mod spec;
 
-pub use compile::{Origin, Pattern};
+pub use compile::{Origin, Pattern, GENERIC_PROVIDER};
 pub use spec::{CheckSpec, Confidence, Encoding, PatternFile, PatternSpec, ProviderCall, Severity};
 
 use std::collections::HashMap;

@@ -52,6 +52,11 @@ pub struct NamesSpec {
     /// nearby is all the evidence needed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub near: bool,
+    /// Phrases that, in the value's name, say it is another secret or identifier of the same
+    /// provider: `account` for a server token whose account token has the same shape,
+    /// `public` for a private key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unless: Vec<String>,
 }
 
 /// [`NamesSpec`] checked and split into words.
@@ -61,6 +66,8 @@ pub struct Names {
     pub providers: Vec<Phrase>,
     pub kinds: Vec<Phrase>,
     pub near: bool,
+    /// Phrases that make a name name something else (`unless`).
+    pub unless: Vec<Phrase>,
 }
 
 impl Names {
@@ -88,6 +95,7 @@ impl Names {
             providers: Phrase::compile_all("names.provider", &spec.provider)?,
             kinds: Phrase::compile_all("names.kind", kinds)?,
             near: spec.near,
+            unless: Phrase::compile_all("names.unless", &spec.unless)?,
         })
     }
 
@@ -125,6 +133,11 @@ impl Names {
     /// `mandrillapikey`).
     pub fn has_provider(&self, words: &[String]) -> bool {
         contains_phrase(&self.providers, words)
+    }
+
+    /// Whether `words` hold an `unless` phrase: the name is another secret's.
+    pub fn names_another(&self, words: &[String]) -> bool {
+        contains_phrase(&self.unless, words)
     }
 
     /// Whether `words` contain a kind phrase: its words in a row (the last one may be a
@@ -191,6 +204,12 @@ impl Names {
         })
     }
 
+    /// Whether the provider's name alone can name the value: not when every kind is qualified
+    /// (`account token`), for such a pattern is one of several secrets of its provider.
+    pub fn provider_alone_names(&self) -> bool {
+        self.kinds.iter().any(|k| k.words.len() == 1)
+    }
+
     /// Whether every word of `words` belongs to a provider phrase or is a word that says
     /// nothing about what the value is (`api`, `client`, `new`): `new Mandrill('…')`,
     /// `"mandrill": "…"`, `MANDRILL=…`.
@@ -215,7 +234,8 @@ impl Names {
             "setup",
             "configure",
         ];
-        self.has_provider(words)
+        self.provider_alone_names()
+            && self.has_provider(words)
             && words.iter().all(|w| {
                 PLAIN.contains(&w.as_str())
                     || self
@@ -334,6 +354,7 @@ mod tests {
             provider: provider.iter().map(|s| s.to_string()).collect(),
             kind: kind.map(|k| k.iter().map(|s| s.to_string()).collect()),
             near: false,
+            unless: Vec::new(),
         })
         .unwrap()
     }
@@ -396,6 +417,7 @@ mod tests {
             provider: provider.iter().map(|s| s.to_string()).collect(),
             kind: kind.map(|k| k.iter().map(|s| s.to_string()).collect()),
             near: false,
+            unless: Vec::new(),
         };
         assert!(Names::compile(&spec(&[], None)).is_err());
         assert!(Names::compile(&spec(&[], Some(&[]))).is_err());

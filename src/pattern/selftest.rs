@@ -108,9 +108,7 @@ pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<Example
             for secret in secrets {
                 let secret = String::from_utf8_lossy(&secret);
                 for placed in contexts::place(&label.as_label(), &secret) {
-                    if pattern.names().is_some_and(|n| n.is_generic())
-                        && NEED_A_PROVIDER.contains(&placed.syntax)
-                    {
+                    if !tried_in(pattern, placed.syntax) {
                         continue;
                     }
                     let found = engine.scan(placed.text.as_bytes()).iter().any(|m| {
@@ -132,6 +130,17 @@ pub fn run(engine: &Engine, which: Which, require_examples: bool) -> Vec<Example
 /// and asks for an assignment, is not meant to find it there.
 const NEED_A_PROVIDER: &[&str] = &["javascript_ctor", "jenkins_credentials", "prose_is"];
 
+/// Whether a named pattern's secrets are tried in `syntax`: not where only the provider names
+/// the value (a constructor) when the provider alone cannot name it, nor, for a generic rule,
+/// where a provider is needed.
+fn tried_in(pattern: &Pattern, syntax: &str) -> bool {
+    match pattern.names() {
+        Some(n) if n.is_generic() => !NEED_A_PROVIDER.contains(&syntax),
+        Some(n) => n.provider_alone_names() || syntax != "javascript_ctor",
+        None => true,
+    }
+}
+
 /// The syntaxes the secrets of a pattern's examples are also tried in: every syntax of
 /// [`contexts`] when the pattern has `names`, none otherwise.
 pub fn syntaxes_tried(pattern: &Pattern) -> Vec<&'static str> {
@@ -139,9 +148,7 @@ pub fn syntaxes_tried(pattern: &Pattern) -> Vec<&'static str> {
         Some(label) => contexts::place(&label.as_label(), "v")
             .into_iter()
             .map(|p| p.syntax)
-            .filter(|s| {
-                !(pattern.names().is_some_and(|n| n.is_generic()) && NEED_A_PROVIDER.contains(s))
-            })
+            .filter(|s| tried_in(pattern, s))
             .collect(),
         None => Vec::new(),
     }

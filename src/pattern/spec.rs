@@ -121,6 +121,10 @@ pub struct CheckSpec {
     /// (`claims = { iss = '^scalr:' }`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub claims: std::collections::BTreeMap<String, String>,
+    /// `jwt` only: payload claims that mark a token public by design, each a regex; a token
+    /// with any of them fails (`public_claims = { role = '^anon$' }`, a Supabase anon key).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub public_claims: std::collections::BTreeMap<String, String>,
     /// `macaroon` only: the location the macaroon must name (`pypi.org`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,

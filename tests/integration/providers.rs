@@ -133,29 +133,35 @@ fn scalr_tokens_in_terraform_env_and_headers() {
 }
 
 #[test]
-fn jwts_of_other_issuers_are_not_scalr_tokens() {
+fn jwts_of_other_issuers_are_not_scalr_tokens_but_json_web_tokens() {
     let t = TestDir::new();
     let hs = r#"{"alg":"HS256","typ":"JWT"}"#;
-    t.write(
-        "auth0.txt",
-        jwt(
-            hs,
-            r#"{"iss":"https://acme.auth0.com/","sub":"auth0|1"}"#,
-            1,
-        ),
+    let auth0 = jwt(
+        hs,
+        r#"{"iss":"https://acme.auth0.com/","sub":"auth0|1"}"#,
+        1,
     );
-    t.write(
-        "dotio.txt",
-        jwt(hs, r#"{"iss":"scalr.io","jti":"at-1"}"#, 2),
+    let dotio = jwt(hs, r#"{"iss":"scalr.io","jti":"at-1"}"#, 2);
+    let rs256 = jwt(
+        r#"{"alg":"RS256","typ":"JWT"}"#,
+        r#"{"iss":"scalr:user","jti":"at-2"}"#,
+        3,
     );
-    t.write(
-        "rs256.txt",
-        jwt(
-            r#"{"alg":"RS256","typ":"JWT"}"#,
-            r#"{"iss":"scalr:user","jti":"at-2"}"#,
-            3,
-        ),
-    );
+    t.write("auth0.txt", &auth0);
+    t.write("dotio.txt", &dotio);
+    t.write("rs256.txt", &rs256);
     t.write("glued.txt", format!("abc{}", scalr_token(4)));
-    assert_eq!(scan(&t), vec![]);
+    // A Supabase anon key is a JWT that is public by design.
+    t.write(
+        "anon.txt",
+        jwt(hs, r#"{"iss":"supabase","ref":"abc","role":"anon"}"#, 5),
+    );
+    assert_eq!(
+        scan(&t),
+        vec![
+            at("generic.jwt", "auth0.txt", 1, 1, &auth0),
+            at("generic.jwt", "dotio.txt", 1, 1, &dotio),
+            at("generic.jwt", "rs256.txt", 1, 1, &rs256),
+        ]
+    );
 }
