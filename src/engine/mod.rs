@@ -40,7 +40,20 @@ pub struct Match {
 impl Engine {
     /// # Errors
     /// Fails only when the keyword prefilter cannot be built (far too many keywords).
-    pub fn new(patterns: Vec<Pattern>) -> Result<Self, String> {
+    pub fn new(mut patterns: Vec<Pattern>) -> Result<Self, String> {
+        // Each named pattern knows every provider's phrases: a value named for another provider
+        // is not its own, however near its provider is named.
+        let mut all: Vec<_> = patterns
+            .iter()
+            .filter_map(|p| p.names())
+            .flat_map(|n| n.providers.iter().cloned())
+            .collect();
+        all.sort_by(|a, b| a.glued.cmp(&b.glued));
+        all.dedup_by(|a, b| a.glued == b.glued);
+        let all = std::sync::Arc::new(all);
+        for pattern in &mut patterns {
+            pattern.set_all_providers(&all);
+        }
         let prefilter = Prefilter::build(&patterns)?;
         Ok(Engine {
             patterns,

@@ -31,6 +31,15 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
     if name.as_ref().is_some_and(|n| names.names_another(&n.words)) {
         return false;
     }
+    // `SENTRY_KEY` below `INSTANA_ZONE=`: a name that says another provider is that one's,
+    // whatever provider is named near it. (A generic rule names no provider.)
+    if !names.is_generic()
+        && name.as_ref().is_some_and(|n| {
+            !names.has_provider(&n.words) && names.names_another_provider(&n.words)
+        })
+    {
+        return false;
+    }
     if names.near {
         return name.is_some_and(|n| names.has_provider(&n.words))
             || provider_near(names, hay, line_start, secret.end, false)
@@ -755,6 +764,27 @@ mod tests {
         assert!(named_by(&account, &credential("Mandrill Account Key")));
         assert!(!named_by(&account, &credential("Mandrill")));
         assert!(!named_by(&server, &credential("Mandrill Account Key")));
+    }
+
+    #[test]
+    fn a_name_that_says_another_provider_is_that_providers() {
+        let mut mandrill = names(false);
+        let sentry = names_of(&["sentry"], &["key"], &[]);
+        mandrill.all_providers = std::sync::Arc::new(
+            mandrill
+                .providers
+                .iter()
+                .chain(&sentry.providers)
+                .cloned()
+                .collect(),
+        );
+        assert!(named_by(&mandrill, &format!("# mandrill\nAPI_KEY={V}")));
+        assert!(!named_by(&mandrill, &format!("# mandrill\nSENTRY_KEY={V}")));
+        assert!(!named_by(
+            &mandrill,
+            &format!("mandrill:\n  sentry_key: {V}")
+        ));
+        assert!(named_by(&mandrill, &format!("MANDRILL_SENTRY_KEY={V}")));
     }
 
     #[test]

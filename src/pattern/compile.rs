@@ -113,6 +113,14 @@ impl Pattern {
         self.names.as_ref()
     }
 
+    /// Tells a named pattern every provider phrase of the engine (see
+    /// [`Names::all_providers`]).
+    pub(crate) fn set_all_providers(&mut self, all: &std::sync::Arc<Vec<super::names::Phrase>>) {
+        if let Some(names) = &mut self.names {
+            names.all_providers = all.clone();
+        }
+    }
+
     /// Whether the pattern is a generic rule (named by kinds alone, or a built-in rule of the
     /// `generic` provider: any JSON Web Token, any bearer header), which yields to any specific
     /// pattern that claims the same value.

@@ -68,6 +68,10 @@ pub struct Names {
     pub near: bool,
     /// Phrases that make a name name something else (`unless`).
     pub unless: Vec<Phrase>,
+    /// Every provider phrase of the engine's named patterns (set when the engine is built): a
+    /// name that holds another provider's phrase (`SENTRY_KEY`) is that provider's, whatever
+    /// provider is named near it.
+    pub all_providers: std::sync::Arc<Vec<Phrase>>,
 }
 
 impl Names {
@@ -96,6 +100,7 @@ impl Names {
             kinds: Phrase::compile_all("names.kind", kinds)?,
             near: spec.near,
             unless: Phrase::compile_all("names.unless", &spec.unless)?,
+            all_providers: Default::default(),
         })
     }
 
@@ -133,6 +138,15 @@ impl Names {
     /// `mandrillapikey`).
     pub fn has_provider(&self, words: &[String]) -> bool {
         contains_phrase(&self.providers, words)
+    }
+
+    /// Whether `words` hold a phrase of another provider than this pattern's (one of
+    /// [`Names::all_providers`] that is not among its own): `sentry` of `SENTRY_KEY`.
+    pub fn names_another_provider(&self, words: &[String]) -> bool {
+        let own = |p: &Phrase| self.providers.iter().any(|o| o.glued == p.glued);
+        self.all_providers
+            .iter()
+            .any(|p| !own(p) && contains_phrase(std::slice::from_ref(p), words))
     }
 
     /// Whether `words` hold an `unless` phrase: the name is another secret's.
