@@ -43,8 +43,12 @@ impl Engine {
     pub fn new(mut patterns: Vec<Pattern>) -> Result<Self, String> {
         // Each named pattern knows every provider's phrases: a value named for another provider
         // is not its own, however near its provider is named.
+        // Not those whose APIs others speak: `AWS_SECRET_ACCESS_KEY` holds a Backblaze or
+        // Wasabi key for an S3 client, `OPENAI_API_KEY` a Groq key for an OpenAI client.
+        const SPOKEN_BY_OTHERS: &[&str] = &["aws", "openai"];
         let mut all: Vec<_> = patterns
             .iter()
+            .filter(|p| !SPOKEN_BY_OTHERS.contains(&p.provider.as_str()))
             .filter_map(|p| p.names())
             .flat_map(|n| n.providers.iter().cloned())
             .collect();
@@ -238,6 +242,34 @@ mod tests {
         );
         assert!(e.patterns()[0].keywords.is_empty());
         assert_eq!(secrets(&e, b"x = 'a1b2c3d4e5f6'"), vec!["a1b2c3d4e5f6"]);
+    }
+
+    #[test]
+    fn a_value_named_for_another_provider_is_not_this_ones_unless_others_speak_its_api() {
+        let named = |id: &str, provider: &str| {
+            format!(
+                "[[patterns]]\nid = '{id}'\nname = 'N'\nseverity = 'low'\nsecret = '[A-Za-z0-9]{{24}}'\nnames = {{ provider = ['{provider}'] }}\n"
+            )
+        };
+        let e = engine(&format!(
+            "{}{}{}",
+            named("acme.key", "acme"),
+            named("sentry.key", "sentry"),
+            named("aws.key", "aws")
+        ));
+        let found = |text: &str| -> Vec<String> {
+            e.scan(text.as_bytes())
+                .iter()
+                .map(|m| e.patterns()[m.pattern].id.clone())
+                .collect()
+        };
+        let v = "Qm7vLt2pWz9KdR4xNc8bYh3J";
+        assert_eq!(found(&format!("# acme\nTOKEN={v}\n")), ["acme.key"]);
+        assert_eq!(found(&format!("# acme\nSENTRY_KEY={v}\n")), ["sentry.key"]);
+        assert_eq!(
+            found(&format!("# acme, S3-compatible\nAWS_SECRET_KEY={v}\n")),
+            ["acme.key", "aws.key"]
+        );
     }
 
     #[test]
