@@ -2,6 +2,7 @@
 //! a few windows per pattern where its regex is worth running.
 
 use crate::decode::{Triggers, DECODERS};
+use crate::pattern::names::may_end_name;
 use crate::pattern::Pattern;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::ops::Range;
@@ -95,6 +96,11 @@ impl Prefilter {
                 triggers = triggers.with(self.trigger_bits[hit.pattern().as_usize()]);
                 for &pattern in &self.owners[hit.pattern().as_usize()] {
                     let p = &patterns[pattern];
+                    // Most `token`s and `pass`es in code are not the end of a name
+                    // (`tokenizer`, `passed`): no window for a generic rule there.
+                    if p.kind_keywords && !may_end_name(hay, &hit.range()) {
+                        continue;
+                    }
                     let start = hit.start().saturating_sub(p.window_before);
                     let end = hit.end().saturating_add(p.window).min(hay.len());
                     if open.len() <= pattern {
