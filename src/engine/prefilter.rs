@@ -1,6 +1,7 @@
 //! The first stage: one Aho-Corasick pass over the bytes for every pattern's keywords, turned into
 //! a few windows per pattern where its regex is worth running.
 
+use super::named;
 use crate::decode::{Triggers, DECODERS};
 use crate::pattern::names::may_end_name;
 use crate::pattern::Pattern;
@@ -102,7 +103,10 @@ impl Prefilter {
                         continue;
                     }
                     let start = hit.start().saturating_sub(p.window_before);
-                    let end = hit.end().saturating_add(p.window).min(hay.len());
+                    let mut end = hit.end().saturating_add(p.window).min(hay.len());
+                    if p.kind_keywords {
+                        end = named::kind_word_reach(hay, hit.end(), end);
+                    }
                     if open.len() <= pattern {
                         open.resize(pattern + 1, None);
                     }

@@ -34,6 +34,27 @@ pub const DEFAULT_KINDS: &[&str] = &[
     "authorization",
 ];
 
+/// Words that qualify a name without saying what it names (`DB_PASSWORD_PROD`).
+pub(crate) const QUALIFIERS: &[&str] = &[
+    "prod",
+    "production",
+    "dev",
+    "development",
+    "test",
+    "staging",
+    "stage",
+    "live",
+    "local",
+    "value",
+    "val",
+    "old",
+    "new",
+    "default",
+    "str",
+    "string",
+    "env",
+];
+
 /// The `names` table of a pattern, as written.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -151,25 +172,6 @@ impl Names {
     /// `value`): `db_password`, `DB_PASSWORD_PROD`, `smtpPass`, but not `password_reset_url`.
     /// What generic rules ask, where the name is all the evidence there is.
     pub fn ends_with_kind(&self, words: &[String]) -> bool {
-        const QUALIFIERS: &[&str] = &[
-            "prod",
-            "production",
-            "dev",
-            "development",
-            "test",
-            "staging",
-            "stage",
-            "live",
-            "local",
-            "value",
-            "val",
-            "old",
-            "new",
-            "default",
-            "str",
-            "string",
-            "env",
-        ];
         let end = words
             .iter()
             .rposition(|w| !QUALIFIERS.contains(&w.as_str()))
