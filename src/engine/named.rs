@@ -10,7 +10,7 @@
 //!
 //! Names are compared as words (`crate::pattern::names`), so a pattern never spells syntaxes.
 
-use crate::pattern::names::{split_words, Names, Phrases, NAME_REACH};
+use crate::pattern::names::{split_words, Names, Phrases, NAME_REACH, QUALIFIERS};
 use std::ops::Range;
 
 /// How much of the value's line, before it, may hold its name.
@@ -59,33 +59,35 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
 }
 
 /// Where the window of a generic rule's kind word ending at `from` ends (`end` at most): a name
-/// is on its value's line, so at the end of the line; unless a later line holds a word that names
-/// a value only with the enclosing key's help (`password:` above `  value: v`, see
-/// [`VALUE_WORDS`]). Most kind words in code are followed by lines of code, not by their value.
+/// is on its value's line, so at the end of the line; unless a later line may leave the name to
+/// the enclosing key (`password:` above `  value: v`). Most kind words in code are followed by
+/// lines of code, not by their value.
 pub(crate) fn kind_word_reach(hay: &[u8], from: usize, end: usize) -> usize {
     match memchr::memchr(b'\n', &hay[from..end]) {
         // The line break itself may end the value.
-        Some(i) if !holds_value_word(&hay[from + i..end]) => from + i + 1,
+        Some(i)
+            if !hay[from + i + 1..end]
+                .split(|&b| b == b'\n')
+                .any(starts_with_qualifier) =>
+        {
+            from + i + 1
+        }
         _ => end,
     }
 }
 
-/// What the words that leave a generic rule's name to the enclosing key start with: those both
-/// [`TRANSPARENT`] (the name is elsewhere) and qualifiers (the enclosing key's kind still ends
-/// the name) — `value`, `val`, `default`.
-const VALUE_WORDS: &[&str] = &["val", "default"];
-
-/// Whether `text` holds one of [`VALUE_WORDS`], in any case.
-fn holds_value_word(text: &[u8]) -> bool {
-    static WORDS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    WORDS
-        .get_or_init(|| {
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(VALUE_WORDS)
-                .expect("two short words make an automaton")
-        })
-        .is_match(text)
+/// Whether the first word of `line` may be a qualifier. A generic rule's value on a line below
+/// the kind word is named by the enclosing key only if every word before it on its line is a
+/// qualifier (`value`, `default`, `prod`): any other word would end the name instead.
+fn starts_with_qualifier(line: &[u8]) -> bool {
+    let Some(start) = line.iter().position(u8::is_ascii_alphanumeric) else {
+        return false;
+    };
+    let word = &line[start..];
+    QUALIFIERS.iter().any(|q| {
+        word.get(..q.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(q.as_bytes()))
+    })
 }
 
 /// Bytes after which a value may start: an operator, a quote, a space, a separator, a bracket.
@@ -583,7 +585,7 @@ fn indentation(line: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pattern::names::{NamesSpec, QUALIFIERS};
+    use crate::pattern::names::NamesSpec;
 
     fn names(near: bool) -> Names {
         Names::compile(&NamesSpec {
@@ -669,18 +671,12 @@ mod tests {
     }
 
     #[test]
-    fn value_words_start_every_word_that_leaves_the_name_to_the_enclosing_key() {
-        let both = TRANSPARENT.iter().filter(|w| QUALIFIERS.contains(w));
-        for word in both {
-            assert!(VALUE_WORDS.iter().any(|v| word.starts_with(v)), "{word}");
-        }
-    }
-
-    #[test]
     fn a_generic_window_ends_with_the_kind_words_line_unless_a_value_word_follows() {
         let hay = b"token = x\nnext line\n";
         assert_eq!(kind_word_reach(hay, 5, hay.len()), 10);
         let hay = b"token:\n  Value: x\n";
+        assert_eq!(kind_word_reach(hay, 5, hay.len()), hay.len());
+        let hay = b"token = {\n  \"defaultValue\": x\n";
         assert_eq!(kind_word_reach(hay, 5, hay.len()), hay.len());
         assert_eq!(kind_word_reach(hay, 5, 6), 6);
     }
