@@ -63,16 +63,15 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
 /// the enclosing key (`password:` above `  value: v`). Most kind words in code are followed by
 /// lines of code, not by their value.
 pub(crate) fn kind_word_reach(hay: &[u8], from: usize, end: usize) -> usize {
-    match memchr::memchr(b'\n', &hay[from..end]) {
+    let Some(eol) = memchr::memchr(b'\n', &hay[from..end]).map(|i| from + i) else {
+        return end;
+    };
+    let mut lines = memchr::memchr_iter(b'\n', &hay[eol..end]).map(|i| eol + i + 1);
+    if lines.any(|start| starts_with_qualifier(&hay[start..end])) {
+        end
+    } else {
         // The line break itself may end the value.
-        Some(i)
-            if !hay[from + i + 1..end]
-                .split(|&b| b == b'\n')
-                .any(starts_with_qualifier) =>
-        {
-            from + i + 1
-        }
-        _ => end,
+        eol + 1
     }
 }
 
@@ -80,13 +79,20 @@ pub(crate) fn kind_word_reach(hay: &[u8], from: usize, end: usize) -> usize {
 /// the kind word is named by the enclosing key only if every word before it on its line is a
 /// qualifier (`value`, `default`, `prod`): any other word would end the name instead.
 fn starts_with_qualifier(line: &[u8]) -> bool {
-    let Some(start) = line.iter().position(u8::is_ascii_alphanumeric) else {
+    let Some(start) = line
+        .iter()
+        .position(|&b| b.is_ascii_alphanumeric() || b == b'\n')
+    else {
         return false;
     };
     let word = &line[start..];
+    // Most lines start with another letter: one byte compared before whole words.
+    let first = word[0].to_ascii_lowercase();
     QUALIFIERS.iter().any(|q| {
-        word.get(..q.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(q.as_bytes()))
+        q.as_bytes()[0] == first
+            && word
+                .get(..q.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(q.as_bytes()))
     })
 }
 

@@ -349,7 +349,8 @@ pub fn split_words(name: &[u8]) -> Vec<String> {
     }
     words
         .into_iter()
-        .map(|w| String::from_utf8_lossy(w).to_ascii_lowercase())
+        // Words are ASCII letters and digits: each byte is a char.
+        .map(|w| w.iter().map(|b| char::from(b.to_ascii_lowercase())).collect())
         .collect()
 }
 
