@@ -350,7 +350,11 @@ pub fn split_words(name: &[u8]) -> Vec<String> {
     words
         .into_iter()
         // Words are ASCII letters and digits: each byte is a char.
-        .map(|w| w.iter().map(|b| char::from(b.to_ascii_lowercase())).collect())
+        .map(|w| {
+            w.iter()
+                .map(|b| char::from(b.to_ascii_lowercase()))
+                .collect()
+        })
         .collect()
 }
 
