@@ -170,8 +170,17 @@ fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> (bool, Verdict) {
     {
         return (false, Verdict::Fail);
     }
+    let named = || {
+        pattern
+            .names()
+            .is_none_or(|names| named::is_named(names, hay, span.range()))
+    };
+    // A generic rule's name is on the value's line, quick to read, and most candidates have
+    // none: asked first, before the regexes. Other names may be looked for lines around.
+    let generic = pattern.yields();
     let checks = pattern.checks();
-    let cheap = checks.must_match.iter().all(|re| re.is_match(secret))
+    let cheap = (!generic || named())
+        && checks.must_match.iter().all(|re| re.is_match(secret))
         && !checks.must_not_match.iter().any(|re| re.is_match(secret))
         && (pattern.min_entropy <= 0.0 || shannon_entropy(secret) >= pattern.min_entropy)
         && checks
@@ -183,9 +192,7 @@ fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> (bool, Verdict) {
                 let end = span.end.saturating_add(reach).min(hay.len());
                 re.is_match(&hay[start..end])
             })
-        && pattern
-            .names()
-            .is_none_or(|names| named::is_named(names, hay, span.range()))
+        && (generic || named())
         && (pattern.public_near().is_empty()
             || !named::public_near(pattern.public_near(), hay, span.range()));
     if cheap {
