@@ -412,7 +412,15 @@ fn skip_arguments(all: &[u8]) -> Option<(&[u8], &[u8])> {
         rest = trim_end(rest, |b| b == b' ' || b == b'\t');
         match rest.last() {
             Some(b',') => rest = &rest[..rest.len() - 1],
-            Some(b'(') => return Some((&rest[..rest.len() - 1], skipped(rest))),
+            // A call's `(` follows its name; after a space it opens a remark in prose:
+            // `a longer word (`dbpassword`, `appsecret`)`.
+            Some(b'(') => {
+                let callee = &rest[..rest.len() - 1];
+                return match callee.last() {
+                    Some(b) if b.is_ascii_whitespace() => None,
+                    _ => Some((callee, skipped(rest))),
+                };
+            }
             Some(b'[') => return previous.map(|p| (&b""[..], p)),
             // A call without parentheses (Groovy, Ruby, Perl, shell): a command word before
             // quoted arguments, `buildConfigField 'String', 'API_KEY', '"v"'`,
@@ -872,6 +880,10 @@ mod tests {
             &format!("pbkdf(salt, password, {V}, 1)")
         ));
         assert!(!named_by(&generic, &format!("getPassword({V})")));
+        assert!(!named_by(
+            &generic,
+            &format!("a word that ends a kind (`dbpassword`, `{V}`) is glued")
+        ));
     }
 
     #[test]
