@@ -52,13 +52,45 @@ fn secret_value() -> &'static Regex {
     })
 }
 
+/// Whether the text declares a Kubernetes `Secret`: a line `kind: Secret` (YAML) or a
+/// `"kind": "Secret"` member (JSON). Each `Secret` is checked where it stands, instead of a
+/// regex over the whole text: the trigger word `secret` is in many files, the declaration in few.
 fn is_kubernetes_secret(hay: &[u8]) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r#"(?m-u)^\s*kind:\s*["']?Secret["']?\s*$|"kind"\s*:\s*"Secret""#)
-            .expect("the Secret kind regex should compile")
+    let blank = |b: &u8| b" \t\r".contains(b);
+    memchr::memmem::find_iter(hay, b"Secret").any(|at| {
+        let line_start = memchr::memrchr(b'\n', &hay[..at]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &hay[at..]).map_or(hay.len(), |i| at + i);
+        let before = &hay[line_start..at];
+        let after = &hay[at + b"Secret".len()..line_end];
+        // YAML: `kind: Secret` alone on its line, the value maybe quoted.
+        let rest = after
+            .strip_prefix(b"\"")
+            .or(after.strip_prefix(b"'"))
+            .unwrap_or(after);
+        let key = before
+            .strip_suffix(b"\"")
+            .or(before.strip_suffix(b"'"))
+            .unwrap_or(before);
+        let yaml = trim(key, blank) == b"kind:" && trim(rest, blank).is_empty();
+        // JSON: `"kind": "Secret"`.
+        let json = after.first() == Some(&b'"')
+            && before.strip_suffix(b"\"").is_some_and(|b| {
+                let b = trim(b, blank);
+                b.strip_suffix(b":")
+                    .is_some_and(|b| trim(b, blank).ends_with(b"\"kind\""))
+            });
+        yaml || json
     })
-    .is_match(hay)
+}
+
+/// `text` without the bytes `strip` accepts at either end.
+fn trim(text: &[u8], strip: impl Fn(&u8) -> bool) -> &[u8] {
+    let start = text.iter().position(|b| !strip(b)).unwrap_or(text.len());
+    let end = text
+        .iter()
+        .rposition(|b| !strip(b))
+        .map_or(start, |i| i + 1);
+    &text[start..end]
 }
 
 /// A place where base64 values hide, and the words that announce it.

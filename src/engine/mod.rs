@@ -40,7 +40,24 @@ pub struct Match {
 impl Engine {
     /// # Errors
     /// Fails only when the keyword prefilter cannot be built (far too many keywords).
-    pub fn new(patterns: Vec<Pattern>) -> Result<Self, String> {
+    pub fn new(mut patterns: Vec<Pattern>) -> Result<Self, String> {
+        // Each named pattern knows every provider's phrases: a value named for another provider
+        // is not its own, however near its provider is named.
+        // Not those whose APIs others speak: `AWS_SECRET_ACCESS_KEY` holds a Backblaze or
+        // Wasabi key for an S3 client, `OPENAI_API_KEY` a Groq key for an OpenAI client.
+        const SPOKEN_BY_OTHERS: &[&str] = &["aws", "openai"];
+        let mut all: Vec<_> = patterns
+            .iter()
+            .filter(|p| !SPOKEN_BY_OTHERS.contains(&p.provider.as_str()))
+            .filter_map(|p| p.names())
+            .flat_map(|n| n.providers.iter().cloned())
+            .collect();
+        all.sort_by(|a, b| a.glued.cmp(&b.glued));
+        all.dedup_by(|a, b| a.glued == b.glued);
+        let all = std::sync::Arc::new(all);
+        for pattern in &mut patterns {
+            pattern.set_all_providers(&all);
+        }
         let prefilter = Prefilter::build(&patterns)?;
         Ok(Engine {
             patterns,
@@ -153,8 +170,17 @@ fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> (bool, Verdict) {
     {
         return (false, Verdict::Fail);
     }
+    let named = || {
+        pattern
+            .names()
+            .is_none_or(|names| named::is_named(names, hay, span.range()))
+    };
+    // A generic rule's name is on the value's line, quick to read, and most candidates have
+    // none: asked first, before the regexes. Other names may be looked for lines around.
+    let generic = pattern.yields();
     let checks = pattern.checks();
-    let cheap = checks.must_match.iter().all(|re| re.is_match(secret))
+    let cheap = (!generic || named())
+        && checks.must_match.iter().all(|re| re.is_match(secret))
         && !checks.must_not_match.iter().any(|re| re.is_match(secret))
         && (pattern.min_entropy <= 0.0 || shannon_entropy(secret) >= pattern.min_entropy)
         && checks
@@ -166,9 +192,7 @@ fn passes_checks(pattern: &Pattern, hay: &[u8], span: Span) -> (bool, Verdict) {
                 let end = span.end.saturating_add(reach).min(hay.len());
                 re.is_match(&hay[start..end])
             })
-        && pattern
-            .names()
-            .is_none_or(|names| named::is_named(names, hay, span.range()))
+        && (generic || named())
         && (pattern.public_near().is_empty()
             || !named::public_near(pattern.public_near(), hay, span.range()));
     if cheap {
@@ -225,6 +249,34 @@ mod tests {
         );
         assert!(e.patterns()[0].keywords.is_empty());
         assert_eq!(secrets(&e, b"x = 'a1b2c3d4e5f6'"), vec!["a1b2c3d4e5f6"]);
+    }
+
+    #[test]
+    fn a_value_named_for_another_provider_is_not_this_ones_unless_others_speak_its_api() {
+        let named = |id: &str, provider: &str| {
+            format!(
+                "[[patterns]]\nid = '{id}'\nname = 'N'\nseverity = 'low'\nsecret = '[A-Za-z0-9]{{24}}'\nnames = {{ provider = ['{provider}'] }}\n"
+            )
+        };
+        let e = engine(&format!(
+            "{}{}{}",
+            named("acme.key", "acme"),
+            named("sentry.key", "sentry"),
+            named("aws.key", "aws")
+        ));
+        let found = |text: &str| -> Vec<String> {
+            e.scan(text.as_bytes())
+                .iter()
+                .map(|m| e.patterns()[m.pattern].id.clone())
+                .collect()
+        };
+        let v = "Qm7vLt2pWz9KdR4xNc8bYh3J";
+        assert_eq!(found(&format!("# acme\nTOKEN={v}\n")), ["acme.key"]);
+        assert_eq!(found(&format!("# acme\nSENTRY_KEY={v}\n")), ["sentry.key"]);
+        assert_eq!(
+            found(&format!("# acme, S3-compatible\nAWS_SECRET_KEY={v}\n")),
+            ["acme.key", "aws.key"]
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!
 //! Names are compared as words (`crate::pattern::names`), so a pattern never spells syntaxes.
 
-use crate::pattern::names::{split_words, Names, Phrases, DEFAULT_KINDS, NAME_REACH};
+use crate::pattern::names::{split_words, Names, Phrases, DEFAULT_KINDS, NAME_REACH, QUALIFIERS};
 use std::ops::Range;
 
 /// How much of the value's line, before it, may hold its name.
@@ -29,6 +29,15 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
     let label_start = line_start.max(secret.start.saturating_sub(MAX_LABEL));
     let name = name_before(&hay[label_start..secret.start]);
     if name.as_ref().is_some_and(|n| names.names_another(&n.words)) {
+        return false;
+    }
+    // `SENTRY_KEY` below `INSTANA_ZONE=`: a name that says another provider is that one's,
+    // whatever provider is named near it. (A generic rule names no provider.)
+    if !names.is_generic()
+        && name.as_ref().is_some_and(|n| {
+            !names.has_provider(&n.words) && names.names_another_provider(&n.words)
+        })
+    {
         return false;
     }
     if names.near {
@@ -69,6 +78,73 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
 fn is_bare_kind(words: &[String]) -> bool {
     matches!(words, [word] if DEFAULT_KINDS.contains(&word.as_str()))
 }
+
+/// Where the window of a generic rule's kind word ending at `from` ends (`end` at most): a name
+/// is on its value's line, so at the end of the line; unless a line below may leave the name to
+/// the enclosing key, the kind word's line (`password:` above `  value: v`): one more indented
+/// than it, before any line that is not, and whose first word is a qualifier. Most kind words in
+/// code are followed by lines of code, not by their value.
+pub(crate) fn kind_word_reach(hay: &[u8], from: usize, end: usize) -> usize {
+    let Some(eol) = memchr::memchr(b'\n', &hay[from..end]).map(|i| from + i) else {
+        return end;
+    };
+    // The kind word's indentation, when its line starts near enough to find cheaply.
+    let back = from.saturating_sub(MAX_LABEL);
+    let line_start = match memchr::memrchr(b'\n', &hay[back..from]) {
+        Some(i) => Some(back + i + 1),
+        None => (back == 0).then_some(0),
+    };
+    let indent = line_start.map(|start| indentation(&hay[start..]));
+    let mut start = eol + 1;
+    while start < end {
+        let line_end = memchr::memchr(b'\n', &hay[start..end]).map_or(end, |i| start + i);
+        let line = &hay[start..line_end];
+        let depth = indentation(line);
+        if depth < line.len() {
+            if indent.is_some_and(|indent| depth <= indent) {
+                break;
+            }
+            if starts_with_qualifier(&line[depth..]) {
+                return end;
+            }
+        }
+        start = line_end + 1;
+    }
+    // The line break itself may end the value.
+    eol + 1
+}
+
+/// Whether the first word of `line` may be a qualifier. A generic rule's value on a line below
+/// the kind word is named by the enclosing key only if every word before it on its line is a
+/// qualifier (`value`, `default`, `prod`): any other word would end the name instead.
+fn starts_with_qualifier(line: &[u8]) -> bool {
+    let Some(start) = line
+        .iter()
+        .position(|&b| b.is_ascii_alphanumeric() || b == b'\n')
+    else {
+        return false;
+    };
+    let word = &line[start..];
+    // Most lines start with another letter: one table lookup before whole words.
+    QUALIFIER_START[usize::from(word[0])]
+        && QUALIFIERS.iter().any(|q| {
+            word.get(..q.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(q.as_bytes()))
+        })
+}
+
+/// The bytes a qualifier starts with, in either case.
+const QUALIFIER_START: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < QUALIFIERS.len() {
+        let first = QUALIFIERS[i].as_bytes()[0];
+        table[first.to_ascii_lowercase() as usize] = true;
+        table[first.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// Bytes after which a value may start: an operator, a quote, a space, a separator, a bracket.
 pub(crate) const OPENS_VALUE: &[u8] = b"=:\"'` \t,(>[{";
@@ -336,7 +412,15 @@ fn skip_arguments(all: &[u8]) -> Option<(&[u8], &[u8])> {
         rest = trim_end(rest, |b| b == b' ' || b == b'\t');
         match rest.last() {
             Some(b',') => rest = &rest[..rest.len() - 1],
-            Some(b'(') => return Some((&rest[..rest.len() - 1], skipped(rest))),
+            // A call's `(` follows its name; after a space it opens a remark in prose:
+            // `a longer word (`dbpassword`, `appsecret`)`.
+            Some(b'(') => {
+                let callee = &rest[..rest.len() - 1];
+                return match callee.last() {
+                    Some(b) if b.is_ascii_whitespace() => None,
+                    _ => Some((callee, skipped(rest))),
+                };
+            }
             Some(b'[') => return previous.map(|p| (&b""[..], p)),
             // A call without parentheses (Groovy, Ruby, Perl, shell): a command word before
             // quoted arguments, `buildConfigField 'String', 'API_KEY', '"v"'`,
@@ -758,6 +842,27 @@ mod tests {
     }
 
     #[test]
+    fn a_name_that_says_another_provider_is_that_providers() {
+        let mut mandrill = names(false);
+        let sentry = names_of(&["sentry"], &["key"], &[]);
+        mandrill.all_providers = std::sync::Arc::new(
+            mandrill
+                .providers
+                .iter()
+                .chain(&sentry.providers)
+                .cloned()
+                .collect(),
+        );
+        assert!(named_by(&mandrill, &format!("# mandrill\nAPI_KEY={V}")));
+        assert!(!named_by(&mandrill, &format!("# mandrill\nSENTRY_KEY={V}")));
+        assert!(!named_by(
+            &mandrill,
+            &format!("mandrill:\n  sentry_key: {V}")
+        ));
+        assert!(named_by(&mandrill, &format!("MANDRILL_SENTRY_KEY={V}")));
+    }
+
+    #[test]
     fn a_generic_rule_needs_a_value_set_apart() {
         let generic = names_of(&[], &["password"], &[]);
         assert!(named_by(&generic, &format!("the password is '{V}'")));
@@ -775,6 +880,30 @@ mod tests {
             &format!("pbkdf(salt, password, {V}, 1)")
         ));
         assert!(!named_by(&generic, &format!("getPassword({V})")));
+        assert!(!named_by(
+            &generic,
+            &format!("a word that ends a kind (`dbpassword`, `{V}`) is glued")
+        ));
+    }
+
+    #[test]
+    fn a_generic_window_ends_with_the_kind_words_line_unless_a_block_below_starts_with_a_qualifier()
+    {
+        let hay = b"token = x\nnext line\n";
+        assert_eq!(kind_word_reach(hay, 5, hay.len()), 10);
+        let hay = b"token:\n  Value: x\n";
+        assert_eq!(kind_word_reach(hay, 5, hay.len()), hay.len());
+        let hay = b"token = {\n  \"defaultValue\": x\n";
+        assert_eq!(kind_word_reach(hay, 5, hay.len()), hay.len());
+        let hay = b"  token:\n  value: x\n";
+        assert_eq!(
+            kind_word_reach(hay, 7, hay.len()),
+            9,
+            "not below the kind word"
+        );
+        let hay = b"token:\n\n  x: 1\n  value: x\n";
+        assert_eq!(kind_word_reach(hay, 5, hay.len()), hay.len());
+        assert_eq!(kind_word_reach(hay, 5, 6), 6);
     }
 
     #[test]

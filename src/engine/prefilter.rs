@@ -1,7 +1,9 @@
 //! The first stage: one Aho-Corasick pass over the bytes for every pattern's keywords, turned into
 //! a few windows per pattern where its regex is worth running.
 
+use super::named;
 use crate::decode::{Triggers, DECODERS};
+use crate::pattern::names::may_end_name;
 use crate::pattern::Pattern;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::ops::Range;
@@ -95,8 +97,16 @@ impl Prefilter {
                 triggers = triggers.with(self.trigger_bits[hit.pattern().as_usize()]);
                 for &pattern in &self.owners[hit.pattern().as_usize()] {
                     let p = &patterns[pattern];
+                    // Most `token`s and `pass`es in code are not the end of a name
+                    // (`tokenizer`, `passed`): no window for a generic rule there.
+                    if p.kind_keywords && !may_end_name(hay, &hit.range()) {
+                        continue;
+                    }
                     let start = hit.start().saturating_sub(p.window_before);
-                    let end = hit.end().saturating_add(p.window).min(hay.len());
+                    let mut end = hit.end().saturating_add(p.window).min(hay.len());
+                    if p.kind_keywords {
+                        end = named::kind_word_reach(hay, hit.end(), end);
+                    }
                     if open.len() <= pattern {
                         open.resize(pattern + 1, None);
                     }

@@ -56,6 +56,9 @@ pub struct Pattern {
     /// Bytes searched before a keyword hit (less than `window` for a named pattern, whose
     /// value follows its name).
     pub(crate) window_before: usize,
+    /// A generic rule whose keywords are its kind phrases: a hit names a value only where it
+    /// may end a name (`names::may_end_name`), and the value comes after it.
+    pub(crate) kind_keywords: bool,
     /// `(?:before)(?P<ks_secret>secret)(?:after)`, built on first use (see [`Pattern::confirm`]).
     combined: String,
     confirm: OnceLock<Confirm>,
@@ -111,6 +114,14 @@ impl Pattern {
     /// The words that must name the value (`names` in the file).
     pub fn names(&self) -> Option<&Names> {
         self.names.as_ref()
+    }
+
+    /// Tells a named pattern every provider phrase of the engine (see
+    /// [`Names::all_providers`]).
+    pub(crate) fn set_all_providers(&mut self, all: &std::sync::Arc<Vec<super::names::Phrase>>) {
+        if let Some(names) = &mut self.names {
+            names.all_providers = all.clone();
+        }
     }
 
     /// Whether the pattern is a generic rule (named by kinds alone, or a built-in rule of the
@@ -366,7 +377,11 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
     // enclosing key lines above the value; for a generic rule the name on the value's line) and
     // only a line before it (the provider named after the value on its line, or on the line
     // below).
+    // A generic rule found by its kind phrases: the kind word ends the value's name, so the
+    // value is after it and nothing before a hit needs searching.
+    let kind_keywords = spec.keywords.is_none() && names.as_ref().is_some_and(Names::is_generic);
     let (window_before, window) = match &names {
+        Some(_) if kind_keywords => (0, window.saturating_add(GENERIC_NAME_REACH)),
         Some(n) if n.is_generic() => (window, window.saturating_add(GENERIC_NAME_REACH)),
         Some(_) => (
             window.saturating_add(NAME_BACK_REACH),
@@ -386,6 +401,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         keywords_derived,
         window,
         window_before,
+        kind_keywords,
         combined,
         confirm,
         checks,

@@ -34,6 +34,27 @@ pub const DEFAULT_KINDS: &[&str] = &[
     "authorization",
 ];
 
+/// Words that qualify a name without saying what it names (`DB_PASSWORD_PROD`).
+pub(crate) const QUALIFIERS: &[&str] = &[
+    "prod",
+    "production",
+    "dev",
+    "development",
+    "test",
+    "staging",
+    "stage",
+    "live",
+    "local",
+    "value",
+    "val",
+    "old",
+    "new",
+    "default",
+    "str",
+    "string",
+    "env",
+];
+
 /// The `names` table of a pattern, as written.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -68,6 +89,10 @@ pub struct Names {
     pub near: bool,
     /// Phrases that make a name name something else (`unless`).
     pub unless: Vec<Phrase>,
+    /// Every provider phrase of the engine's named patterns (set when the engine is built): a
+    /// name that holds another provider's phrase (`SENTRY_KEY`) is that provider's, whatever
+    /// provider is named near it.
+    pub all_providers: std::sync::Arc<Vec<Phrase>>,
 }
 
 impl Names {
@@ -96,6 +121,7 @@ impl Names {
             kinds: Phrase::compile_all("names.kind", kinds)?,
             near: spec.near,
             unless: Phrase::compile_all("names.unless", &spec.unless)?,
+            all_providers: Default::default(),
         })
     }
 
@@ -135,6 +161,15 @@ impl Names {
         contains_phrase(&self.providers, words)
     }
 
+    /// Whether `words` hold a phrase of another provider than this pattern's (one of
+    /// [`Names::all_providers`] that is not among its own): `sentry` of `SENTRY_KEY`.
+    pub fn names_another_provider(&self, words: &[String]) -> bool {
+        let own = |p: &Phrase| self.providers.iter().any(|o| o.glued == p.glued);
+        self.all_providers
+            .iter()
+            .any(|p| !own(p) && contains_phrase(std::slice::from_ref(p), words))
+    }
+
     /// Whether `words` hold an `unless` phrase: the name is another secret's.
     pub fn names_another(&self, words: &[String]) -> bool {
         contains_phrase(&self.unless, words)
@@ -164,25 +199,6 @@ impl Names {
     /// `value`): `db_password`, `DB_PASSWORD_PROD`, `smtpPass`, but not `password_reset_url`.
     /// What generic rules ask, where the name is all the evidence there is.
     pub fn ends_with_kind(&self, words: &[String]) -> bool {
-        const QUALIFIERS: &[&str] = &[
-            "prod",
-            "production",
-            "dev",
-            "development",
-            "test",
-            "staging",
-            "stage",
-            "live",
-            "local",
-            "value",
-            "val",
-            "old",
-            "new",
-            "default",
-            "str",
-            "string",
-            "env",
-        ];
         let end = words
             .iter()
             .rposition(|w| !QUALIFIERS.contains(&w.as_str()))
@@ -200,7 +216,9 @@ impl Names {
             // of `bypass`.
             let glued = &phrase.glued;
             ((word == last || plural) && before.ends_with(head))
-                || (glued.len() >= 6 && word.len() > glued.len() && word.ends_with(glued.as_str()))
+                || (glued.len() >= MIN_GLUED_KIND
+                    && word.len() > glued.len()
+                    && word.ends_with(glued.as_str()))
         })
     }
 
@@ -313,6 +331,34 @@ impl Phrases {
     }
 }
 
+/// The shortest kind phrase that may end a longer word (`dbpassword`, `appsecret`; not the
+/// `pass` of `bypass`).
+const MIN_GLUED_KIND: usize = 6;
+
+/// Whether the kind phrase spelt at `at` in `text` (a prefilter hit) may be the last word of a
+/// name, as [`Names::ends_with_kind`] asks: a word ends with it (or its plural), and it starts
+/// a word unless long enough to end one. A byte-level test of the words [`split_words`] would
+/// make: `tokenizer`, `passed` and `bypass` name no value.
+pub fn may_end_name(text: &[u8], at: &std::ops::Range<usize>) -> bool {
+    let starts = at.len() >= MIN_GLUED_KIND || splits_at(text, at.start);
+    let plural = matches!(text.get(at.end), Some(b's' | b'S')) && splits_at(text, at.end + 1);
+    starts && (splits_at(text, at.end) || plural)
+}
+
+/// Whether [`split_words`] ends a word right before `text[i]` (or `i` is an end of `text`).
+fn splits_at(text: &[u8], i: usize) -> bool {
+    let (Some(&prev), Some(&cur)) = (i.checked_sub(1).and_then(|p| text.get(p)), text.get(i))
+    else {
+        return true;
+    };
+    let next_lower = text.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+    !prev.is_ascii_alphanumeric()
+        || !cur.is_ascii_alphanumeric()
+        || (prev.is_ascii_lowercase() && cur.is_ascii_uppercase())
+        || (prev.is_ascii_uppercase() && cur.is_ascii_uppercase() && next_lower)
+        || (prev.is_ascii_digit() && cur.is_ascii_uppercase())
+}
+
 /// Splits a name into lowercase words at every byte that is not a letter or digit and at case
 /// changes: `MANDRILL_API_KEY`, `mandrillApiKey`, `X-Mandrill-Key`, `APIKey` (`api`, `key`),
 /// `mandrill.api key`. Digits stay with the letters before them (`s3`, `oauth2`).
@@ -337,7 +383,12 @@ pub fn split_words(name: &[u8]) -> Vec<String> {
     }
     words
         .into_iter()
-        .map(|w| String::from_utf8_lossy(w).to_ascii_lowercase())
+        // Words are ASCII letters and digits: each byte is a char.
+        .map(|w| {
+            w.iter()
+                .map(|b| char::from(b.to_ascii_lowercase()))
+                .collect()
+        })
         .collect()
 }
 
@@ -376,6 +427,57 @@ mod tests {
         assert_eq!(words("awsS3Key"), vec!["aws", "s3", "key"]);
         assert_eq!(words("OAuth2Token"), vec!["o", "auth2", "token"]);
         assert!(words("= '\"").is_empty());
+    }
+
+    #[test]
+    fn a_name_ending_with_a_kind_has_a_keyword_hit_that_may_end_it() {
+        let n = names(
+            &[],
+            Some(&["password", "pass", "pwd", "token", "client secret"]),
+        );
+        let keywords = n.keywords();
+        // The hits of the kind keywords in `name` that may end a name.
+        let ending_hits = |name: &str| {
+            let lower = name.to_ascii_lowercase();
+            keywords
+                .iter()
+                .flat_map(|k| {
+                    lower
+                        .match_indices(k.as_str())
+                        .map(|(at, k)| at..at + k.len())
+                })
+                .filter(|hit| may_end_name(name.as_bytes(), hit))
+                .count()
+        };
+        for name in [
+            "DB_PASSWORD",
+            "dbPassword",
+            "DBPassword",
+            "dbpassword",
+            "smtpPass",
+            "user_pwd",
+            "access_tokens",
+            "ACCESS_TOKENS",
+            "TokenValue",
+            "token_prod",
+            "ClientSecret",
+            "client-secret",
+            "x.pass",
+        ] {
+            assert!(n.ends_with_kind(&words(name)), "{name}");
+            assert!(ending_hits(name) > 0, "{name}");
+        }
+        for name in [
+            "tokenizer",
+            "passed",
+            "bypass",
+            "compass",
+            "Tokenize",
+            "pwdx",
+        ] {
+            assert!(!n.ends_with_kind(&words(name)), "{name}");
+            assert_eq!(ending_hits(name), 0, "{name}");
+        }
     }
 
     #[test]
