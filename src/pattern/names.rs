@@ -291,10 +291,24 @@ impl Phrase {
             .collect()
     }
 
-    /// Whether `word` starts with the phrase glued, when that is long enough to mean something:
-    /// `pdf` does not start the phrase `pd`.
+    /// Whether `word` starts with the phrase glued (`mandrillapikey`, `aliyuncs` of a host
+    /// name), when the phrase is long enough to mean something: `pdf` does not start the phrase
+    /// `pd`. A short phrase (4 or 5 letters) must go on with a word of a name, or a plural `s`:
+    /// `export` is not the provider `expo` glued to `rt`.
     fn starts_glued(&self, word: &str) -> bool {
-        self.glued.len() >= 4 && word.starts_with(&self.glued)
+        /// Words a glued name goes on with after its provider.
+        const NAME_WORDS: &[&str] = &[
+            "api", "key", "token", "secret", "pass", "pwd", "auth", "access", "client", "app",
+            "private", "cred", "bearer", "webhook", "user", "account", "service", "admin", "sdk",
+            "live", "prod", "test", "dev", "server", "master", "signing", "id",
+        ];
+        self.glued.len() >= 4
+            && word.strip_prefix(self.glued.as_str()).is_some_and(|rest| {
+                self.glued.len() >= 6
+                    || rest.is_empty()
+                    || rest == "s"
+                    || NAME_WORDS.iter().any(|w| rest.starts_with(w))
+            })
     }
 }
 
