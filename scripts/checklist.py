@@ -75,10 +75,10 @@ def main():
             lists.setdefault(key, set()).add("keysweep")
     rows = []
     for name in sorted(lists):
-        if name in overrides:
+        matched = sorted({ours[k] for k in ours if k == name or covers(k, name)})
+        if name in overrides and (overrides[name][0] == "covered" or not matched):
             status, providers, note = overrides[name]
         else:
-            matched = sorted({ours[k] for k in ours if k == name or covers(k, name)})
             status = "covered" if matched else "todo"
             providers, note = ",".join(matched), ""
         for p in filter(None, providers.split(",")):
