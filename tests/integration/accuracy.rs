@@ -150,6 +150,26 @@ fn chunk_around(bytes: &[u8], secret: std::ops::Range<usize>) -> std::ops::Range
     start..end
 }
 
+/// Whether the chunk around a structural pattern's secret, written as the value of an env file
+/// line under the pattern's own name, is still found by that pattern.
+fn placed_in_env_is_found(engine: &Engine, index: usize, pattern: &Pattern, chunk: &[u8]) -> bool {
+    let (provider, kind) = label_words(pattern);
+    let label = Label {
+        provider: &provider,
+        kind: &kind,
+    };
+    let value = String::from_utf8_lossy(chunk);
+    contexts::place(&label, &value)
+        .into_iter()
+        .filter(|p| p.syntax == "env")
+        .any(|p| {
+            engine
+                .scan(p.text.as_bytes())
+                .iter()
+                .any(|m| m.pattern == index)
+        })
+}
+
 /// The own positives: each pattern's example secrets, placed. A secret that is found by the text
 /// around it (a URL's password, a key after `AccountKey=`) is placed with that text: the run of
 /// the example without spaces or quotes that holds it; one whose structure spans spaces (a
@@ -174,7 +194,12 @@ fn own_positives(engine: &Engine) -> Vec<(Case, String)> {
                 } else {
                     m.secret.clone()
                 };
-                if pattern.needs_context() || (structural && chunk == m.secret) {
+                // A structure tied to its file's format (a `.pgpass` line, a JSON member of a
+                // docker or Composer config) cannot be placed in a `NAME=value` line: tried as
+                // written too.
+                let own_format = structural
+                    && !placed_in_env_is_found(engine, index, pattern, &bytes[chunk.clone()]);
+                if pattern.needs_context() || (structural && chunk == m.secret) || own_format {
                     cases.push((
                         Case {
                             set: Set::OwnPositive,
