@@ -46,15 +46,13 @@ impl Engine {
         // Not those whose APIs others speak: `AWS_SECRET_ACCESS_KEY` holds a Backblaze or
         // Wasabi key for an S3 client, `OPENAI_API_KEY` a Groq key for an OpenAI client.
         const SPOKEN_BY_OTHERS: &[&str] = &["aws", "openai"];
-        let mut all: Vec<_> = patterns
-            .iter()
-            .filter(|p| !SPOKEN_BY_OTHERS.contains(&p.provider.as_str()))
-            .filter_map(|p| p.names())
-            .flat_map(|n| n.providers.iter().cloned())
-            .collect();
-        all.sort_by(|a, b| a.glued.cmp(&b.glued));
-        all.dedup_by(|a, b| a.glued == b.glued);
-        let all = std::sync::Arc::new(all);
+        let all = std::sync::Arc::new(crate::pattern::names::ProviderIndex::new(
+            patterns
+                .iter()
+                .filter(|p| !SPOKEN_BY_OTHERS.contains(&p.provider.as_str()))
+                .filter_map(|p| p.names())
+                .flat_map(|n| n.providers.iter()),
+        ));
         for pattern in &mut patterns {
             pattern.set_all_providers(&all);
         }

@@ -845,14 +845,9 @@ mod tests {
     fn a_name_that_says_another_provider_is_that_providers() {
         let mut mandrill = names(false);
         let sentry = names_of(&["sentry"], &["key"], &[]);
-        mandrill.all_providers = std::sync::Arc::new(
-            mandrill
-                .providers
-                .iter()
-                .chain(&sentry.providers)
-                .cloned()
-                .collect(),
-        );
+        mandrill.all_providers = std::sync::Arc::new(crate::pattern::names::ProviderIndex::new(
+            mandrill.providers.iter().chain(&sentry.providers),
+        ));
         assert!(named_by(&mandrill, &format!("# mandrill\nAPI_KEY={V}")));
         assert!(!named_by(&mandrill, &format!("# mandrill\nSENTRY_KEY={V}")));
         assert!(!named_by(

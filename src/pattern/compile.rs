@@ -118,7 +118,7 @@ impl Pattern {
 
     /// Tells a named pattern every provider phrase of the engine (see
     /// [`Names::all_providers`]).
-    pub(crate) fn set_all_providers(&mut self, all: &std::sync::Arc<Vec<super::names::Phrase>>) {
+    pub(crate) fn set_all_providers(&mut self, all: &std::sync::Arc<super::names::ProviderIndex>) {
         if let Some(names) = &mut self.names {
             names.all_providers = all.clone();
         }

@@ -92,7 +92,7 @@ pub struct Names {
     /// Every provider phrase of the engine's named patterns (set when the engine is built): a
     /// name that holds another provider's phrase (`SENTRY_KEY`) is that provider's, whatever
     /// provider is named near it.
-    pub all_providers: std::sync::Arc<Vec<Phrase>>,
+    pub all_providers: std::sync::Arc<ProviderIndex>,
 }
 
 impl Names {
@@ -164,10 +164,23 @@ impl Names {
     /// Whether `words` hold a phrase of another provider than this pattern's (one of
     /// [`Names::all_providers`] that is not among its own): `sentry` of `SENTRY_KEY`.
     pub fn names_another_provider(&self, words: &[String]) -> bool {
-        let own = |p: &Phrase| self.providers.iter().any(|o| o.glued == p.glued);
-        self.all_providers
-            .iter()
-            .any(|p| !own(p) && contains_phrase(std::slice::from_ref(p), words))
+        let other = |glued: &str| {
+            self.all_providers.0.contains(glued) && !self.providers.iter().any(|o| o.glued == glued)
+        };
+        // A phrase's words in a row (up to four), run together.
+        let in_a_row = (0..words.len()).any(|i| {
+            let mut joined = String::new();
+            words[i..].iter().take(4).any(|w| {
+                joined.push_str(w);
+                other(&joined)
+            })
+        });
+        // A word that starts with a phrase glued (`sentrykey`).
+        in_a_row
+            || words.iter().any(|w| {
+                (4..w.len())
+                    .any(|n| w.is_char_boundary(n) && other(&w[..n]) && glued_goes_on(n, &w[n..]))
+            })
     }
 
     /// Whether `words` hold an `unless` phrase: the name is another secret's.
@@ -296,19 +309,34 @@ impl Phrase {
     /// `pd`. A short phrase (4 or 5 letters) must go on with a word of a name, or a plural `s`:
     /// `export` is not the provider `expo` glued to `rt`.
     fn starts_glued(&self, word: &str) -> bool {
-        /// Words a glued name goes on with after its provider.
-        const NAME_WORDS: &[&str] = &[
-            "api", "key", "token", "secret", "pass", "pwd", "auth", "access", "client", "app",
-            "private", "cred", "bearer", "webhook", "user", "account", "service", "admin", "sdk",
-            "live", "prod", "test", "dev", "server", "master", "signing", "id",
-        ];
         self.glued.len() >= 4
-            && word.strip_prefix(self.glued.as_str()).is_some_and(|rest| {
-                self.glued.len() >= 6
-                    || rest.is_empty()
-                    || rest == "s"
-                    || NAME_WORDS.iter().any(|w| rest.starts_with(w))
-            })
+            && word
+                .strip_prefix(self.glued.as_str())
+                .is_some_and(|rest| glued_goes_on(self.glued.len(), rest))
+    }
+}
+
+/// Whether a word that starts with a phrase of `len` letters glued may go on with `rest`: a
+/// short phrase (4 or 5 letters) only with a word of a name or a plural `s`, so that `export`
+/// is not the provider `expo` glued to `rt`.
+fn glued_goes_on(len: usize, rest: &str) -> bool {
+    /// Words a glued name goes on with after its provider.
+    const NAME_WORDS: &[&str] = &[
+        "api", "key", "token", "secret", "pass", "pwd", "auth", "access", "client", "app",
+        "private", "cred", "bearer", "webhook", "user", "account", "service", "admin", "sdk",
+        "live", "prod", "test", "dev", "server", "master", "signing", "id",
+    ];
+    len >= 6 || rest.is_empty() || rest == "s" || NAME_WORDS.iter().any(|w| rest.starts_with(w))
+}
+
+/// Every provider phrase of an engine's named patterns, glued, for a name's words to be looked
+/// up in ([`Names::names_another_provider`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ProviderIndex(std::collections::HashSet<String>);
+
+impl ProviderIndex {
+    pub fn new<'a>(phrases: impl IntoIterator<Item = &'a Phrase>) -> Self {
+        ProviderIndex(phrases.into_iter().map(|p| p.glued.clone()).collect())
     }
 }
 
