@@ -41,15 +41,16 @@ impl Engine {
     /// # Errors
     /// Fails only when the keyword prefilter cannot be built (far too many keywords).
     pub fn new(mut patterns: Vec<Pattern>) -> Result<Self, String> {
-        // Each named pattern knows every provider's phrases: a value named for another provider
-        // is not its own, however near its provider is named.
+        // Each named pattern knows every built-in provider's phrases: a value named for another
+        // provider is not its own, however near its provider is named. Built-in only: a config
+        // found in a scanned tree must not take names away from the built-in patterns.
         // Not those whose APIs others speak: `AWS_SECRET_ACCESS_KEY` holds a Backblaze or
         // Wasabi key for an S3 client, `OPENAI_API_KEY` a Groq key for an OpenAI client.
         const SPOKEN_BY_OTHERS: &[&str] = &["aws", "openai"];
         let all = std::sync::Arc::new(crate::pattern::names::ProviderIndex::new(
             patterns
                 .iter()
-                .filter(|p| !SPOKEN_BY_OTHERS.contains(&p.provider.as_str()))
+                .filter(|p| p.is_builtin() && !SPOKEN_BY_OTHERS.contains(&p.provider.as_str()))
                 .filter_map(|p| p.names())
                 .flat_map(|n| n.providers.iter()),
         ));
@@ -256,12 +257,15 @@ mod tests {
                 "[[patterns]]\nid = '{id}'\nname = 'N'\nseverity = 'low'\nsecret = '[A-Za-z0-9]{{24}}'\nnames = {{ provider = ['{provider}'] }}\n"
             )
         };
-        let e = engine(&format!(
+        // As built-in patterns: only those take a name away from another.
+        let text = format!(
             "{}{}{}",
             named("acme.key", "acme"),
             named("sentry.key", "sentry"),
             named("aws.key", "aws")
-        ));
+        );
+        let builtin = crate::pattern::parse("t.toml", &text, crate::pattern::Origin::BuiltIn);
+        let e = Engine::new(builtin.unwrap()).unwrap();
         let found = |text: &str| -> Vec<String> {
             e.scan(text.as_bytes())
                 .iter()

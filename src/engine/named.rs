@@ -400,7 +400,7 @@ fn skip_arguments(all: &[u8]) -> Option<(&[u8], &[u8])> {
                 match memchr::memrchr(q, body) {
                     Some(open) => &rest[..open],
                     // The line starts inside the string (a wrapped argument list).
-                    None => return Some((&b""[..], skipped(&b""[..]))),
+                    None => return Some((&b""[..], all)),
                 }
             }
             _ => {

@@ -105,7 +105,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Pattern>, PatternError> 
     parse(file, text, Origin::File)
 }
 
-fn parse(file: &str, text: &str, origin: Origin) -> Result<Vec<Pattern>, PatternError> {
+pub(crate) fn parse(file: &str, text: &str, origin: Origin) -> Result<Vec<Pattern>, PatternError> {
     let parsed: PatternFile = toml::from_str(text).map_err(|e| PatternError {
         file: file.to_string(),
         id: None,

@@ -89,9 +89,9 @@ pub struct Names {
     pub near: bool,
     /// Phrases that make a name name something else (`unless`).
     pub unless: Vec<Phrase>,
-    /// Every provider phrase of the engine's named patterns (set when the engine is built): a
-    /// name that holds another provider's phrase (`SENTRY_KEY`) is that provider's, whatever
-    /// provider is named near it.
+    /// Every provider phrase of the engine's built-in named patterns (set when the engine is
+    /// built): a name that holds another provider's phrase (`SENTRY_KEY`) is that provider's,
+    /// whatever provider is named near it.
     pub all_providers: std::sync::Arc<ProviderIndex>,
 }
 

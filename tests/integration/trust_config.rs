@@ -364,3 +364,21 @@ fn a_tree_configs_pattern_cannot_silence_the_generic_rules() {
     assert_eq!(out.status, 1, "{}", out.stderr);
     assert_eq!(out.rules(), vec!["generic.password"]);
 }
+
+/// A tree's config cannot make a built-in pattern's value "another provider's" by declaring a
+/// provider named like every name (`api`): only built-in providers take a name away.
+#[test]
+fn a_tree_configs_provider_cannot_take_a_builtin_patterns_name_away() {
+    let t = TestDir::new();
+    let token = uuid_v4(1404);
+    t.write("mail.yml", format!("postmark:\n  api_token: \"{token}\"\n"));
+    t.write(
+        ".keysweep.toml",
+        "[[patterns]]\nid = 'tree.api'\nname = 'Api'\nseverity = 'low'\n\
+         secret = 'zz_[a-z]{40}'\nnames = { provider = ['api'] }\n\
+         examples = []\nnegative_examples = []\n",
+    );
+    let out = t.run(&["scan", ".", "--format", "json"]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.rules(), vec!["postmark.server_token"]);
+}
