@@ -51,11 +51,8 @@ pub struct Pattern {
     pub keywords: Vec<String>,
     /// Whether `keywords` were derived from the regex rather than written in the file.
     pub keywords_derived: bool,
-    /// Bytes searched either side of a keyword hit.
-    pub(crate) window: usize,
-    /// Bytes searched before a keyword hit (less than `window` for a named pattern, whose
-    /// value follows its name).
-    pub(crate) window_before: usize,
+    /// Bytes searched around a keyword hit, worked out on first use (see [`Pattern::reach`]).
+    reach: OnceLock<Reach>,
     /// A generic rule whose keywords are its kind phrases: a hit names a value only where it
     /// may end a name (`names::may_end_name`), and the value comes after it.
     pub(crate) kind_keywords: bool,
@@ -95,10 +92,37 @@ pub(crate) struct Confirm {
     pub secret_group: usize,
 }
 
+/// Bytes searched around a keyword hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reach {
+    /// Before the hit (less than `after` for a named pattern, whose value follows its name).
+    pub before: usize,
+    /// After the hit.
+    pub after: usize,
+}
+
 impl Pattern {
-    /// Bytes searched either side of a keyword hit.
+    /// Bytes searched after a keyword hit (the larger side).
     pub fn window(&self) -> usize {
-        self.window
+        self.reach().after
+    }
+
+    /// Bytes searched around a keyword hit.
+    pub(crate) fn reach(&self) -> Reach {
+        *self.reach.get_or_init(|| {
+            reach_of(
+                &self.combined,
+                self.context_reach,
+                self.names.as_ref(),
+                self.kind_keywords,
+            )
+            .unwrap_or_else(|e| {
+                panic!(
+                    "pattern {} should compile (it is checked by cargo test): {e}",
+                    self.id
+                )
+            })
+        })
     }
 
     /// Compiled into the binary.
@@ -237,19 +261,6 @@ impl Checks {
     }
 }
 
-/// A post-check regex's syntax, checked at load without compiling it (the field is named when
-/// it is compiled, at load for user patterns).
-fn parse_checked(re: &str) -> Result<(), String> {
-    check_verbose_class_space("must_match/must_not_match/context", re)?;
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(re)
-        .map(|_| ())
-        .map_err(|e| format!("bad regex {re:?}: {}", last_error_line(&e.to_string())))
-}
-
 fn build_confirm(combined: &str) -> Result<Confirm, String> {
     let regex = meta::Builder::new()
         .syntax(syntax_config())
@@ -288,10 +299,18 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
     if spec.secret.contains(SECRET_GROUP) {
         return Err(format!("the group name `{SECRET_GROUP}` is reserved"));
     }
-    let secret_hir = parse("secret", &spec.secret)?;
-    if secret_hir.properties().minimum_len() == Some(0) {
-        return Err("field `secret` can match the empty string".into());
-    }
+    // A built-in pattern's regexes were checked by `cargo test` (every built-in file compiles
+    // as a user's would): only what the prefilter needs now is parsed, the rest on first use.
+    let derive = spec.keywords.is_none() && spec.names.is_none();
+    let secret_hir = if compile_now || derive {
+        let hir = parse("secret", &spec.secret)?;
+        if hir.properties().minimum_len() == Some(0) {
+            return Err("field `secret` can match the empty string".into());
+        }
+        Some(hir)
+    } else {
+        None
+    };
     // A named value starts after a byte that opens a value and ends before one that ends it:
     // as its default boundaries, the regex itself skips the words of the text around names.
     let named = spec.names.as_ref().is_some_and(|n| !n.near);
@@ -305,20 +324,16 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         (None, true) => NAMED_AFTER,
         (None, false) => DEFAULT_AFTER,
     };
-    parse("before", before)?;
-    parse("after", after)?;
     let combined = format!("(?:{before})(?P<{SECRET_GROUP}>{})(?:{after})", spec.secret);
-    let combined_hir = parse("secret", &combined)?;
     let confirm = OnceLock::new();
+    let reach = OnceLock::new();
     if compile_now {
+        parse("before", before)?;
+        parse("after", after)?;
         confirm
             .set(build_confirm(&combined)?)
             .expect("a new OnceLock should be empty");
     }
-    let window = match combined_hir.properties().maximum_len() {
-        Some(n) => n.min(MAX_WINDOW),
-        None => UNBOUNDED_WINDOW,
-    };
 
     let names = spec.names.as_ref().map(Names::compile).transpose()?;
     let public_near = Phrases::compile("public_near", &spec.public_near)?;
@@ -331,16 +346,11 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         }
         // The provider's words are what the value is found by.
         (None, Some(names)) => (names.keywords(), true),
-        (None, None) => (derive_keywords(&secret_hir), true),
+        (None, None) => (
+            derive_keywords(secret_hir.as_ref().expect("parsed to derive keywords")),
+            true,
+        ),
     };
-    for re in spec
-        .must_match
-        .iter()
-        .chain(&spec.must_not_match)
-        .chain(&spec.context)
-    {
-        parse_checked(re)?;
-    }
     let checks = OnceLock::new();
     if compile_now {
         checks
@@ -366,6 +376,53 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
             "context_window {reach} is over the limit of {MAX_CONTEXT_WINDOW} bytes"
         ));
     }
+    let kind_keywords = spec.keywords.is_none() && names.as_ref().is_some_and(Names::is_generic);
+    if compile_now {
+        reach
+            .set(reach_of(
+                &combined,
+                context_reach,
+                names.as_ref(),
+                kind_keywords,
+            )?)
+            .expect("a new OnceLock should be empty");
+    }
+    Ok(Pattern {
+        provider: spec.id.split('.').next().unwrap_or_default().to_string(),
+        id: spec.id.clone(),
+        name: spec.name.clone(),
+        severity: spec.severity,
+        confidence: spec.confidence,
+        source: source.to_string(),
+        origin,
+        keywords,
+        keywords_derived,
+        reach,
+        kind_keywords,
+        combined,
+        confirm,
+        checks,
+        min_entropy: spec.min_entropy,
+        format_checks,
+        context_reach,
+        names,
+        public_near,
+        spec,
+    })
+}
+
+/// How far around a keyword hit a match may be: the combined regex's longest match, widened
+/// for a context regex and for the names around a named value.
+fn reach_of(
+    combined: &str,
+    context_reach: Option<usize>,
+    names: Option<&Names>,
+    kind_keywords: bool,
+) -> Result<Reach, String> {
+    let window = match parse("secret", combined)?.properties().maximum_len() {
+        Some(n) => n.min(MAX_WINDOW),
+        None => UNBOUNDED_WINDOW,
+    };
     // A keyword may sit in the context rather than the match (`discord` near a bot token), so
     // the window around a hit must reach as far as the context may be.
     let window = match context_reach {
@@ -379,8 +436,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
     // below).
     // A generic rule found by its kind phrases: the kind word ends the value's name, so the
     // value is after it and nothing before a hit needs searching.
-    let kind_keywords = spec.keywords.is_none() && names.as_ref().is_some_and(Names::is_generic);
-    let (window_before, window) = match &names {
+    let (before, after) = match names {
         Some(_) if kind_keywords => (0, window.saturating_add(GENERIC_NAME_REACH)),
         Some(n) if n.is_generic() => (window, window.saturating_add(GENERIC_NAME_REACH)),
         Some(_) => (
@@ -389,29 +445,7 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
         ),
         None => (window, window),
     };
-    Ok(Pattern {
-        provider: spec.id.split('.').next().unwrap_or_default().to_string(),
-        id: spec.id.clone(),
-        name: spec.name.clone(),
-        severity: spec.severity,
-        confidence: spec.confidence,
-        source: source.to_string(),
-        origin,
-        keywords,
-        keywords_derived,
-        window,
-        window_before,
-        kind_keywords,
-        combined,
-        confirm,
-        checks,
-        min_entropy: spec.min_entropy,
-        format_checks,
-        context_reach,
-        names,
-        public_near,
-        spec,
-    })
+    Ok(Reach { before, after })
 }
 
 /// A provider call must be one the client can make: a known method, an https base URL (or
@@ -653,9 +687,9 @@ mod tests {
     #[test]
     fn window_covers_the_longest_match() {
         let p = compile_now(spec("SCW[A-Z0-9]{17}"), "t").unwrap();
-        assert_eq!(p.window, 1 + 20 + 1);
+        assert_eq!(p.window(), 1 + 20 + 1);
         let p = compile_now(spec("eyJ[a-z]*"), "t").unwrap();
-        assert_eq!(p.window, UNBOUNDED_WINDOW);
+        assert_eq!(p.window(), UNBOUNDED_WINDOW);
     }
 
     #[test]

@@ -44,8 +44,13 @@ impl std::error::Error for PatternError {}
 /// Only if a built-in file is broken, which `cargo test` rules out.
 pub fn builtin() -> Result<Vec<Pattern>, PatternError> {
     let mut out = Vec::new();
-    for (file, text) in BUILTIN_FILES {
-        out.extend(parse(file, text, Origin::BuiltIn)?);
+    for (file, json) in BUILTIN_FILES {
+        let parsed: PatternFile = serde_json::from_str(json).map_err(|e| PatternError {
+            file: file.to_string(),
+            id: None,
+            message: e.to_string(),
+        })?;
+        out.extend(compile_all(file, parsed.patterns, Origin::BuiltIn)?);
     }
     Ok(out)
 }
@@ -213,6 +218,21 @@ mod tests {
             err.contains("unknown variant `base64`, expected `percent`"),
             "{err}"
         );
+    }
+
+    /// A built-in pattern's regexes are parsed on first use, not at load; loading every built-in
+    /// file as a user's file is what makes that first use safe.
+    #[test]
+    fn every_builtin_file_loads_as_strictly_as_a_users() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
+        let strict = load_paths(&[dir]).unwrap_or_else(|e| panic!("{e}"));
+        let builtin = builtin().unwrap();
+        assert_eq!(strict.len(), builtin.len());
+        for (file, lazy) in strict.iter().zip(&builtin) {
+            assert_eq!(file.id, lazy.id);
+            assert_eq!(file.keywords, lazy.keywords, "{}", file.id);
+            assert_eq!(file.reach(), lazy.reach(), "{}", file.id);
+        }
     }
 
     #[test]
