@@ -131,24 +131,25 @@ impl Names {
     }
 
     /// The lowercase literals that find a provider phrase (or, for a generic rule, a kind
-    /// phrase): its first word, which every spelling of the phrase contains.
+    /// phrase): the whole phrase, spelt every way its words are joined (`linkpreview`,
+    /// `link_preview`, `link-preview`, `link.preview`, `link preview`; camel case lowercases to
+    /// the first). Its first word alone (`link`, `app`, `graph`, `select`) is in every other
+    /// line of code.
     pub fn keywords(&self) -> Vec<String> {
-        let mut words: Vec<String> = match self.is_generic() {
-            // The whole kind phrase, spelt every way it is joined: its first word alone
-            // (`api`, `client`, `app`) is in every other line of code.
-            true => self
-                .kinds
-                .iter()
-                .flat_map(|p| match p.words.len() {
-                    1 => vec![p.glued.clone()],
-                    _ => ["", "_", "-", ".", " "]
-                        .iter()
-                        .map(|j| p.words.join(j))
-                        .collect(),
-                })
-                .collect(),
-            false => self.providers.iter().map(|p| p.words[0].clone()).collect(),
+        let phrases = match self.is_generic() {
+            true => &self.kinds,
+            false => &self.providers,
         };
+        let mut words: Vec<String> = phrases
+            .iter()
+            .flat_map(|p| match p.words.len() {
+                1 => vec![p.glued.clone()],
+                _ => ["", "_", "-", ".", " "]
+                    .iter()
+                    .map(|j| p.words.join(j))
+                    .collect(),
+            })
+            .collect();
         words.sort();
         words.dedup();
         words
@@ -569,7 +570,14 @@ mod tests {
         assert!(Names::compile(&spec(&["x"], Some(&["--"]))).is_err());
         assert_eq!(
             names(&["Mailchimp Transactional", "mandrill"], None).keywords(),
-            vec!["mailchimp", "mandrill"]
+            vec![
+                "mailchimp transactional",
+                "mailchimp-transactional",
+                "mailchimp.transactional",
+                "mailchimp_transactional",
+                "mailchimptransactional",
+                "mandrill"
+            ]
         );
     }
 }
