@@ -219,6 +219,10 @@ fn name_before(label: &[u8]) -> Option<Name> {
     let unquoted = trim_end(label, quote);
     let quoted = unquoted.len() < label.len();
     let mut rest = trim_end(unquoted, blank);
+    // An unquoted word after `->` is a member (`$self->command($pass)->response`).
+    if !quoted && rest.ends_with(b"->") {
+        return None;
+    }
     let separated = quoted || rest.len() < unquoted.len();
     if separated {
         rest = trim_end(strip_value_prefix(rest), blank);
@@ -245,11 +249,27 @@ fn name_before(label: &[u8]) -> Option<Name> {
     let name_was_quoted = unquoted_name.len() < rest.len();
     let rest = unquoted_name;
     let rest = strip_type(rest);
+    // Where a literal must be quoted, an unquoted value is code: a variable in a dict literal
+    // (`{'become_pass': becomepass}`), an index (`password[defaults`).
+    if !quoted
+        && (matches!(operator, Some(b'[')) && !name_was_quoted
+            || matches!(operator, Some(b':')) && name_was_quoted)
+    {
+        return None;
+    }
+    // `a, b := "x", "y"`: the first value is the first name's.
+    if matches!(operator, Some(b'=')) && assigns_a_list(rest) {
+        return None;
+    }
     let tag = rest.ends_with(b">");
     let name = if tag {
         tag_name(rest)?
     } else if rest.ends_with(b")") {
-        // A call's result called: `require('@mailchimp/mailchimp_transactional')('v')`.
+        // A call's result called: `require('@mailchimp/mailchimp_transactional')('v')`; a
+        // word after a remark in parentheses is prose (`C(--password) parameter passed`).
+        if !quoted && operator.is_none() {
+            return None;
+        }
         call_argument(rest)?
     } else if matches!(operator, Some(b':' | b' ')) {
         // Prose names a value with several words: `the splunk api key is v`, `mandrill token: v`.
@@ -290,6 +310,25 @@ fn name_before(label: &[u8]) -> Option<Name> {
         words.push(TRANSPARENT_MARK.into());
     }
     (!words.is_empty()).then_some(Name { words, loose })
+}
+
+/// Whether `rest` names several variables at once (`a, b` of `a, b := "x", "y"`; `var a, b`).
+fn assigns_a_list(rest: &[u8]) -> bool {
+    let ident = |p: &[u8]| {
+        !p.is_empty()
+            && p.iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b"_$.".contains(&b))
+    };
+    let parts: Vec<&[u8]> = rest.split(|&b| b == b',').map(|p| p.trim_ascii()).collect();
+    let Some((first, others)) = parts.split_first() else {
+        return false;
+    };
+    // One keyword may come first (`var`, `let`, `local`).
+    let first_words = first.split(|&b| b == b' ').filter(|w| !w.is_empty());
+    !others.is_empty()
+        && others.iter().all(|p| ident(p))
+        && first_words.clone().count() <= 2
+        && first_words.into_iter().all(ident)
 }
 
 /// The name before a value: its words, and whether only a space or prose gave it.
@@ -376,7 +415,12 @@ fn strip_operator(rest: &[u8]) -> (&[u8], Option<u8>) {
     for word in [&b"is"[..], b"are", b"was", b"to", b"as"] {
         if let Some(head) = rest.strip_suffix(word) {
             if head.last().is_some_and(|&b| b == b' ') {
-                return (trim_end(head, |b| b == b' '), Some(b' '));
+                let head = trim_end(head, |b| b == b' ');
+                // `pass to` is the verb: `the repositories you pass to `git-archimport``.
+                if word == b"to" && name_chunk(head).eq_ignore_ascii_case(b"pass") {
+                    return (rest, None);
+                }
+                return (head, Some(b' '));
             }
         }
     }
