@@ -86,11 +86,30 @@ impl PairRef {
 }
 
 /// A verification ([`Verification`]) or revocation ([`Revocation`]) status, with a secret-free
-/// detail. Serialised as `{"status": "live", "detail": "HTTP 200"}`.
+/// detail. Serialised as `{"status": "live", "detail": "HTTP 200 from api.github.com: /login",
+/// "endpoint": "api.github.com", "http_status": 200}` (the last two when a provider answered).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Status<S> {
     pub status: S,
     pub detail: String,
+    /// The host that answered (never a path or query: they may hold the secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// Its HTTP status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+}
+
+impl<S> Status<S> {
+    /// A status no provider answer backs.
+    pub fn new(status: S, detail: impl Into<String>) -> Self {
+        Status {
+            status,
+            detail: detail.into(),
+            endpoint: None,
+            http_status: None,
+        }
+    }
 }
 
 impl<S: Copy + Into<&'static str>> Status<S> {

@@ -463,7 +463,29 @@ fn check_call(call: &ProviderCall, has_pair: bool) -> Result<(), String> {
     if call.success.is_empty() {
         return Err("`success` lists no HTTP status".into());
     }
-    for text in std::iter::once(&call.path).chain(call.headers.values()) {
+    if call.basic_auth.as_ref().is_some_and(|b| b.len() != 2) {
+        return Err("`basic_auth` is not [user, password]".into());
+    }
+    for (field, pointer, equals) in [
+        ("live_json", &call.live_json, &call.live_equals),
+        ("invalid_json", &call.invalid_json, &call.invalid_equals),
+    ] {
+        if pointer.as_ref().is_some_and(|p| !p.starts_with('/')) {
+            return Err(format!("`{field}` is not a JSON pointer like \"/login\""));
+        }
+        if let Some(equals) = equals {
+            if pointer.is_none() {
+                return Err(format!("a value to equal is given but `{field}` is not"));
+            }
+            serde_json::from_str::<serde_json::Value>(equals)
+                .map_err(|e| format!("the value `{field}` must equal is not JSON: {e}"))?;
+        }
+    }
+    let texts = std::iter::once(&call.path)
+        .chain(call.headers.values())
+        .chain(&call.body)
+        .chain(call.basic_auth.iter().flatten());
+    for text in texts {
         for name in placeholders(text) {
             match name {
                 "secret" => {}

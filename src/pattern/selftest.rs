@@ -212,6 +212,23 @@ mod tests {
             .expect("the built-in patterns should load")
     }
 
+    /// A built-in provider call cites the page it follows; a verifier also names the JSON only a
+    /// real answer holds, so that a page that answers 200 to anything is never `live`. Scaleway's
+    /// 403 (a valid key without IAM rights) has no such field: its status alone is documented.
+    #[test]
+    fn builtin_provider_calls_cite_their_docs_and_a_live_shape() {
+        for p in builtin_engine().patterns() {
+            for (what, call) in [("verify", p.verify_call()), ("revoke", p.revoke_call())] {
+                let Some(call) = call else { continue };
+                let docs = call.docs.as_deref().unwrap_or_default();
+                assert!(docs.starts_with("https://"), "{}: {what} cites no docs", p.id);
+                if what == "verify" && p.provider != "scaleway" {
+                    assert!(call.live_json.is_some(), "{}: verify has no live_json", p.id);
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_builtin_pattern_passes_its_own_examples() {
         let failures: Vec<String> = run(&builtin_engine(), Which::All, true)

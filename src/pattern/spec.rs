@@ -177,6 +177,30 @@ pub struct ProviderCall {
     /// Statuses meaning the secret is not valid (any other status is `unknown`).
     #[serde(default)]
     pub invalid: Vec<u16>,
+    /// The request body, with the same placeholders (not encoded); set its `Content-Type` in
+    /// `headers`.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// HTTP Basic credentials, `[user, password]`, with the same placeholders.
+    #[serde(default)]
+    pub basic_auth: Option<Vec<String>>,
+    /// A JSON pointer (RFC 6901, `/login`) that only a real answer has: with it, a `success`
+    /// status is `live` only when the body is JSON holding it (and, given `live_equals`, holding
+    /// that value). An HTML page is never `live`.
+    #[serde(default)]
+    pub live_json: Option<String>,
+    /// The value, as JSON text (`true`, `"ok"`), `live_json` must hold.
+    #[serde(default)]
+    pub live_equals: Option<String>,
+    /// A JSON pointer meaning `invalid` in an answer with a `success` status (Slack answers
+    /// `200 {"ok": false}`), and the value it must hold.
+    #[serde(default)]
+    pub invalid_json: Option<String>,
+    #[serde(default)]
+    pub invalid_equals: Option<String>,
+    /// The provider's documentation page this call follows.
+    #[serde(default)]
+    pub docs: Option<String>,
 }
 
 /// How bad a leak of this secret is.

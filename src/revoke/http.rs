@@ -42,6 +42,8 @@ const SLICE: Duration = Duration::from_millis(50);
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
+    /// The `Content-Type`, lower case, without parameters (`application/json`).
+    pub content_type: String,
     pub body: String,
 }
 
@@ -298,9 +300,14 @@ fn judge(result: Result<ureq::Response, ureq::Error>) -> Attempt {
 
 fn answer(response: ureq::Response) -> Answer {
     let status = response.status();
-    // The body is only read for labels: a huge or broken one is not worth failing over.
+    let content_type = response.content_type().to_ascii_lowercase();
+    // A huge or broken body is not worth failing over: it judges nothing then.
     let body = response.into_string().unwrap_or_default();
-    Answer { status, body }
+    Answer {
+        status,
+        content_type,
+        body,
+    }
 }
 
 /// A short, secret-free description of a transport failure.

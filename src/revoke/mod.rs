@@ -287,10 +287,10 @@ pub fn after_scan(
         Ok(_) => Ok(()),
         Err(e) => {
             for f in findings.iter_mut().filter(|f| f.revocation.is_none()) {
-                f.revocation = Some(Status {
-                    status: Revocation::Failed,
-                    detail: "the revocation journal could not be used, so this run sent nothing more (see the error)".into(),
-                });
+                f.revocation = Some(Status::new(
+                    Revocation::Failed,
+                    "the revocation journal could not be used, so this run sent nothing more (see the error)",
+                ));
             }
             Err(e)
         }
@@ -503,27 +503,27 @@ fn status_of(
         }
     }
     if parts.is_empty() {
-        return Status {
-            status: Revocation::NotConfigured,
-            detail: format!(
+        return Status::new(
+            Revocation::NotConfigured,
+            format!(
                 "nothing revokes it: keysweep cannot revoke {} at its provider and no \
                  [[revoke.webhooks]] entry takes it; add a webhook whose rules match {} (or no \
                  rules) to send it to your receiver",
                 f.rule_id, f.rule_id
             ),
-        };
+        );
     }
     let status = parts
         .iter()
         .map(|(status, _)| *status)
         .min()
         .expect("parts should not be empty here");
-    Status {
+    Status::new(
         status,
-        detail: parts
+        parts
             .into_iter()
             .map(|(_, d)| d)
             .collect::<Vec<_>>()
             .join("; "),
-    }
+    )
 }

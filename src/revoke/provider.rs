@@ -2,7 +2,7 @@
 //! issuer whether a secret is live, or have it deleted. Revocations are journaled like webhook
 //! batches: announced before the call, settled after the answer, re-tried while pending.
 
-use super::http::{check_url, shown, Client, Failure, Stop};
+use super::http::{check_url, shown, Answer, Client, Failure, Stop};
 use super::journal::{now, Journal, ProviderState, Record};
 use super::{Settings, Tally};
 use crate::finding::{Finding, Status, Verification};
@@ -15,6 +15,7 @@ struct Request {
     method: String,
     url: String,
     headers: Vec<(String, String)>,
+    body: Option<String>,
 }
 
 /// Everything but RFC 3986's unreserved characters is escaped in a path segment.
@@ -60,15 +61,95 @@ fn build(
         .unwrap_or_else(|| call.api_url.trim_end_matches('/').to_string());
     let url = format!("{base}{}", fill(&call.path, secret, pair, true));
     check_url(&url)?;
+    let mut headers: Vec<(String, String)> = call
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), fill(v, secret, pair, false)))
+        .collect();
+    if let Some([user, password]) = call.basic_auth.as_deref() {
+        use base64::Engine as _;
+        let pair_text = format!(
+            "{}:{}",
+            fill(user, secret, pair, false),
+            fill(password, secret, pair, false)
+        );
+        let encoded = base64::engine::general_purpose::STANDARD.encode(pair_text);
+        headers.push(("Authorization".into(), format!("Basic {encoded}")));
+    }
     Ok(Request {
         method: call.method.clone(),
         url,
-        headers: call
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), fill(v, secret, pair, false)))
-            .collect(),
+        headers,
+        body: call.body.as_deref().map(|b| fill(b, secret, pair, false)),
     })
+}
+
+/// Whether a JSON answer holds `pointer` (and, given `equals`, that value).
+fn json_holds(body: &serde_json::Value, pointer: &str, equals: Option<&str>) -> bool {
+    match (body.pointer(pointer), equals) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(found), Some(want)) => {
+            serde_json::from_str::<serde_json::Value>(want).is_ok_and(|want| *found == want)
+        }
+    }
+}
+
+/// What a verification answer says, and why: `live` only with a `success` status and, when the
+/// pattern documents one, the JSON shape only the real API answers with; never for an HTML page
+/// (a proxy's or WAF's, a login form); `invalid` for a documented refusal; `unknown` otherwise.
+fn judge_verification(spec: &ProviderCall, answer: &Answer) -> (Verification, String) {
+    let s = answer.status;
+    let html = answer.content_type.contains("html");
+    let json = || serde_json::from_str::<serde_json::Value>(&answer.body).ok();
+    if spec.success.contains(&s) {
+        if html {
+            return (
+                Verification::Unknown,
+                format!("HTTP {s} with an HTML page, not the API's answer"),
+            );
+        }
+        let Some(pointer) = &spec.live_json else {
+            return (Verification::Live, format!("HTTP {s}"));
+        };
+        let body = json().filter(|_| answer.content_type.contains("json"));
+        let Some(body) = body else {
+            return (
+                Verification::Unknown,
+                format!("HTTP {s} without a JSON answer ({})", shown_type(answer)),
+            );
+        };
+        if json_holds(&body, pointer, spec.live_equals.as_deref()) {
+            return (
+                Verification::Live,
+                format!("HTTP {s}, {pointer} in the answer"),
+            );
+        }
+        if let Some(invalid) = &spec.invalid_json {
+            if json_holds(&body, invalid, spec.invalid_equals.as_deref()) {
+                return (
+                    Verification::Invalid,
+                    format!("HTTP {s}, {invalid} in the answer"),
+                );
+            }
+        }
+        return (
+            Verification::Unknown,
+            format!("HTTP {s} without {pointer} in the answer"),
+        );
+    }
+    if spec.invalid.contains(&s) {
+        return (Verification::Invalid, format!("HTTP {s}"));
+    }
+    (Verification::Unknown, format!("unexpected HTTP {s}"))
+}
+
+/// The answer's content type for a message (`no content type` when it had none).
+fn shown_type(answer: &Answer) -> String {
+    match answer.content_type.as_str() {
+        "" => "no content type".into(),
+        t => sanitize(t),
+    }
 }
 
 /// What a provider's answer means for the call: an [`super::http::Answer`] judged by the
@@ -81,15 +162,20 @@ enum CallResult {
     /// Every attempt failed in a retryable way: try again later.
     GaveUp(String),
     /// The run stopped first: try again later.
-    Stopped(Stop),
+    Stopped,
+}
+
+fn send(client: &Client, req: &Request) -> Result<Answer, Failure> {
+    let body = req.body.as_deref().map(str::as_bytes);
+    client.send(&req.method, &req.url, body, &|| req.headers.clone())
 }
 
 fn call(client: &Client, req: &Request, spec: &ProviderCall) -> CallResult {
-    match client.send(&req.method, &req.url, None, &|| req.headers.clone()) {
+    match send(client, req) {
         Ok(a) if spec.success.contains(&a.status) => CallResult::Success(a.status),
         Ok(a) if spec.invalid.contains(&a.status) => CallResult::Invalid(a.status),
         Ok(a) => CallResult::Other(format!("unexpected HTTP {}", a.status)),
-        Err(Failure::Stopped(stop)) => CallResult::Stopped(stop),
+        Err(Failure::Stopped(_)) => CallResult::Stopped,
         Err(gave_up) => CallResult::GaveUp(gave_up.to_string()),
     }
 }
@@ -113,10 +199,10 @@ pub fn verify(
     for f in findings.iter_mut() {
         let pattern = by_id.get(f.rule_id.as_str());
         let Some((pattern, spec)) = pattern.and_then(|p| p.verify_call().map(|c| (*p, c))) else {
-            f.verification = Some(Status {
-                status: Verification::Unknown,
-                detail: "keysweep cannot verify this kind of secret".into(),
-            });
+            f.verification = Some(Status::new(
+                Verification::Unknown,
+                "keysweep cannot verify this kind of secret",
+            ));
             continue;
         };
         let pair = f.pair.as_ref().map(|p| p.secret.clone());
@@ -130,10 +216,7 @@ pub fn verify(
                 }
                 Err(stop) => {
                     stopped += 1;
-                    Status {
-                        status: Verification::Unknown,
-                        detail: format!("not verified: {stop}"),
-                    }
+                    Status::new(Verification::Unknown, format!("not verified: {stop}"))
                 }
             },
         };
@@ -154,16 +237,32 @@ fn ask(
     if let Some(stop) = client.stopped() {
         return Err(stop);
     }
-    let (status, detail) = match build(pattern, spec, settings, secret, pair) {
-        Err(why) => (Verification::Unknown, why),
-        Ok(req) => match call(client, &req, spec) {
-            CallResult::Success(s) => (Verification::Live, format!("HTTP {s}")),
-            CallResult::Invalid(s) => (Verification::Invalid, format!("HTTP {s}")),
-            CallResult::Other(why) | CallResult::GaveUp(why) => (Verification::Unknown, why),
-            CallResult::Stopped(stop) => return Err(stop),
-        },
+    let req = match build(pattern, spec, settings, secret, pair) {
+        Ok(req) => req,
+        Err(why) => return Ok(Status::new(Verification::Unknown, why)),
     };
-    Ok(Status { status, detail })
+    let host = url::Url::parse(&req.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string));
+    Ok(match send(client, &req) {
+        Ok(answer) => {
+            let (status, why) = judge_verification(spec, &answer);
+            Status {
+                status,
+                detail: match &host {
+                    Some(h) => format!("{h}: {why}"),
+                    None => why,
+                },
+                endpoint: host,
+                http_status: Some(answer.status),
+            }
+        }
+        Err(Failure::Stopped(stop)) => return Err(stop),
+        Err(gave_up) => Status {
+            endpoint: host,
+            ..Status::new(Verification::Unknown, gave_up.to_string())
+        },
+    })
 }
 
 /// Makes one journaled revocation call and records its outcome.
@@ -202,7 +301,7 @@ fn revoke_one(
             (None, &mut tally.revoke_pending)
         }
         // Said once for the whole run by the caller.
-        CallResult::Stopped(_) => (None, &mut tally.revoke_pending),
+        CallResult::Stopped => (None, &mut tally.revoke_pending),
         CallResult::Other(why) => (
             Some(Record::RevokeFailed {
                 fingerprint: fingerprint.into(),
@@ -356,4 +455,109 @@ pub fn revoke(
         revoke_one(client, journal, &req, spec, &f.fingerprint, tally)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(live_json: Option<&str>, live_equals: Option<&str>) -> ProviderCall {
+        ProviderCall {
+            api_url: "https://api.example.com".into(),
+            method: "GET".into(),
+            path: "/me".into(),
+            headers: Default::default(),
+            success: vec![200, 403],
+            invalid: vec![401],
+            body: None,
+            basic_auth: None,
+            live_json: live_json.map(str::to_string),
+            live_equals: live_equals.map(str::to_string),
+            invalid_json: Some("/ok".into()),
+            invalid_equals: Some("false".into()),
+            docs: None,
+        }
+    }
+
+    fn answer(status: u16, content_type: &str, body: &str) -> Answer {
+        Answer {
+            status,
+            content_type: content_type.into(),
+            body: body.into(),
+        }
+    }
+
+    fn judged(spec: &ProviderCall, a: Answer) -> Verification {
+        judge_verification(spec, &a).0
+    }
+
+    #[test]
+    fn live_needs_the_documented_json_shape() {
+        let s = spec(Some("/login"), None);
+        let json = "application/json";
+        assert_eq!(
+            judged(&s, answer(200, json, r#"{"login":"a"}"#)),
+            Verification::Live
+        );
+        // 200 to anything: an endpoint that answers every string, a catch-all page
+        assert_eq!(
+            judged(&s, answer(200, json, r#"{"x":1}"#)),
+            Verification::Unknown
+        );
+        assert_eq!(
+            judged(&s, answer(200, "text/plain", "login")),
+            Verification::Unknown
+        );
+        assert_eq!(
+            judged(&s, answer(200, json, "not json")),
+            Verification::Unknown
+        );
+        // an error body in a success status
+        assert_eq!(
+            judged(&s, answer(200, json, r#"{"ok":false}"#)),
+            Verification::Invalid
+        );
+        let slack = spec(Some("/ok"), Some("true"));
+        assert_eq!(
+            judged(&slack, answer(200, json, r#"{"ok":true}"#)),
+            Verification::Live
+        );
+        assert_eq!(
+            judged(&slack, answer(200, json, r#"{"ok":false}"#)),
+            Verification::Invalid
+        );
+    }
+
+    #[test]
+    fn an_html_page_is_never_live() {
+        for s in [spec(None, None), spec(Some("/login"), None)] {
+            let page = "<html><body>Access denied</body></html>";
+            assert_eq!(
+                judged(&s, answer(200, "text/html", page)),
+                Verification::Unknown
+            );
+            // a WAF's 403 page, where 403 would otherwise mean live
+            assert_eq!(
+                judged(&s, answer(403, "text/html", page)),
+                Verification::Unknown
+            );
+        }
+    }
+
+    #[test]
+    fn only_documented_refusals_are_invalid() {
+        let s = spec(Some("/login"), None);
+        assert_eq!(
+            judged(&s, answer(401, "application/json", "{}")),
+            Verification::Invalid
+        );
+        for status in [400, 404, 418, 429, 500, 503] {
+            assert_eq!(
+                judged(&s, answer(status, "application/json", "{}")),
+                Verification::Unknown
+            );
+        }
+        let (_, why) = judge_verification(&s, &answer(418, "", ""));
+        assert_eq!(why, "unexpected HTTP 418");
+    }
 }

@@ -620,7 +620,8 @@ fn scaleway_keys_are_verified_and_revoked_against_the_configured_api() {
     assert_eq!(findings[1]["rule_id"], "scaleway.secret_key");
     assert_eq!(
         findings[1]["verification"],
-        serde_json::json!({"status": "live", "detail": "HTTP 200"})
+        serde_json::json!({"status": "live", "detail": "127.0.0.1: HTTP 200",
+            "endpoint": "127.0.0.1", "http_status": 200})
     );
     assert_eq!(
         findings[0]["verification"]["status"], "unknown",
@@ -691,7 +692,9 @@ fn scaleway_keys_are_verified_and_revoked_against_the_configured_api() {
         &["scan", "src", "--config", ".keysweep.toml", "--verify"],
     );
     assert!(
-        human.stdout.contains("= verification: invalid (HTTP 401)"),
+        human
+            .stdout
+            .contains("= verification: invalid (127.0.0.1: HTTP 401)"),
         "{}",
         human.stdout
     );
