@@ -221,9 +221,17 @@ mod tests {
             for (what, call) in [("verify", p.verify_call()), ("revoke", p.revoke_call())] {
                 let Some(call) = call else { continue };
                 let docs = call.docs.as_deref().unwrap_or_default();
-                assert!(docs.starts_with("https://"), "{}: {what} cites no docs", p.id);
+                assert!(
+                    docs.starts_with("https://"),
+                    "{}: {what} cites no docs",
+                    p.id
+                );
                 if what == "verify" && p.provider != "scaleway" {
-                    assert!(call.live_json.is_some(), "{}: verify has no live_json", p.id);
+                    assert!(
+                        call.live_json.is_some(),
+                        "{}: verify has no live_json",
+                        p.id
+                    );
                 }
             }
         }

@@ -123,6 +123,12 @@ impl Settings {
             if let Some(url) = &provider.api_url {
                 http::check_url(url)
                     .map_err(|e| anyhow::anyhow!("{file}: [providers.{name}] api_url: {e}"))?;
+                // A secret goes where its provider's documentation says, unless the user
+                // chose otherwise (a test server, GitHub Enterprise): said, every run.
+                eprintln!(
+                    "keysweep: note: {name} secrets are checked at {} ([providers.{name}] api_url of {file}), not at the provider's own API",
+                    http::shown(url)
+                );
                 api_urls.insert(name.clone(), url.trim_end_matches('/').to_string());
             }
         }

@@ -35,4 +35,5 @@ mod sarif;
 mod scan_fs;
 mod scan_git;
 mod trust_config;
+mod verifiers;
 mod workflow_commands;

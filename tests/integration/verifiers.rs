@@ -1,0 +1,305 @@
+//! Every built-in verifier against a simulated provider on 127.0.0.1: each pattern's own examples
+//! are scanned with `--verify` while every provider's `api_url` points at one local server, which
+//! plays one kind of answer a run: the documented live answer, an HTML page, a WAF's 403 page, a
+//! refusal, a 429 with `Retry-After`, and a request it never answers.
+
+use crate::revoke::{keysweep, Reply, Seen, Server};
+use crate::util::TestDir;
+use keysweep::pattern::{Pattern, ProviderCall};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+/// The built-in patterns that declare a verifier.
+fn verifiers() -> Vec<Pattern> {
+    keysweep::pattern::builtin()
+        .expect("the built-in patterns should load")
+        .into_iter()
+        .filter(|p| p.verify_call().is_some())
+        .collect()
+}
+
+fn call(p: &Pattern) -> &ProviderCall {
+    p.verify_call().expect("only verifiers are tested")
+}
+
+/// One JSON answer that holds every verifier's `live_json` (with its `live_equals` value).
+fn live_body(patterns: &[Pattern]) -> Value {
+    let mut body = json!({});
+    for p in patterns {
+        let spec = call(p);
+        let Some(pointer) = &spec.live_json else {
+            continue;
+        };
+        let value = match &spec.live_equals {
+            Some(v) => serde_json::from_str(v).expect("checked at load"),
+            None => json!("simulated"),
+        };
+        let keys: Vec<String> = pointer
+            .split('/')
+            .skip(1)
+            .map(|k| k.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        if let Err(old) = insert(&mut body, &keys, value.clone()) {
+            assert!(
+                old == value || spec.live_equals.is_none(),
+                "{}: live_json {pointer} wants {value}, another verifier {old}",
+                p.id
+            );
+        }
+    }
+    body
+}
+
+/// Puts `value` at `keys` in `at`, making objects on the way; the value already there if any.
+fn insert(at: &mut Value, keys: &[String], value: Value) -> Result<(), Value> {
+    let Some((key, rest)) = keys.split_first() else {
+        return Ok(());
+    };
+    let Some(obj) = at.as_object_mut() else {
+        return Err(at.clone());
+    };
+    if rest.is_empty() {
+        match obj.get(key) {
+            Some(old) => return Err(old.clone()),
+            None => obj.insert(key.clone(), value),
+        };
+        return Ok(());
+    }
+    insert(
+        obj.entry(key.clone()).or_insert_with(|| json!({})),
+        rest,
+        value,
+    )
+}
+
+/// The examples of `patterns` in a folder, with every provider's `api_url` at `port`.
+fn project(patterns: &[Pattern], port: u16) -> TestDir {
+    let t = TestDir::new();
+    let mut config = String::from(
+        "[revoke]\nmax_attempts = 2\nbackoff_ms = 100\ntimeout_secs = 1\nbudget_secs = 120\n",
+    );
+    let providers: BTreeSet<&str> = patterns.iter().map(|p| p.provider.as_str()).collect();
+    for provider in providers {
+        config.push_str(&format!(
+            "[providers.{provider}]\napi_url = \"http://127.0.0.1:{port}\"\n"
+        ));
+    }
+    t.write(".keysweep.toml", config);
+    for p in patterns {
+        for (i, example) in p.examples().iter().enumerate() {
+            t.write(&format!("src/{}-{i}.txt", p.id), example);
+        }
+    }
+    t
+}
+
+/// The verification of each finding of a verifier, by rule id and secret.
+fn verified(t: &TestDir, patterns: &[Pattern]) -> Vec<(String, String, Value)> {
+    let out = keysweep(
+        t,
+        &[
+            "scan",
+            "src",
+            "--config",
+            ".keysweep.toml",
+            "--verify",
+            "--no-generic",
+            "--format",
+            "json",
+        ],
+    );
+    // Secrets go to the test server only because the config says so, and the run says it.
+    assert!(
+        out.stderr.contains("not at the provider's own API"),
+        "{}",
+        out.stderr
+    );
+    let ids: BTreeSet<&str> = patterns.iter().map(|p| p.id.as_str()).collect();
+    out.json()["findings"]
+        .as_array()
+        .expect("a JSON report")
+        .iter()
+        .filter(|f| ids.contains(f["rule_id"].as_str().unwrap_or_default()))
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["secret"].as_str().unwrap().to_string(),
+                f["verification"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// Whether the finding's verifier needed a pair the example does not hold.
+fn lacks_pair(v: &Value) -> bool {
+    v["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("needs its pair")
+}
+
+fn status(v: &Value) -> &str {
+    v["status"].as_str().unwrap_or_default()
+}
+
+#[test]
+fn every_verifier_sends_what_its_docs_say_and_is_live_only_on_the_documented_answer() {
+    let patterns = verifiers();
+    assert!(!patterns.is_empty());
+    let body = live_body(&patterns).to_string();
+    let api = Server::start(move |_, _| {
+        Reply::Status(
+            200,
+            vec![("Content-Type", "application/json".into())],
+            body.clone(),
+        )
+    });
+    let t = project(&patterns, api.port);
+    let results = verified(&t, &patterns);
+    let tested: BTreeSet<&str> = results.iter().map(|(id, _, _)| id.as_str()).collect();
+    for p in &patterns {
+        assert!(
+            tested.contains(p.id.as_str()),
+            "{}: no finding in its examples",
+            p.id
+        );
+    }
+    let seen = api.seen();
+    for (id, secret, v) in &results {
+        if lacks_pair(v) {
+            continue;
+        }
+        assert_eq!(status(v), "live", "{id}: {v}");
+        assert_eq!(v["endpoint"], "127.0.0.1", "{id}");
+        let p = patterns.iter().find(|p| &p.id == id).unwrap();
+        let spec = call(p);
+        let sent: Vec<&Seen> = seen
+            .iter()
+            .filter(|s| s.method == spec.method && carries(s, spec, secret))
+            .collect();
+        assert!(
+            !sent.is_empty(),
+            "{id}: no {} request carried its secret",
+            spec.method
+        );
+        for s in sent {
+            let path_template = spec.path.split('?').next().unwrap_or_default();
+            let fixed = path_template.split('{').next().unwrap_or_default();
+            assert!(
+                s.url.starts_with(fixed),
+                "{id}: sent {} for {}",
+                s.url,
+                spec.path
+            );
+            if !spec.path.contains("{secret}") {
+                assert!(
+                    !s.url.contains(secret.as_str()),
+                    "{id}: the secret is in the URL"
+                );
+            }
+        }
+    }
+}
+
+/// Whether a request carries `secret` where the verifier puts it.
+fn carries(s: &Seen, spec: &ProviderCall, secret: &str) -> bool {
+    use base64::Engine as _;
+    let encoded = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    let in_headers = s.headers.iter().any(|(_, v)| v.contains(secret));
+    let in_basic = s
+        .header("Authorization")
+        .strip_prefix("Basic ")
+        .is_some_and(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b)
+                .is_ok_and(|d| String::from_utf8_lossy(&d).contains(secret))
+        });
+    let in_body = spec.body.is_some() && s.body.contains(secret);
+    let in_url = spec.path.contains("{secret}")
+        && (s.url.contains(secret) || s.url.contains(&encoded) || {
+            let decoded = percent_encoding::percent_decode_str(&s.url).decode_utf8_lossy();
+            decoded.contains(secret)
+        });
+    in_headers || in_basic || in_body || in_url
+}
+
+#[test]
+fn no_verifier_calls_a_page_or_a_refusal_live() {
+    let patterns = verifiers();
+    let page = "<html><body><h1>Sign in</h1></body></html>";
+    for (code, content_type) in [(200, "text/html"), (403, "text/html; charset=utf-8")] {
+        let api = Server::start(move |_, _| {
+            Reply::Status(
+                code,
+                vec![("Content-Type", content_type.into())],
+                page.into(),
+            )
+        });
+        let t = project(&patterns, api.port);
+        for (id, _, v) in verified(&t, &patterns) {
+            if !lacks_pair(&v) {
+                assert_eq!(status(&v), "unknown", "{id} on HTTP {code} HTML: {v}");
+            }
+        }
+    }
+    // A JSON refusal: invalid where the docs say so, unknown elsewhere.
+    let api = Server::start(|_, _| {
+        Reply::Status(
+            401,
+            vec![("Content-Type", "application/json".into())],
+            r#"{"error":"invalid credentials"}"#.into(),
+        )
+    });
+    let t = project(&patterns, api.port);
+    for (id, _, v) in verified(&t, &patterns) {
+        if lacks_pair(&v) {
+            continue;
+        }
+        let p = patterns.iter().find(|p| p.id == id).unwrap();
+        let want = if call(p).invalid.contains(&401) {
+            "invalid"
+        } else {
+            "unknown"
+        };
+        assert_eq!(status(&v), want, "{id} on HTTP 401: {v}");
+        assert_eq!(v["http_status"], 401, "{id}");
+    }
+}
+
+#[test]
+fn a_busy_or_silent_provider_is_unknown_and_waited_for_boundedly() {
+    // Three verifiers are enough to show the client's behaviour, which all of them share.
+    let patterns: Vec<Pattern> = verifiers().into_iter().take(3).collect();
+    let api =
+        Server::start(|_, _| Reply::Status(429, vec![("Retry-After", "1".into())], String::new()));
+    let t = project(&patterns, api.port);
+    let asked: Vec<_> = verified(&t, &patterns)
+        .into_iter()
+        .filter(|(_, _, v)| !lacks_pair(v))
+        .collect();
+    assert!(!asked.is_empty());
+    for (id, _, v) in asked {
+        assert_eq!(status(&v), "unknown", "{id}: {v}");
+        assert!(v["detail"].as_str().unwrap().contains("429"), "{id}: {v}");
+    }
+    let seen = api.seen();
+    let waited = seen
+        .windows(2)
+        .any(|w| w[1].at - w[0].at >= Duration::from_millis(950));
+    assert!(waited, "Retry-After: 1 was not honoured");
+
+    let api = Server::start(|_, _| Reply::Stall);
+    let t = project(&patterns, api.port);
+    let started = Instant::now();
+    for (id, _, v) in verified(&t, &patterns) {
+        assert_eq!(status(&v), "unknown", "{id}: {v}");
+    }
+    // 1 s per attempt, 2 attempts, a few findings: bounded, not hung.
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
