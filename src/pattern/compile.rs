@@ -498,11 +498,15 @@ fn check_call(call: &ProviderCall, has_pair: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// The `{name}` placeholders of a provider call's path or header.
+/// The `{name}` placeholders of a provider call's path, header or body: a lower-case word in
+/// braces. Other braces are the text's own (a JSON body, a GraphQL query `{ viewer { id } }`).
 pub(crate) fn placeholders(text: &str) -> impl Iterator<Item = &str> {
     text.split('{')
         .skip(1)
         .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .filter(|name| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        })
 }
 
 /// Ids look like `provider.kind` (lowercase letters, digits, `_` and `-`, dot-separated).

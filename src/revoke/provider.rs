@@ -100,15 +100,15 @@ fn json_holds(body: &serde_json::Value, pointer: &str, equals: Option<&str>) -> 
 /// (a proxy's or WAF's, a login form); `invalid` for a documented refusal; `unknown` otherwise.
 fn judge_verification(spec: &ProviderCall, answer: &Answer) -> (Verification, String) {
     let s = answer.status;
-    let html = answer.content_type.contains("html");
+    // A proxy's, WAF's or login page says nothing of the secret, whatever its status.
+    if answer.content_type.contains("html") {
+        return (
+            Verification::Unknown,
+            format!("HTTP {s} with an HTML page, not the API's answer"),
+        );
+    }
     let json = || serde_json::from_str::<serde_json::Value>(&answer.body).ok();
     if spec.success.contains(&s) {
-        if html {
-            return (
-                Verification::Unknown,
-                format!("HTTP {s} with an HTML page, not the API's answer"),
-            );
-        }
         let Some(pointer) = &spec.live_json else {
             return (Verification::Live, format!("HTTP {s}"));
         };
