@@ -293,6 +293,17 @@ pub(crate) fn compile(spec: PatternSpec, source: &str, origin: Origin) -> Result
             check_call(call, spec.pair.is_some()).map_err(|e| format!("`{field}`: {e}"))?;
         }
     }
+    if spec.verify.is_none()
+        && spec
+            .revoke
+            .as_ref()
+            .is_some_and(|r| r.lookup_json.is_some())
+    {
+        return Err(
+            "`revoke`: `lookup_json` reads the verify call's answer, but there is no `verify`"
+                .into(),
+        );
+    }
     if spec.name.trim().is_empty() {
         return Err("field `name` is empty".into());
     }
@@ -466,6 +477,13 @@ fn check_call(call: &ProviderCall, has_pair: bool) -> Result<(), String> {
     if call.basic_auth.as_ref().is_some_and(|b| b.len() != 2) {
         return Err("`basic_auth` is not [user, password]".into());
     }
+    if call
+        .lookup_json
+        .as_ref()
+        .is_some_and(|p| !p.starts_with('/'))
+    {
+        return Err("`lookup_json` is not a JSON pointer like \"/id\"".into());
+    }
     for (field, pointer, equals) in [
         ("live_json", &call.live_json, &call.live_equals),
         ("invalid_json", &call.invalid_json, &call.invalid_equals),
@@ -489,6 +507,8 @@ fn check_call(call: &ProviderCall, has_pair: bool) -> Result<(), String> {
         for name in placeholders(text) {
             match name {
                 "secret" => {}
+                "lookup" if call.lookup_json.is_some() => {}
+                "lookup" => return Err("`{lookup}` is used but `lookup_json` is not set".into()),
                 "pair" if has_pair => {}
                 "pair" => return Err("`{pair}` is used but the pattern has no `pair`".into()),
                 other => return Err(format!("unknown placeholder {{{other}}} in {text:?}")),

@@ -201,6 +201,10 @@ pub struct ProviderCall {
     /// The provider's documentation page this call follows.
     #[serde(default)]
     pub docs: Option<String>,
+    /// For a revocation: a JSON pointer into the answer of the pattern's verify call, whose
+    /// value `{lookup}` stands for (a token's own id, which deleting it needs).
+    #[serde(default)]
+    pub lookup_json: Option<String>,
 }
 
 /// How bad a leak of this secret is.

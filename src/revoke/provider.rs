@@ -25,8 +25,18 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
     .remove(b'_')
     .remove(b'~');
 
-/// Fills `{secret}` and `{pair}`; in a URL path both are percent-encoded.
-fn fill(text: &str, secret: &str, pair: Option<&str>, in_path: bool) -> String {
+/// What a call's placeholders stand for: `{secret}`, `{pair}` (the paired finding's secret) and
+/// `{lookup}` (a value the pattern's verify call answered, such as the token's own id).
+#[derive(Clone, Copy)]
+struct Values<'a> {
+    secret: &'a str,
+    pair: Option<&'a str>,
+    lookup: Option<&'a str>,
+}
+
+/// Fills the placeholders; in a URL path they are percent-encoded.
+fn fill(text: &str, v: Values, in_path: bool) -> String {
+    let (secret, pair) = (v.secret, v.pair);
     let enc = |v: &str| {
         if in_path {
             percent_encoding::utf8_percent_encode(v, PATH_SEGMENT).to_string()
@@ -36,19 +46,26 @@ fn fill(text: &str, secret: &str, pair: Option<&str>, in_path: bool) -> String {
     };
     text.replace("{secret}", &enc(secret))
         .replace("{pair}", &enc(pair.unwrap_or_default()))
+        .replace("{lookup}", &enc(v.lookup.unwrap_or_default()))
 }
 
 fn build(
     pattern: &Pattern,
     call: &ProviderCall,
     settings: &Settings,
-    secret: &str,
-    pair: Option<&str>,
+    v: Values,
 ) -> Result<Request, String> {
-    let uses_pair = std::iter::once(&call.path)
-        .chain(call.headers.values())
-        .any(|t| t.contains("{pair}"));
-    if uses_pair && pair.is_none() {
+    let uses = |placeholder: &str| {
+        std::iter::once(&call.path)
+            .chain(call.headers.values())
+            .chain(&call.body)
+            .chain(call.basic_auth.iter().flatten())
+            .any(|t| t.contains(placeholder))
+    };
+    if uses("{lookup}") && v.lookup.is_none() {
+        return Err("needs the value its verify call answers with".into());
+    }
+    if uses("{pair}") && v.pair.is_none() {
         return Err(format!(
             "needs its pair ({}) found in the same file",
             pattern.pair().unwrap_or("?")
@@ -59,20 +76,16 @@ fn build(
         .get(&pattern.provider)
         .cloned()
         .unwrap_or_else(|| call.api_url.trim_end_matches('/').to_string());
-    let url = format!("{base}{}", fill(&call.path, secret, pair, true));
+    let url = format!("{base}{}", fill(&call.path, v, true));
     check_url(&url)?;
     let mut headers: Vec<(String, String)> = call
         .headers
         .iter()
-        .map(|(k, v)| (k.clone(), fill(v, secret, pair, false)))
+        .map(|(k, text)| (k.clone(), fill(text, v, false)))
         .collect();
     if let Some([user, password]) = call.basic_auth.as_deref() {
         use base64::Engine as _;
-        let pair_text = format!(
-            "{}:{}",
-            fill(user, secret, pair, false),
-            fill(password, secret, pair, false)
-        );
+        let pair_text = format!("{}:{}", fill(user, v, false), fill(password, v, false));
         let encoded = base64::engine::general_purpose::STANDARD.encode(pair_text);
         headers.push(("Authorization".into(), format!("Basic {encoded}")));
     }
@@ -80,7 +93,7 @@ fn build(
         method: call.method.clone(),
         url,
         headers,
-        body: call.body.as_deref().map(|b| fill(b, secret, pair, false)),
+        body: call.body.as_deref().map(|b| fill(b, v, false)),
     })
 }
 
@@ -237,7 +250,12 @@ fn ask(
     if let Some(stop) = client.stopped() {
         return Err(stop);
     }
-    let req = match build(pattern, spec, settings, secret, pair) {
+    let values = Values {
+        secret,
+        pair,
+        lookup: None,
+    };
+    let req = match build(pattern, spec, settings, values) {
         Ok(req) => req,
         Err(why) => return Ok(Status::new(Verification::Unknown, why)),
     };
@@ -263,6 +281,38 @@ fn ask(
             ..Status::new(Verification::Unknown, gave_up.to_string())
         },
     })
+}
+
+/// The value `{lookup}` stands for in a revocation: `lookup_json` of the answer to the pattern's
+/// verify call (a token's own id, which deleting it needs), asked when the secret is live.
+fn look_up(
+    client: &Client,
+    pattern: &Pattern,
+    spec: &ProviderCall,
+    settings: &Settings,
+    values: Values,
+) -> Result<Option<String>, String> {
+    let Some(pointer) = &spec.lookup_json else {
+        return Ok(None);
+    };
+    let verify = pattern
+        .verify_call()
+        .ok_or("its revocation looks up a value, but it has no verify call")?;
+    let req = build(pattern, verify, settings, values)?;
+    let answer = send(client, &req).map_err(|e| format!("looking up what to revoke: {e}"))?;
+    match judge_verification(verify, &answer) {
+        (Verification::Live, _) => {}
+        (_, why) => return Err(format!("looking up what to revoke: {why}")),
+    }
+    let body: serde_json::Value = serde_json::from_str(&answer.body)
+        .map_err(|_| "looking up what to revoke: the answer is not JSON".to_string())?;
+    match body.pointer(pointer) {
+        Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+        Some(serde_json::Value::Number(n)) => Ok(Some(n.to_string())),
+        _ => Err(format!(
+            "looking up what to revoke: no {pointer} in the answer"
+        )),
+    }
 }
 
 /// Makes one journaled revocation call and records its outcome.
@@ -356,7 +406,27 @@ pub fn resume(
             tally.revoke_pending += 1;
             continue;
         };
-        match build(pattern, spec, settings, &r.secret, r.pair.as_deref()) {
+        let values = Values {
+            secret: &r.secret,
+            pair: r.pair.as_deref(),
+            lookup: None,
+        };
+        let looked_up = match look_up(client, pattern, spec, settings, values) {
+            Ok(value) => value,
+            Err(why) => {
+                eprintln!(
+                    "keysweep: warning: pending revocation of a {} secret: {why}",
+                    r.rule_id
+                );
+                tally.revoke_pending += 1;
+                continue;
+            }
+        };
+        let values = Values {
+            lookup: looked_up.as_deref(),
+            ..values
+        };
+        match build(pattern, spec, settings, values) {
             Ok(req) => revoke_one(client, journal, &req, spec, &fingerprint, tally)?,
             Err(why) => eprintln!(
                 "keysweep: warning: pending revocation of a {} secret: {why}",
@@ -399,13 +469,12 @@ pub fn revoke(
         let pair = f.pair.as_ref().map(|p| p.secret.as_str());
         if dry_run {
             let shown_pair = pair.map(redact);
-            match build(
-                pattern,
-                spec,
-                settings,
-                &redact(&f.secret),
-                shown_pair.as_deref(),
-            ) {
+            let shown = Values {
+                secret: &redact(&f.secret),
+                pair: shown_pair.as_deref(),
+                lookup: Some("(looked up)"),
+            };
+            match build(pattern, spec, settings, shown) {
                 Ok(req) => {
                     let headers: Vec<String> = req
                         .headers
@@ -433,7 +502,18 @@ pub fn revoke(
             tally.unsent += 1;
             continue;
         }
-        let req = match build(pattern, spec, settings, &f.secret, pair) {
+        let values = Values {
+            secret: &f.secret,
+            pair,
+            lookup: None,
+        };
+        let req = match look_up(client, pattern, spec, settings, values).and_then(|looked_up| {
+            let values = Values {
+                lookup: looked_up.as_deref(),
+                ..values
+            };
+            build(pattern, spec, settings, values)
+        }) {
             Ok(req) => req,
             Err(why) => {
                 eprintln!(
@@ -476,6 +556,7 @@ mod tests {
             invalid_json: Some("/ok".into()),
             invalid_equals: Some("false".into()),
             docs: None,
+            lookup_json: None,
         }
     }
 

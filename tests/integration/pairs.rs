@@ -200,9 +200,17 @@ fn patterns_list_shows_provider_confidence_and_what_can_be_verified_or_revoked()
             "yes"
         ]
     );
+    // A private key has no provider to ask.
     assert_eq!(
-        row("github.pat_classic")[..6],
-        ["github.pat_classic", "github", "high", "high", "-", "-"]
+        row("private_key.rsa")[..6],
+        [
+            "private_key.rsa",
+            "private_key",
+            "critical",
+            "high",
+            "-",
+            "-"
+        ]
     );
 
     let json: serde_json::Value =

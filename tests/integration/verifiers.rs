@@ -105,9 +105,14 @@ fn insert(at: &mut Value, keys: &[String], value: Value) -> Result<(), Value> {
 
 /// The examples of `patterns` in a folder, with every provider's `api_url` at `port`.
 fn project(patterns: &[&Pattern], port: u16) -> TestDir {
+    project_with(patterns, port, "")
+}
+
+/// [`project`], with more `[revoke]` settings.
+fn project_with(patterns: &[&Pattern], port: u16, revoke: &str) -> TestDir {
     let t = TestDir::new();
-    let mut config = String::from(
-        "[revoke]\nmax_attempts = 2\nbackoff_ms = 100\ntimeout_secs = 1\nbudget_secs = 120\n",
+    let mut config = format!(
+        "[revoke]\nmax_attempts = 2\nbackoff_ms = 100\ntimeout_secs = 1\nbudget_secs = 120\n{revoke}"
     );
     let providers: BTreeSet<&str> = patterns.iter().map(|p| p.provider.as_str()).collect();
     for provider in providers {
@@ -226,7 +231,10 @@ fn live_run(patterns: &[&Pattern], body: String) {
         );
         if !spec.path.contains("{secret}") {
             for s in sent {
-                assert!(!s.url.contains(secret.as_str()), "{id}: the secret is in the URL");
+                assert!(
+                    !s.url.contains(secret.as_str()),
+                    "{id}: the secret is in the URL"
+                );
             }
         }
     }
@@ -334,4 +342,140 @@ fn a_busy_or_silent_provider_is_unknown_and_waited_for_boundedly() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// The built-in patterns that declare a revocation.
+fn revokers() -> Vec<Pattern> {
+    keysweep::pattern::builtin()
+        .expect("the built-in patterns should load")
+        .into_iter()
+        .filter(|p| p.revoke_call().is_some())
+        .collect()
+}
+
+/// The id a simulated verify call answers with, for revocations that look one up.
+const LOOKED_UP: &str = "token-id-7";
+
+#[test]
+fn every_revoker_deletes_the_leaked_token_once_with_the_documented_call() {
+    let all = revokers();
+    assert!(!all.is_empty());
+    for p in &all {
+        let revoke = p.revoke_call().unwrap().clone();
+        // The verify call (a lookup, or `--verify` itself) answers live, with the id to look up.
+        let mut live = json!({});
+        if let Some(verify) = p.verify_call() {
+            if let Some(pointer) = &verify.live_json {
+                let keys = pointer_keys(pointer);
+                let value = match &verify.live_equals {
+                    Some(v) => serde_json::from_str(v).unwrap(),
+                    None => json!("simulated"),
+                };
+                let _ = insert(&mut live, &keys, value);
+            }
+        }
+        if let Some(pointer) = &revoke.lookup_json {
+            let _ = insert(&mut live, &pointer_keys(pointer), json!(LOOKED_UP));
+        }
+        let fixed = revoke
+            .path
+            .split(['?', '{'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let (method, success) = (revoke.method.clone(), revoke.success[0]);
+        let verify = p.verify_call().cloned();
+        let live_text = live.to_string();
+        let api = Server::start(move |_, s| {
+            let is_verify = verify.as_ref().is_some_and(|v| {
+                s.method == v.method && s.url.starts_with(v.path.split(['?', '{']).next().unwrap())
+            });
+            if s.method == method && s.url.starts_with(&fixed) && !(is_verify && method == "GET") {
+                Reply::Status(
+                    success,
+                    vec![("Content-Type", "application/json".into())],
+                    "{}".into(),
+                )
+            } else {
+                Reply::Status(
+                    200,
+                    vec![("Content-Type", "application/json".into())],
+                    live_text.clone(),
+                )
+            }
+        });
+        let t = project_with(&[p], api.port, "journal = \"state/revocations.jsonl\"\n");
+        let args = [
+            "scan",
+            "src",
+            "--config",
+            ".keysweep.toml",
+            "--revoke",
+            "--no-generic",
+            "--format",
+            "json",
+        ];
+        let out = keysweep(&t, &args);
+        let findings: Vec<Value> = out.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == p.id.as_str())
+            .cloned()
+            .collect();
+        assert!(!findings.is_empty(), "{}: no finding in its examples", p.id);
+        let deletions = |api: &Server| {
+            api.seen()
+                .into_iter()
+                .filter(|s| {
+                    s.method == revoke.method
+                        && s.url
+                            .starts_with(revoke.path.split(['?', '{']).next().unwrap())
+                })
+                .count()
+        };
+        let mut asked = 0;
+        for f in &findings {
+            let detail = f["revocation"]["detail"].as_str().unwrap_or_default();
+            if detail.contains("needs its pair") {
+                continue;
+            }
+            asked += 1;
+            assert_eq!(
+                f["revocation"]["status"], "revoked",
+                "{}: {f}\n{}",
+                p.id, out.stderr
+            );
+            let secret = f["secret"].as_str().unwrap();
+            let carried = api.seen().iter().any(|s| {
+                s.method == revoke.method
+                    && (carries(s, &revoke, secret)
+                        || (revoke.lookup_json.is_some() && s.url.contains(LOOKED_UP)))
+            });
+            assert!(
+                carried,
+                "{}: no {} request for its secret",
+                p.id, revoke.method
+            );
+        }
+        assert!(asked > 0, "{}: every finding lacked its pair", p.id);
+        // Exactly once: a second run sends no second deletion.
+        let sent = deletions(&api);
+        let again = keysweep(&t, &args);
+        assert_eq!(
+            deletions(&api),
+            sent,
+            "{}: revoked twice\n{}",
+            p.id,
+            again.stderr
+        );
+    }
+}
+
+fn pointer_keys(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|k| k.replace("~1", "/").replace("~0", "~"))
+        .collect()
 }
