@@ -184,10 +184,14 @@ fn send(client: &Client, req: &Request) -> Result<Answer, Failure> {
 }
 
 fn call(client: &Client, req: &Request, spec: &ProviderCall) -> CallResult {
+    // A revocation's answer is judged as a verification's is: its documented JSON (Slack's
+    // `{"ok": false}` to a dead token is a refusal, whatever its status), never an HTML page.
     match send(client, req) {
-        Ok(a) if spec.success.contains(&a.status) => CallResult::Success(a.status),
-        Ok(a) if spec.invalid.contains(&a.status) => CallResult::Invalid(a.status),
-        Ok(a) => CallResult::Other(format!("unexpected HTTP {}", a.status)),
+        Ok(a) => match judge_verification(spec, &a) {
+            (Verification::Live, _) => CallResult::Success(a.status),
+            (Verification::Invalid, _) => CallResult::Invalid(a.status),
+            (Verification::Unknown, why) => CallResult::Other(why),
+        },
         Err(Failure::Stopped(_)) => CallResult::Stopped,
         Err(gave_up) => CallResult::GaveUp(gave_up.to_string()),
     }

@@ -377,6 +377,16 @@ fn every_revoker_deletes_the_leaked_token_once_with_the_documented_call() {
         if let Some(pointer) = &revoke.lookup_json {
             let _ = insert(&mut live, &pointer_keys(pointer), json!(LOOKED_UP));
         }
+        // The revocation's own documented answer.
+        let mut done = json!({});
+        if let Some(pointer) = &revoke.live_json {
+            let value = match &revoke.live_equals {
+                Some(v) => serde_json::from_str(v).unwrap(),
+                None => json!("simulated"),
+            };
+            let _ = insert(&mut done, &pointer_keys(pointer), value);
+        }
+        let done = done.to_string();
         let fixed = revoke
             .path
             .split(['?', '{'])
@@ -394,7 +404,7 @@ fn every_revoker_deletes_the_leaked_token_once_with_the_documented_call() {
                 Reply::Status(
                     success,
                     vec![("Content-Type", "application/json".into())],
-                    "{}".into(),
+                    done.clone(),
                 )
             } else {
                 Reply::Status(
