@@ -86,6 +86,8 @@ pub struct ScanTask {
     pub baseline: Option<PathBuf>,
     /// The exit status when findings remain (`--exit-code`, default 1).
     pub findings_exit: u8,
+    /// `--fail-on live`: only a secret its provider says is live fails the run.
+    pub fail_on_live: bool,
     /// `--verify`, `--revoke`, `--dry-run`.
     pub asked: revoke::Asked,
     /// `--journal`: the revocation journal instead of the config's.

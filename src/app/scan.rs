@@ -199,6 +199,7 @@ pub(super) fn run_scan(task: ScanTask) -> anyhow::Result<Exit> {
         &request.mode,
         task.target.allow_nothing_scanned,
         task.findings_exit,
+        task.fail_on_live,
     ))
 }
 
@@ -209,6 +210,7 @@ fn verdict(
     mode: &Mode,
     allow_nothing_scanned: bool,
     findings_code: u8,
+    fail_on_live: bool,
 ) -> Exit {
     let incomplete = problems
         .iter()
@@ -228,7 +230,13 @@ fn verdict(
     if outcome.stats.blobs_scanned == 0 && problems.is_empty() {
         crate::notice!("keysweep: nothing to scan: {}", empty_input(mode));
     }
-    if outcome.findings.is_empty() {
+    let failing = outcome.findings.iter().filter(|f| {
+        !fail_on_live
+            || f.verification
+                .as_ref()
+                .is_some_and(|v| v.status == crate::finding::Verification::Live)
+    });
+    if failing.count() == 0 {
         Exit::Clean
     } else {
         Exit::Findings(findings_code)
@@ -378,6 +386,7 @@ pub(super) fn create_baseline(target: &ScanTarget, output: &Path) -> anyhow::Res
             &request.mode,
             target.allow_nothing_scanned,
             1,
+            false,
         ) {
             Exit::Findings(_) => Exit::Clean,
             other => other,

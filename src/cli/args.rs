@@ -154,6 +154,10 @@ pub struct ScanArgs {
     /// Exit status when findings remain.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=255))]
     pub exit_code: u8,
+    /// Which findings fail the run (exit status 1, or --exit-code): any finding, or only the
+    /// secrets --verify found live.
+    #[arg(long, value_name = "WHICH", value_enum, default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
     /// Ask each secret's provider whether it is live (for the patterns that say how; see
     /// `keysweep patterns list`). Sends the secret to its own provider only.
     #[arg(long)]
@@ -169,6 +173,15 @@ pub struct ScanArgs {
     /// revocations.jsonl in keysweep's state folder].
     #[arg(long, value_name = "PATH", requires = "revoke")]
     pub journal: Option<PathBuf>,
+}
+
+/// Which findings fail a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding.
+    Any,
+    /// A secret its provider says is live (needs --verify).
+    Live,
 }
 
 /// What to scan and with which rules: shared by `scan` and `baseline create`.

@@ -73,7 +73,14 @@ impl Command {
 
 impl ScanArgs {
     fn into_task(self) -> anyhow::Result<ScanTask> {
+        let fail_on_live = self.fail_on == super::args::FailOn::Live;
+        if fail_on_live && !self.verify {
+            anyhow::bail!(
+                "--fail-on live needs --verify: without it no secret is known to be live"
+            );
+        }
         Ok(ScanTask {
+            fail_on_live,
             target: self.target.into_target()?,
             outputs: Outputs {
                 format: self.format,

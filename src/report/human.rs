@@ -144,10 +144,20 @@ fn write_group(
         .collect();
     for f in group {
         let severity = f.severity.as_str();
+        // A secret its provider accepts says so first, before anything else about it.
+        let live = f
+            .verification
+            .as_ref()
+            .is_some_and(|v| v.status == crate::finding::Verification::Live);
         writeln!(
             out,
-            "  {:<width$}  {}{:pad$}  {} [{}]{}{}",
+            "  {:<width$}  {}{}{:pad$}  {} [{}]{}{}",
             location(f),
+            if live {
+                format!("{} ", paint.on(severity_colour(Severity::Critical), "LIVE"))
+            } else {
+                String::new()
+            },
             paint.on(severity_colour(f.severity), severity),
             "",
             paint.on(BOLD, &sanitize(&f.rule_name)),

@@ -8,6 +8,8 @@ use crate::util::TestDir;
 use keysweep::pattern::{Pattern, ProviderCall};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The built-in patterns that declare a verifier.
@@ -488,4 +490,78 @@ fn pointer_keys(pointer: &str) -> Vec<String> {
         .skip(1)
         .map(|k| k.replace("~1", "/").replace("~0", "~"))
         .collect()
+}
+
+#[test]
+fn fail_on_live_fails_only_on_a_live_secret_and_every_format_shows_the_evidence() {
+    let all = verifiers();
+    let github = all
+        .iter()
+        .find(|p| p.id == "github.pat_classic")
+        .expect("GitHub tokens are verified");
+    let live = Arc::new(AtomicBool::new(true));
+    let answer = live.clone();
+    let api = Server::start(move |_, _| {
+        let json = vec![("Content-Type", "application/json".into())];
+        if answer.load(Ordering::SeqCst) {
+            Reply::Status(200, json, r#"{"login":"octocat"}"#.into())
+        } else {
+            Reply::Status(401, json, r#"{"message":"Bad credentials"}"#.into())
+        }
+    });
+    let t = project(&[github], api.port);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "src",
+            "--config",
+            ".keysweep.toml",
+            "--verify",
+            "--no-generic",
+        ];
+        args.extend_from_slice(extra);
+        keysweep(&t, &args)
+    };
+    let human = run(&["--fail-on", "live"]);
+    assert_eq!(human.status, 1, "{}", human.stderr);
+    assert!(human.stdout.contains("LIVE high"), "{}", human.stdout);
+    assert!(
+        human
+            .stdout
+            .contains("= verification: live (127.0.0.1: HTTP 200, /login in the answer)"),
+        "{}",
+        human.stdout
+    );
+    let sarif = run(&["--format", "sarif"]).json();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["level"], "error");
+    assert_eq!(result["properties"]["verification"]["status"], "live");
+    assert_eq!(
+        result["properties"]["verification"]["endpoint"],
+        "127.0.0.1"
+    );
+    assert_eq!(result["properties"]["verification"]["httpStatus"], 200);
+
+    // Revoked since: still reported, but the run passes.
+    live.store(false, Ordering::SeqCst);
+    let dead = run(&["--fail-on", "live", "--format", "json"]);
+    assert_eq!(dead.status, 0, "{}", dead.stderr);
+    let findings = dead.json()["findings"].clone();
+    assert_eq!(
+        findings[0]["verification"]["status"], "invalid",
+        "{findings}"
+    );
+    assert_eq!(
+        run(&[]).status,
+        1,
+        "without --fail-on live any finding fails"
+    );
+
+    let unasked = keysweep(&t, &["scan", "src", "--fail-on", "live"]);
+    assert_eq!(unasked.status, 2);
+    assert!(
+        unasked.stderr.contains("--fail-on live needs --verify"),
+        "{}",
+        unasked.stderr
+    );
 }

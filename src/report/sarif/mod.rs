@@ -362,6 +362,20 @@ pub(crate) fn level(severity: Severity) -> &'static str {
     }
 }
 
+/// A status as result properties: status, detail and, when a provider answered, its host and
+/// HTTP status.
+fn evidence<S: Copy + Into<&'static str>>(status: &Status<S>) -> serde_json::Value {
+    let (name, detail) = status.parts();
+    let mut value = json!({"status": name, "detail": detail});
+    if let Some(host) = &status.endpoint {
+        value["endpoint"] = json!(host);
+    }
+    if let Some(code) = status.http_status {
+        value["httpStatus"] = json!(code);
+    }
+    value
+}
+
 fn result_level(severity: Severity) -> sarif::ResultLevel {
     match severity {
         Severity::Critical | Severity::High => sarif::ResultLevel::Error,
@@ -430,17 +444,11 @@ fn result(finding: &Finding, rule_index: usize, occurrence: usize) -> sarif::Res
         properties.insert("blobId".to_string(), json!(blob));
     }
     for (name, status) in [
-        (
-            "verification",
-            finding.verification.as_ref().map(Status::parts),
-        ),
-        ("revocation", finding.revocation.as_ref().map(Status::parts)),
+        ("verification", finding.verification.as_ref().map(evidence)),
+        ("revocation", finding.revocation.as_ref().map(evidence)),
     ] {
-        if let Some((status, detail)) = status {
-            properties.insert(
-                name.to_string(),
-                json!({"status": status, "detail": detail}),
-            );
+        if let Some(value) = status {
+            properties.insert(name.to_string(), value);
         }
     }
     if let Some(pair) = &finding.pair {
@@ -454,7 +462,11 @@ fn result(finding: &Finding, rule_index: usize, occurrence: usize) -> sarif::Res
     let builder = sarif::Result::builder()
         .rule_id(finding.rule_id.as_str())
         .rule_index(as_i64(rule_index))
-        .level(result_level(finding.severity))
+        .level(match &finding.verification {
+            // A secret its provider accepts is an error whatever its pattern's severity.
+            Some(v) if v.status == crate::finding::Verification::Live => sarif::ResultLevel::Error,
+            _ => result_level(finding.severity),
+        })
         .message(sarif::Message::builder().text(message).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints);
