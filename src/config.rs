@@ -75,6 +75,8 @@ pub struct RevokeSection {
     pub timeout_secs: Option<u64>,
     /// Wall-clock seconds for the whole verify + revoke phase (default 600).
     pub budget_secs: Option<u64>,
+    /// Calls per second to any one provider's API (default 10).
+    pub rate_per_sec: Option<u64>,
     #[serde(default)]
     pub webhooks: Vec<WebhookSection>,
 }

@@ -9,6 +9,7 @@
 mod patterns;
 mod scan;
 mod summary;
+mod verify;
 
 pub use patterns::ListFormat;
 
@@ -44,6 +45,13 @@ pub enum Task {
         hook: Hook,
         force: bool,
         repo: PathBuf,
+    },
+    /// `verify`: the secrets of one input, asked of their providers.
+    VerifyOne {
+        input: PathBuf,
+        rule: Option<String>,
+        config: ConfigArgs,
+        format: ListFormat,
     },
     /// `revoke --resume`.
     ResumeRevocations {
@@ -143,6 +151,12 @@ pub fn run(task: Task) -> anyhow::Result<Exit> {
             journal,
             files,
         } => resume_revocations(&config, journal.as_deref(), &files),
+        Task::VerifyOne {
+            input,
+            rule,
+            config,
+            format,
+        } => verify::verify_one(&input, rule.as_deref(), &config, format),
         Task::Print(text) => {
             output::write(None, |out| out.write_all(&text))?;
             Ok(Exit::Clean)

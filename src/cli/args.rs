@@ -80,6 +80,28 @@ pub enum Command {
         #[arg(default_value = ".")]
         repo: PathBuf,
     },
+    /// Ask a secret's provider whether it is live: the secrets of one file or of standard input.
+    ///
+    /// The secret is read, never taken from the command line, where other users of the machine
+    /// can see it in the process list. Exit status 1 when a secret is live, 0 when none is.
+    #[command(
+        after_help = "Examples:\n  keysweep verify < leaked.txt                     # every verifiable secret in it\n  pbpaste | keysweep verify --rule github.pat_classic  # the whole input is one token\n  keysweep verify --format json leaked.env"
+    )]
+    Verify {
+        /// The file holding the secret, or - for standard input.
+        #[arg(default_value = "-")]
+        input: PathBuf,
+        /// The pattern whose secret the whole input is (its surrounding whitespace ignored)
+        /// [default: each secret a scan of the input finds].
+        #[arg(long, value_name = "ID")]
+        rule: Option<String>,
+        /// The config file ([providers.NAME] api_url, [revoke] timeouts) [default: your own
+        /// config file; a repository's .keysweep.toml is never read here].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: ListFormat,
+    },
     /// Re-send what the revocation journal holds as pending.
     ///
     /// Webhook batches (with their delivery ids) and provider revocations left by a crash or an

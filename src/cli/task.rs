@@ -41,6 +41,20 @@ impl Command {
                 force,
                 repo,
             },
+            Command::Verify {
+                input,
+                rule,
+                config,
+                format,
+            } => Task::VerifyOne {
+                input,
+                rule,
+                config: ConfigArgs {
+                    named: config,
+                    none: false,
+                },
+                format,
+            },
             Command::Revoke {
                 resume: _,
                 config,

@@ -253,7 +253,7 @@ impl Client {
 
     /// Waits `wait` in slices; stops early (and says why) on an interruption, or at once when
     /// the wait would end past the deadline.
-    fn pause(&self, wait: Duration) -> Result<(), Stop> {
+    pub fn pause(&self, wait: Duration) -> Result<(), Stop> {
         let until = Instant::now() + wait;
         if until >= self.deadline {
             self.spent.set(true);

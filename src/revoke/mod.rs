@@ -31,6 +31,11 @@ const MAX_ATTEMPTS: RangeInclusive<u64> = 1..=10;
 const BACKOFF_MS: RangeInclusive<u64> = 100..=60_000;
 const TIMEOUT_SECS: RangeInclusive<u64> = 1..=120;
 const BUDGET_SECS: RangeInclusive<u64> = 1..=3600;
+const RATE_PER_SEC: RangeInclusive<u64> = 1..=1000;
+/// Calls per second to one provider unless `[revoke] rate_per_sec` says otherwise: polite to a
+/// provider's API and its abuse detection, and 1,000 findings of one provider still take under
+/// two minutes.
+const DEFAULT_RATE: u64 = 10;
 /// The whole verify + revoke phase's budget unless `[revoke] budget_secs` says otherwise.
 pub const DEFAULT_BUDGET: Duration = Duration::from_secs(600);
 
@@ -59,6 +64,8 @@ pub struct Settings {
     pub budget: Duration,
     /// `[providers.NAME] api_url`.
     pub api_urls: BTreeMap<String, String>,
+    /// The least time between two calls to one provider (`[revoke] rate_per_sec`).
+    pub call_interval: Duration,
 }
 
 /// `value`, or an error naming `[revoke] key` and its allowed range.
@@ -142,6 +149,7 @@ impl Settings {
         let backoff = bounded(&file, "backoff_ms", section.backoff_ms, BACKOFF_MS)?;
         let timeout = bounded(&file, "timeout_secs", section.timeout_secs, TIMEOUT_SECS)?;
         let budget = bounded(&file, "budget_secs", section.budget_secs, BUDGET_SECS)?;
+        let rate = bounded(&file, "rate_per_sec", section.rate_per_sec, RATE_PER_SEC)?;
         let policy = http::Policy {
             max_attempts: attempts.map_or(defaults.max_attempts, |n| n as u32),
             backoff: backoff.map_or(defaults.backoff, Duration::from_millis),
@@ -158,6 +166,7 @@ impl Settings {
             policy,
             budget: budget.map_or(DEFAULT_BUDGET, Duration::from_secs),
             api_urls,
+            call_interval: Duration::from_secs(1) / rate.unwrap_or(DEFAULT_RATE) as u32,
         })
     }
 
@@ -255,6 +264,17 @@ pub struct Asked {
     pub verify: bool,
     pub revoke: bool,
     pub dry_run: bool,
+}
+
+/// What `secret` (with its `pair`) is, by its provider: `keysweep verify`.
+pub fn verify_one(
+    pattern: &crate::pattern::Pattern,
+    secret: &str,
+    pair: Option<&str>,
+    settings: &Settings,
+) -> Status<crate::finding::Verification> {
+    let client = http::Client::new(settings.policy, settings.budget);
+    provider::verify_secret(&client, pattern, settings, secret, pair)
 }
 
 /// `--verify`, then `--revoke`, both within `[revoke] budget_secs` and until the first

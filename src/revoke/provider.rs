@@ -201,6 +201,29 @@ fn patterns_by_id(patterns: &[Pattern]) -> HashMap<&str, &Pattern> {
     patterns.iter().map(|p| (p.id.as_str(), p)).collect()
 }
 
+/// When each provider was last called: calls to one provider keep `[revoke] rate_per_sec`.
+#[derive(Default)]
+struct Pace(HashMap<String, std::time::Instant>);
+
+impl Pace {
+    fn wait(
+        &mut self,
+        client: &Client,
+        provider: &str,
+        interval: std::time::Duration,
+    ) -> Result<(), Stop> {
+        if let Some(last) = self.0.get(provider) {
+            let next = *last + interval;
+            if let Some(left) = next.checked_duration_since(std::time::Instant::now()) {
+                client.pause(left)?;
+            }
+        }
+        self.0
+            .insert(provider.to_string(), std::time::Instant::now());
+        Ok(())
+    }
+}
+
 /// Sets every finding's `verification`: what its provider says, or `unknown` when keysweep
 /// cannot ask, or could not before the client said stop. One call per distinct secret (and
 /// pair). Returns how many were left unverified by that stop.
@@ -213,6 +236,7 @@ pub fn verify(
     let mut stopped = 0;
     let by_id = patterns_by_id(patterns);
     let mut cache: HashMap<(String, Option<String>), Status<Verification>> = HashMap::new();
+    let mut pace = Pace::default();
     for f in findings.iter_mut() {
         let pattern = by_id.get(f.rule_id.as_str());
         let Some((pattern, spec)) = pattern.and_then(|p| p.verify_call().map(|c| (*p, c))) else {
@@ -226,7 +250,10 @@ pub fn verify(
         let key = (f.fingerprint.clone(), pair.clone());
         let status = match cache.get(&key) {
             Some(status) => status.clone(),
-            None => match ask(client, pattern, spec, settings, &f.secret, pair.as_deref()) {
+            None => match pace
+                .wait(client, &pattern.provider, settings.call_interval)
+                .and_then(|()| ask(client, pattern, spec, settings, &f.secret, pair.as_deref()))
+            {
                 Ok(status) => {
                     cache.insert(key, status.clone());
                     status
@@ -240,6 +267,24 @@ pub fn verify(
         f.verification = Some(status);
     }
     stopped
+}
+
+/// What the provider says of one secret; `unknown` when the client said stop first.
+pub(super) fn verify_secret(
+    client: &Client,
+    pattern: &Pattern,
+    settings: &Settings,
+    secret: &str,
+    pair: Option<&str>,
+) -> Status<Verification> {
+    let Some(spec) = pattern.verify_call() else {
+        return Status::new(
+            Verification::Unknown,
+            "keysweep cannot verify this kind of secret",
+        );
+    };
+    ask(client, pattern, spec, settings, secret, pair)
+        .unwrap_or_else(|stop| Status::new(Verification::Unknown, format!("not verified: {stop}")))
 }
 
 /// What the provider says of one secret, unless the client says stop first.

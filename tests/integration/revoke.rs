@@ -2,7 +2,7 @@
 //! (signature, batches, delivery ids, retries), the journal (nothing lost, nothing sent twice,
 //! a crash mid-request), and provider calls against a fake Scaleway API.
 
-use crate::util::{random_chars, run_command, scw_access_key, uuid_v4, with_checksum, TestDir};
+use crate::util::{random_chars, run_command, scw_access_key, uuid_v4, TestDir};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -105,16 +105,21 @@ pub(crate) fn ok() -> Reply {
     Reply::Status(200, vec![], String::new())
 }
 
-/// A folder with `count` distinct GitHub tokens in one file and a config for `hook_url`.
+/// A folder with `count` distinct Shopify tokens in one file and a config for `hook_url`: a kind
+/// of secret keysweep cannot revoke itself, so only the webhook takes them.
 pub(crate) fn project(count: usize, hook_url: &str, extra_config: &str) -> (TestDir, Vec<String>) {
     let t = TestDir::new();
-    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let tokens: Vec<String> = (0..count)
-        .map(|i| with_checksum("ghp", &random_chars(1000 + i as u64, alphabet, 30)))
+        .map(|i| {
+            format!(
+                "shpat_{}",
+                random_chars(1000 + i as u64, "0123456789abcdef", 32)
+            )
+        })
         .collect();
     let text: String = tokens
         .iter()
-        .map(|t| format!("GITHUB_TOKEN={t}\n"))
+        .map(|t| format!("SHOPIFY_ACCESS_TOKEN={t}\n"))
         .collect();
     t.write("src/tokens.env", text);
     t.write(
@@ -208,7 +213,7 @@ fn signed_batches_of_at_most_100_and_never_sent_twice() {
         assert_signed(s);
         let items: Vec<Value> = serde_json::from_str(&s.body).unwrap();
         for i in &items {
-            assert_eq!(i["type"], "github.pat_classic");
+            assert_eq!(i["type"], "shopify.access_token");
             assert_eq!(i["source"], "file");
             assert!(
                 i["url"].as_str().unwrap().starts_with("tokens.env#L"),

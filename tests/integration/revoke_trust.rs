@@ -9,16 +9,12 @@ use crate::revoke::{
     assert_signed, free_port, ok, revocation_statuses, start_readme_receiver, Reply, Server, KEY,
     KEY_ENV,
 };
-use crate::util::{
-    random_chars, run_command, scw_access_key, uuid_v4, with_checksum, GitRepo, Output, TestDir,
-};
+use crate::util::{random_chars, run_command, scw_access_key, uuid_v4, GitRepo, Output, TestDir};
 use serde_json::Value;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// keysweep in `dir`, with `state` as its state folder (journal and key) and the webhook key set.
 fn run(dir: &Path, state: &Path, args: &[&str]) -> Output {
@@ -30,17 +26,23 @@ fn run(dir: &Path, state: &Path, args: &[&str]) -> Output {
     run_command(cmd, None)
 }
 
-fn github_tokens(count: usize, seed: u64) -> Vec<String> {
+/// Shopify tokens: a kind of secret keysweep cannot revoke itself, so only the webhook takes them.
+fn shopify_tokens(count: usize, seed: u64) -> Vec<String> {
     (0..count)
-        .map(|i| with_checksum("ghp", &random_chars(seed + i as u64, ALNUM, 30)))
+        .map(|i| {
+            format!(
+                "shpat_{}",
+                random_chars(seed + i as u64, "0123456789abcdef", 32)
+            )
+        })
         .collect()
 }
 
-/// `count` GitHub tokens in `src/tokens.env`, and a trusted config (`keysweep.toml`, named with
+/// `count` Shopify tokens in `src/tokens.env`, and a trusted config (`keysweep.toml`, named with
 /// `--config`) whose `[revoke]` section is `revoke` and whose one webhook is `hook_url`.
 fn project(count: usize, hook_url: &str, revoke: &str) -> (TestDir, Vec<String>) {
     let t = TestDir::new();
-    let tokens = github_tokens(count, 2000);
+    let tokens = shopify_tokens(count, 2000);
     let text: String = tokens.iter().map(|t| format!("TOKEN={t}\n")).collect();
     t.write("src/tokens.env", text);
     t.write(
@@ -70,11 +72,11 @@ fn a_journal_committed_by_a_pull_request_changes_nothing() {
     let repo = GitRepo::new();
     repo.write("README.md", "app\n");
     let base = repo.commit("base");
-    let gh = &github_tokens(1, 131)[0];
+    let gh = &shopify_tokens(1, 131)[0];
     let (ak, sk) = (scw_access_key(131), uuid_v4(131));
     repo.write(
         "app/.env",
-        format!("GITHUB_TOKEN={gh}\nSCW_ACCESS_KEY={ak}\nSCW_SECRET_KEY={sk}\n"),
+        format!("SHOPIFY_ACCESS_TOKEN={gh}\nSCW_ACCESS_KEY={ak}\nSCW_SECRET_KEY={sk}\n"),
     );
     let trusted = TestDir::new();
     let config = trusted.write(
@@ -102,15 +104,15 @@ fn a_journal_committed_by_a_pull_request_changes_nothing() {
             .to_string()
     };
     let (gh_fp, sk_fp) = (
-        fingerprint("github.pat_classic"),
+        fingerprint("shopify.access_token"),
         fingerprint("scaleway.secret_key"),
     );
     let forged_delivery = "11111111-2222-4333-8444-555555555555";
     let url = hook.url();
     let mac = "0".repeat(64);
     let forged = [
-        format!(r#"{{"event":"batch","delivery":"{forged_delivery}","webhook":"{url}","time":1,"items":[{{"token":"forged-token-not-yours","type":"github.pat_classic","url":"x#L1","source":"file","fingerprint":"f0"}}],"mac":"{mac}"}}"#),
-        format!(r#"{{"event":"batch","delivery":"d2","webhook":"{url}","time":1,"items":[{{"token":"x","type":"github.pat_classic","url":"x#L1","source":"file","fingerprint":"{gh_fp}"}}],"mac":"{mac}"}}"#),
+        format!(r#"{{"event":"batch","delivery":"{forged_delivery}","webhook":"{url}","time":1,"items":[{{"token":"forged-token-not-yours","type":"shopify.access_token","url":"x#L1","source":"file","fingerprint":"f0"}}],"mac":"{mac}"}}"#),
+        format!(r#"{{"event":"batch","delivery":"d2","webhook":"{url}","time":1,"items":[{{"token":"x","type":"shopify.access_token","url":"x#L1","source":"file","fingerprint":"{gh_fp}"}}],"mac":"{mac}"}}"#),
         format!(r#"{{"event":"delivered","delivery":"d2","time":2,"status":200,"labels":[{{"fingerprint":"{gh_fp}","revoked":true}}],"mac":"{mac}"}}"#),
         format!(r#"{{"event":"revoking","fingerprint":"f1","rule_id":"scaleway.secret_key","secret":"forged-secret","pair":"forged-key-id","time":1,"mac":"{mac}"}}"#),
         format!(r#"{{"event":"revoking","fingerprint":"{sk_fp}","rule_id":"scaleway.secret_key","secret":"x","time":1,"mac":"{mac}"}}"#),
@@ -161,7 +163,7 @@ fn a_journal_committed_by_a_pull_request_changes_nothing() {
         })
         .collect();
     assert!(
-        statuses.contains(&("github.pat_classic".into(), "sent".into())),
+        statuses.contains(&("shopify.access_token".into(), "sent".into())),
         "not the forged `revoked`: {statuses:?}"
     );
     // The user is told which journal was used: the state folder's, not the tree's.
@@ -271,7 +273,7 @@ fn a_journal_that_is_a_symbolic_link_is_refused_untouched() {
 fn a_journal_tracked_by_git_is_refused_untouched() {
     let hook = Server::start(|_, _| ok());
     let repo = GitRepo::new();
-    let gh = &github_tokens(1, 141)[0];
+    let gh = &shopify_tokens(1, 141)[0];
     repo.write("src/tokens.env", format!("TOKEN={gh}\n"));
     let forged = format!(
         "{{\"event\":\"batch\",\"delivery\":\"d1\",\"webhook\":\"{}\",\"time\":1,\"items\":[]}}\n",

@@ -565,3 +565,102 @@ fn fail_on_live_fails_only_on_a_live_secret_and_every_format_shows_the_evidence(
         unasked.stderr
     );
 }
+
+#[test]
+fn verify_asks_about_a_secret_read_from_standard_input_or_a_file() {
+    let all = verifiers();
+    let github = all.iter().find(|p| p.id == "github.pat_classic").unwrap();
+    let api = Server::start(|_, s| {
+        let json = vec![("Content-Type", "application/json".into())];
+        if s.header("Authorization").contains("ghp_") {
+            Reply::Status(200, json, r#"{"login":"octocat"}"#.into())
+        } else {
+            Reply::Status(401, json, "{}".into())
+        }
+    });
+    let t = project(&[github], api.port);
+    let example = &github.examples()[0];
+    let token = example
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .find(|w| w.starts_with("ghp_"))
+        .expect("the example holds a token")
+        .to_string();
+    let verify = |args: &[&str], stdin: &str| {
+        let mut cmd = std::process::Command::new(crate::util::bin());
+        cmd.arg("verify").args(args).current_dir(t.path());
+        crate::util::run_command(cmd, Some(stdin.as_bytes()))
+    };
+    // A file's secrets, found as a scan finds them.
+    t.write("leak.env", format!("GITHUB_TOKEN={token}\n"));
+    let out = verify(&["--config", ".keysweep.toml", "leak.env"], "");
+    assert_eq!(out.status, 1, "live: {}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("github.pat_classic  ghp_…  live (127.0.0.1: HTTP 200"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains(&token),
+        "the secret is never printed whole"
+    );
+    // Standard input, as one secret of a given pattern.
+    let out = verify(
+        &[
+            "--config",
+            ".keysweep.toml",
+            "--rule",
+            "github.pat_classic",
+            "--format",
+            "json",
+        ],
+        &format!("  {token}\n"),
+    );
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.json()[0]["verification"]["status"], "live");
+    // Not a secret it can verify: said, exit 2.
+    let out = verify(&["--config", ".keysweep.toml"], "hello\n");
+    assert_eq!(out.status, 2);
+    assert!(
+        out.stderr
+            .contains("standard input: no secret keysweep can verify"),
+        "{}",
+        out.stderr
+    );
+    let out = verify(
+        &["--config", ".keysweep.toml", "--rule", "private_key.rsa"],
+        "x\n",
+    );
+    assert!(
+        out.stderr.contains("cannot verify this kind of secret"),
+        "{}",
+        out.stderr
+    );
+    // Only GitHub was asked, and only with the token.
+    assert!(api.seen().iter().all(|s| s.url == "/user"));
+}
+
+#[test]
+fn calls_to_one_provider_keep_the_configured_rate() {
+    let all = verifiers();
+    let github = all.iter().find(|p| p.id == "github.pat_classic").unwrap();
+    let api = Server::start(|_, _| {
+        Reply::Status(
+            200,
+            vec![("Content-Type", "application/json".into())],
+            r#"{"login":"octocat"}"#.into(),
+        )
+    });
+    let t = project_with(&[github], api.port, "rate_per_sec = 4\n");
+    let results = verified(&t, &[github]);
+    assert!(results.len() >= 2, "{results:?}");
+    let seen = api.seen();
+    assert_eq!(seen.len(), results.len(), "one call per distinct secret");
+    for pair in seen.windows(2) {
+        let gap = pair[1].at - pair[0].at;
+        assert!(
+            gap >= Duration::from_millis(200),
+            "calls {gap:?} apart at 4 a second"
+        );
+    }
+}
