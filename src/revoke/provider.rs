@@ -18,12 +18,14 @@ struct Request {
     body: Option<String>,
 }
 
-/// Everything but RFC 3986's unreserved characters is escaped in a path segment.
+/// Everything but RFC 3986's unreserved characters and `:` is escaped in a path segment. A colon
+/// is a path character of its own (`pchar`), and a Telegram bot token (`123:ABC…`) must keep it.
 const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
-    .remove(b'~');
+    .remove(b'~')
+    .remove(b':');
 
 /// What a call's placeholders stand for: `{secret}`, `{pair}` (the paired finding's secret) and
 /// `{lookup}` (a value the pattern's verify call answered, such as the token's own id).
@@ -656,6 +658,20 @@ mod tests {
             judged(&slack, answer(200, json, r#"{"ok":false}"#)),
             Verification::Invalid
         );
+    }
+
+    #[test]
+    fn a_path_keeps_a_tokens_colon_and_escapes_what_a_path_cannot_hold() {
+        let v = Values {
+            secret: "123456:AAE/x y?",
+            pair: None,
+            lookup: None,
+        };
+        assert_eq!(
+            fill("/bot{secret}/getMe", v, true),
+            "/bot123456:AAE%2Fx%20y%3F/getMe"
+        );
+        assert_eq!(fill("{secret}", v, false), "123456:AAE/x y?");
     }
 
     #[test]
