@@ -27,6 +27,13 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
     .remove(b'~')
     .remove(b':');
 
+/// Everything but RFC 3986's unreserved characters is escaped in a form value.
+const FORM_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// What a call's placeholders stand for: `{secret}`, `{pair}` (the paired finding's secret) and
 /// `{lookup}` (a value the pattern's verify call answered, such as the token's own id).
 #[derive(Clone, Copy)]
@@ -36,18 +43,49 @@ struct Values<'a> {
     lookup: Option<&'a str>,
 }
 
-/// Fills the placeholders; in a URL path they are percent-encoded.
-fn fill(text: &str, v: Values, in_path: bool) -> String {
-    let (secret, pair) = (v.secret, v.pair);
-    let enc = |v: &str| {
-        if in_path {
-            percent_encoding::utf8_percent_encode(v, PATH_SEGMENT).to_string()
-        } else {
-            v.to_string()
+/// How a placeholder's value is written where it goes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Place {
+    /// A URL path: percent-encoded but for what a path segment holds as it is.
+    Path,
+    /// A header or Basic credentials: as it is.
+    Raw,
+    /// A JSON body: escaped as inside a JSON string, so that no value adds fields of its own.
+    Json,
+    /// A form body: percent-encoded (`+` would be read as a space).
+    Form,
+}
+
+/// How a call's body is encoded: by its `Content-Type`, else by its look.
+fn body_place(call: &ProviderCall, body: &str) -> Place {
+    let content_type = call
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.to_ascii_lowercase())
+        .unwrap_or_default();
+    if content_type.contains("x-www-form-urlencoded") {
+        Place::Form
+    } else if content_type.contains("json") || body.trim_start().starts_with(['{', '[']) {
+        Place::Json
+    } else {
+        Place::Raw
+    }
+}
+
+/// Fills the placeholders, each value written as `place` needs.
+fn fill(text: &str, v: Values, place: Place) -> String {
+    let enc = |value: &str| match place {
+        Place::Path => percent_encoding::utf8_percent_encode(value, PATH_SEGMENT).to_string(),
+        Place::Form => percent_encoding::utf8_percent_encode(value, FORM_VALUE).to_string(),
+        Place::Json => {
+            let quoted = serde_json::to_string(value).expect("a string is JSON");
+            quoted[1..quoted.len() - 1].to_string()
         }
+        Place::Raw => value.to_string(),
     };
-    text.replace("{secret}", &enc(secret))
-        .replace("{pair}", &enc(pair.unwrap_or_default()))
+    text.replace("{secret}", &enc(v.secret))
+        .replace("{pair}", &enc(v.pair.unwrap_or_default()))
         .replace("{lookup}", &enc(v.lookup.unwrap_or_default()))
 }
 
@@ -78,16 +116,20 @@ fn build(
         .get(&pattern.provider)
         .cloned()
         .unwrap_or_else(|| call.api_url.trim_end_matches('/').to_string());
-    let url = format!("{base}{}", fill(&call.path, v, true));
+    let url = format!("{base}{}", fill(&call.path, v, Place::Path));
     check_url(&url)?;
     let mut headers: Vec<(String, String)> = call
         .headers
         .iter()
-        .map(|(k, text)| (k.clone(), fill(text, v, false)))
+        .map(|(k, text)| (k.clone(), fill(text, v, Place::Raw)))
         .collect();
     if let Some([user, password]) = call.basic_auth.as_deref() {
         use base64::Engine as _;
-        let pair_text = format!("{}:{}", fill(user, v, false), fill(password, v, false));
+        let pair_text = format!(
+            "{}:{}",
+            fill(user, v, Place::Raw),
+            fill(password, v, Place::Raw)
+        );
         let encoded = base64::engine::general_purpose::STANDARD.encode(pair_text);
         headers.push(("Authorization".into(), format!("Basic {encoded}")));
     }
@@ -95,7 +137,10 @@ fn build(
         method: call.method.clone(),
         url,
         headers,
-        body: call.body.as_deref().map(|b| fill(b, v, false)),
+        body: call
+            .body
+            .as_deref()
+            .map(|b| fill(b, v, body_place(call, b))),
     })
 }
 
@@ -668,10 +713,35 @@ mod tests {
             lookup: None,
         };
         assert_eq!(
-            fill("/bot{secret}/getMe", v, true),
+            fill("/bot{secret}/getMe", v, Place::Path),
             "/bot123456:AAE%2Fx%20y%3F/getMe"
         );
-        assert_eq!(fill("{secret}", v, false), "123456:AAE/x y?");
+        assert_eq!(fill("{secret}", v, Place::Raw), "123456:AAE/x y?");
+    }
+
+    #[test]
+    fn a_body_value_cannot_add_fields_or_change_the_form() {
+        let v = Values {
+            secret: "a\"b+c&d=1",
+            pair: None,
+            lookup: None,
+        };
+        let json = fill(r#"{"token": "{secret}"}"#, v, Place::Json);
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(parsed["token"], "a\"b+c&d=1");
+        assert_eq!(parsed.as_object().unwrap().len(), 1);
+        assert_eq!(
+            fill("token={secret}", v, Place::Form),
+            "token=a%22b%2Bc%26d%3D1"
+        );
+        let mut call = spec(None, None);
+        call.headers.insert(
+            "Content-Type".into(),
+            "application/x-www-form-urlencoded".into(),
+        );
+        assert_eq!(body_place(&call, "token={secret}"), Place::Form);
+        call.headers.clear();
+        assert_eq!(body_place(&call, r#"{"token": "{secret}"}"#), Place::Json);
     }
 
     #[test]

@@ -256,7 +256,11 @@ fn carries(s: &Seen, spec: &ProviderCall, secret: &str) -> bool {
                 .decode(b)
                 .is_ok_and(|d| String::from_utf8_lossy(&d).contains(secret))
         });
-    let in_body = spec.body.is_some() && s.body.contains(secret);
+    let in_body = spec.body.is_some()
+        && (s.body.contains(secret)
+            || percent_encoding::percent_decode_str(&s.body)
+                .decode_utf8_lossy()
+                .contains(secret));
     let in_url = spec.path.contains("{secret}")
         && (s.url.contains(secret) || s.url.contains(&encoded) || {
             let decoded = percent_encoding::percent_decode_str(&s.url).decode_utf8_lossy();
