@@ -30,11 +30,16 @@ pub(super) fn verify_one(
     let engine = load_engine_with(&[], &config, true)?;
     let secrets = what_to_ask(&engine, &text, rule, input)?;
     let settings = revoke::Settings::from_config(&config, false, None)?;
-    let mut answers = Vec::new();
-    for (pattern, secret, pair) in &secrets {
-        let status = revoke::verify_one(pattern, secret, pair.as_deref(), &settings);
-        answers.push((*pattern, secret.as_str(), status));
-    }
+    let asks: Vec<(&Pattern, &str, Option<&str>)> = secrets
+        .iter()
+        .map(|(p, secret, pair)| (*p, secret.as_str(), pair.as_deref()))
+        .collect();
+    let statuses = revoke::verify_each(&asks, &settings);
+    let answers: Vec<_> = asks
+        .iter()
+        .zip(statuses)
+        .map(|((p, secret, _), status)| (*p, *secret, status))
+        .collect();
     output::write(None, |out| match format {
         ListFormat::Json => {
             let rows: Vec<serde_json::Value> = answers

@@ -266,15 +266,17 @@ pub struct Asked {
     pub dry_run: bool,
 }
 
-/// What `secret` (with its `pair`) is, by its provider: `keysweep verify`.
-pub fn verify_one(
-    pattern: &crate::pattern::Pattern,
-    secret: &str,
-    pair: Option<&str>,
+/// What each `(pattern, secret, pair)` is, by its provider: `keysweep verify`. One client and
+/// one pace for all, as in a scan.
+pub fn verify_each(
+    asks: &[(&crate::pattern::Pattern, &str, Option<&str>)],
     settings: &Settings,
-) -> Status<crate::finding::Verification> {
+) -> Vec<Status<crate::finding::Verification>> {
     let client = http::Client::new(settings.policy, settings.budget);
-    provider::verify_secret(&client, pattern, settings, secret, pair)
+    let mut asker = provider::Asker::new(&client, settings);
+    asks.iter()
+        .map(|(pattern, secret, pair)| asker.status(pattern, secret, *pair).0)
+        .collect()
 }
 
 /// `--verify`, then `--revoke`, both within `[revoke] budget_secs` and until the first

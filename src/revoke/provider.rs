@@ -271,6 +271,71 @@ impl Pace {
     }
 }
 
+/// The verification calls of one run: each secret (with its pair) asked once, calls to one
+/// provider paced by `[revoke] rate_per_sec`.
+pub(super) struct Asker<'a> {
+    client: &'a Client,
+    settings: &'a Settings,
+    pace: Pace,
+    answers: HashMap<(String, String, Option<String>), Status<Verification>>,
+}
+
+impl<'a> Asker<'a> {
+    pub(super) fn new(client: &'a Client, settings: &'a Settings) -> Self {
+        Asker {
+            client,
+            settings,
+            pace: Pace::default(),
+            answers: HashMap::new(),
+        }
+    }
+
+    /// What `secret`'s provider says of it (`unknown` when keysweep cannot ask), unless the
+    /// client says stop first.
+    fn ask(
+        &mut self,
+        pattern: &Pattern,
+        secret: &str,
+        pair: Option<&str>,
+    ) -> Result<Status<Verification>, Stop> {
+        let Some(spec) = pattern.verify_call() else {
+            return Ok(Status::new(
+                Verification::Unknown,
+                "keysweep cannot verify this kind of secret",
+            ));
+        };
+        let key = (
+            pattern.id.clone(),
+            secret.to_string(),
+            pair.map(str::to_string),
+        );
+        if let Some(status) = self.answers.get(&key) {
+            return Ok(status.clone());
+        }
+        self.pace
+            .wait(self.client, &pattern.provider, self.settings.call_interval)?;
+        let status = ask(self.client, pattern, spec, self.settings, secret, pair)?;
+        self.answers.insert(key, status.clone());
+        Ok(status)
+    }
+
+    /// [`Asker::ask`], `unknown` when the client said stop (`stopped` is then true).
+    pub(super) fn status(
+        &mut self,
+        pattern: &Pattern,
+        secret: &str,
+        pair: Option<&str>,
+    ) -> (Status<Verification>, bool) {
+        match self.ask(pattern, secret, pair) {
+            Ok(status) => (status, false),
+            Err(stop) => (
+                Status::new(Verification::Unknown, format!("not verified: {stop}")),
+                true,
+            ),
+        }
+    }
+}
+
 /// Sets every finding's `verification`: what its provider says, or `unknown` when keysweep
 /// cannot ask, or could not before the client said stop. One call per distinct secret (and
 /// pair). Returns how many were left unverified by that stop.
@@ -280,58 +345,28 @@ pub fn verify(
     settings: &Settings,
     client: &Client,
 ) -> usize {
-    let mut stopped = 0;
     let by_id = patterns_by_id(patterns);
-    let mut cache: HashMap<(String, Option<String>), Status<Verification>> = HashMap::new();
-    let mut pace = Pace::default();
+    let mut asker = Asker::new(client, settings);
+    let mut stopped = 0;
     for f in findings.iter_mut() {
-        let pattern = by_id.get(f.rule_id.as_str());
-        let Some((pattern, spec)) = pattern.and_then(|p| p.verify_call().map(|c| (*p, c))) else {
-            f.verification = Some(Status::new(
-                Verification::Unknown,
-                "keysweep cannot verify this kind of secret",
-            ));
-            continue;
+        let (status, stop) = match by_id.get(f.rule_id.as_str()) {
+            Some(pattern) => asker.status(
+                pattern,
+                &f.secret,
+                f.pair.as_ref().map(|p| p.secret.as_str()),
+            ),
+            None => (
+                Status::new(
+                    Verification::Unknown,
+                    "keysweep cannot verify this kind of secret",
+                ),
+                false,
+            ),
         };
-        let pair = f.pair.as_ref().map(|p| p.secret.clone());
-        let key = (f.fingerprint.clone(), pair.clone());
-        let status = match cache.get(&key) {
-            Some(status) => status.clone(),
-            None => match pace
-                .wait(client, &pattern.provider, settings.call_interval)
-                .and_then(|()| ask(client, pattern, spec, settings, &f.secret, pair.as_deref()))
-            {
-                Ok(status) => {
-                    cache.insert(key, status.clone());
-                    status
-                }
-                Err(stop) => {
-                    stopped += 1;
-                    Status::new(Verification::Unknown, format!("not verified: {stop}"))
-                }
-            },
-        };
+        stopped += usize::from(stop);
         f.verification = Some(status);
     }
     stopped
-}
-
-/// What the provider says of one secret; `unknown` when the client said stop first.
-pub(super) fn verify_secret(
-    client: &Client,
-    pattern: &Pattern,
-    settings: &Settings,
-    secret: &str,
-    pair: Option<&str>,
-) -> Status<Verification> {
-    let Some(spec) = pattern.verify_call() else {
-        return Status::new(
-            Verification::Unknown,
-            "keysweep cannot verify this kind of secret",
-        );
-    };
-    ask(client, pattern, spec, settings, secret, pair)
-        .unwrap_or_else(|stop| Status::new(Verification::Unknown, format!("not verified: {stop}")))
 }
 
 /// What the provider says of one secret, unless the client says stop first.

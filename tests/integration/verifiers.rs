@@ -14,11 +14,38 @@ use std::time::{Duration, Instant};
 
 /// The built-in patterns that declare a verifier.
 fn verifiers() -> Vec<Pattern> {
+    builtin_where(|p| p.verify_call().is_some())
+}
+
+/// The built-in patterns that declare a revocation.
+fn revokers() -> Vec<Pattern> {
+    builtin_where(|p| p.revoke_call().is_some())
+}
+
+fn builtin_where(keep: fn(&Pattern) -> bool) -> Vec<Pattern> {
     keysweep::pattern::builtin()
         .expect("the built-in patterns should load")
         .into_iter()
-        .filter(|p| p.verify_call().is_some())
+        .filter(keep)
         .collect()
+}
+
+/// A call's path up to its first placeholder or query: what every request it sends starts with.
+fn fixed_path(call: &ProviderCall) -> &str {
+    call.path.split(['?', '{']).next().unwrap_or_default()
+}
+
+/// Adds to `body` the field a documented live answer to `call` holds (`live_json`, with its
+/// `live_equals` value); the value already there when another call put one.
+fn add_live_field(body: &mut Value, call: &ProviderCall) -> Result<(), Value> {
+    let Some(pointer) = &call.live_json else {
+        return Ok(());
+    };
+    let value = match &call.live_equals {
+        Some(v) => serde_json::from_str(v).expect("checked at load"),
+        None => json!("simulated"),
+    };
+    insert(body, &pointer_keys(pointer), value)
 }
 
 fn call(p: &Pattern) -> &ProviderCall {
@@ -30,24 +57,11 @@ fn call(p: &Pattern) -> &ProviderCall {
 fn live_bodies(patterns: &[Pattern]) -> Vec<(Vec<&Pattern>, Value)> {
     let mut groups: Vec<(Vec<&Pattern>, Value)> = Vec::new();
     for p in patterns {
-        let spec = call(p);
-        let value: Value = match &spec.live_equals {
-            Some(v) => serde_json::from_str(v).expect("checked at load"),
-            None => json!("simulated"),
-        };
-        let keys: Vec<String> = match &spec.live_json {
-            Some(pointer) => pointer
-                .split('/')
-                .skip(1)
-                .map(|k| k.replace("~1", "/").replace("~0", "~"))
-                .collect(),
-            None => Vec::new(),
-        };
         // The answer with this verifier's field added, if every verifier of the group (this one
         // too) still finds what it wants in it.
         let fits = |group: &[&Pattern], body: &Value| {
             let mut body = body.clone();
-            let _ = insert(&mut body, &keys, value.clone());
+            let _ = add_live_field(&mut body, call(p));
             group
                 .iter()
                 .chain([&p])
@@ -219,7 +233,7 @@ fn live_run(patterns: &[&Pattern], body: String) {
         let spec = call(p);
         // The documented request: its method, its path up to the first placeholder, and the
         // secret where the verifier puts it (other findings of the same file have requests too).
-        let fixed = spec.path.split(['?', '{']).next().unwrap_or_default();
+        let fixed = fixed_path(spec);
         let sent: Vec<&Seen> = seen
             .iter()
             .filter(|s| s.method == spec.method && s.url.starts_with(fixed))
@@ -350,15 +364,6 @@ fn a_busy_or_silent_provider_is_unknown_and_waited_for_boundedly() {
     );
 }
 
-/// The built-in patterns that declare a revocation.
-fn revokers() -> Vec<Pattern> {
-    keysweep::pattern::builtin()
-        .expect("the built-in patterns should load")
-        .into_iter()
-        .filter(|p| p.revoke_call().is_some())
-        .collect()
-}
-
 /// The id a simulated verify call answers with, for revocations that look one up.
 const LOOKED_UP: &str = "token-id-7";
 
@@ -371,41 +376,23 @@ fn every_revoker_deletes_the_leaked_token_once_with_the_documented_call() {
         // The verify call (a lookup, or `--verify` itself) answers live, with the id to look up.
         let mut live = json!({});
         if let Some(verify) = p.verify_call() {
-            if let Some(pointer) = &verify.live_json {
-                let keys = pointer_keys(pointer);
-                let value = match &verify.live_equals {
-                    Some(v) => serde_json::from_str(v).unwrap(),
-                    None => json!("simulated"),
-                };
-                let _ = insert(&mut live, &keys, value);
-            }
+            let _ = add_live_field(&mut live, verify);
         }
         if let Some(pointer) = &revoke.lookup_json {
             let _ = insert(&mut live, &pointer_keys(pointer), json!(LOOKED_UP));
         }
         // The revocation's own documented answer.
         let mut done = json!({});
-        if let Some(pointer) = &revoke.live_json {
-            let value = match &revoke.live_equals {
-                Some(v) => serde_json::from_str(v).unwrap(),
-                None => json!("simulated"),
-            };
-            let _ = insert(&mut done, &pointer_keys(pointer), value);
-        }
+        let _ = add_live_field(&mut done, &revoke);
         let done = done.to_string();
-        let fixed = revoke
-            .path
-            .split(['?', '{'])
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let fixed = fixed_path(&revoke).to_string();
         let (method, success) = (revoke.method.clone(), revoke.success[0]);
         let verify = p.verify_call().cloned();
         let live_text = live.to_string();
         let api = Server::start(move |_, s| {
-            let is_verify = verify.as_ref().is_some_and(|v| {
-                s.method == v.method && s.url.starts_with(v.path.split(['?', '{']).next().unwrap())
-            });
+            let is_verify = verify
+                .as_ref()
+                .is_some_and(|v| s.method == v.method && s.url.starts_with(fixed_path(v)));
             if s.method == method && s.url.starts_with(&fixed) && !(is_verify && method == "GET") {
                 Reply::Status(
                     success,
@@ -443,11 +430,7 @@ fn every_revoker_deletes_the_leaked_token_once_with_the_documented_call() {
         let deletions = |api: &Server| {
             api.seen()
                 .into_iter()
-                .filter(|s| {
-                    s.method == revoke.method
-                        && s.url
-                            .starts_with(revoke.path.split(['?', '{']).next().unwrap())
-                })
+                .filter(|s| s.method == revoke.method && s.url.starts_with(fixed_path(&revoke)))
                 .count()
         };
         let mut asked = 0;
