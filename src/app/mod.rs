@@ -6,10 +6,10 @@
 //! - [`summary`]: the summary line and the notes after a scan;
 //! - [`patterns`]: `patterns list` and `patterns test`.
 
+mod one_input;
 mod patterns;
 mod scan;
 mod summary;
-mod verify;
 
 pub use patterns::ListFormat;
 
@@ -52,6 +52,17 @@ pub enum Task {
         rule: Option<String>,
         config: ConfigArgs,
         format: ListFormat,
+    },
+    /// `revoke FILE`: the secrets of one input, revoked through the journal.
+    RevokeOne {
+        input: PathBuf,
+        rule: Option<String>,
+        config: ConfigArgs,
+        journal: Option<PathBuf>,
+        dry_run: bool,
+        format: ListFormat,
+        /// Extra pattern files (`--patterns`).
+        files: Vec<PathBuf>,
     },
     /// `revoke --resume`.
     ResumeRevocations {
@@ -156,7 +167,26 @@ pub fn run(task: Task) -> anyhow::Result<Exit> {
             rule,
             config,
             format,
-        } => verify::verify_one(&input, rule.as_deref(), &config, format),
+        } => one_input::verify_one(&input, rule.as_deref(), &config, format),
+        Task::RevokeOne {
+            input,
+            rule,
+            config,
+            journal,
+            dry_run,
+            format,
+            files,
+        } => one_input::revoke_one(
+            &input,
+            &config,
+            &one_input::RevokeAsk {
+                rule: rule.as_deref(),
+                journal: journal.as_deref(),
+                dry_run,
+                format,
+                files: &files,
+            },
+        ),
         Task::Print(text) => {
             output::write(None, |out| out.write_all(&text))?;
             Ok(Exit::Clean)

@@ -102,17 +102,31 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: ListFormat,
     },
-    /// Re-send what the revocation journal holds as pending.
+    /// Revoke the secrets of one file or of standard input, or re-send what the journal holds
+    /// as pending.
     ///
-    /// Webhook batches (with their delivery ids) and provider revocations left by a crash or an
-    /// unreachable endpoint.
+    /// Each secret its provider lets keysweep revoke (or a [[revoke.webhooks]] entry takes) goes
+    /// through the revocation journal, as `scan --revoke` sends it: exactly once, resumable. The
+    /// secret is read, never taken from the command line, where other users of the machine can
+    /// see it in the process list. Exit status 0 when every secret is revoked (or delivered to a
+    /// receiver), 1 when one is not, or while something is pending.
     #[command(
-        after_help = "Examples:\n  keysweep revoke --resume\n  keysweep revoke --resume --config ci/.keysweep.toml"
+        after_help = "Examples:\n  keysweep revoke leaked.env                          # each revocable secret in it\n  pbpaste | keysweep revoke --rule github.pat_classic -  # the whole input is one token\n  keysweep revoke --dry-run leaked.env                # the calls it would make\n  keysweep revoke --resume"
     )]
     Revoke {
-        /// Re-send the pending entries (the only action; required).
-        #[arg(long, required = true)]
+        /// The file holding the secrets, or - for standard input.
+        #[arg(required_unless_present = "resume", conflicts_with = "resume")]
+        input: Option<PathBuf>,
+        /// The pattern whose secret the whole input is (its surrounding whitespace ignored)
+        /// [default: each secret a scan of the input finds].
+        #[arg(long, value_name = "ID", conflicts_with = "resume")]
+        rule: Option<String>,
+        /// Re-send the pending entries of the journal, nothing new.
+        #[arg(long)]
         resume: bool,
+        /// Say which calls would be made, and make none.
+        #[arg(long, conflicts_with = "resume")]
+        dry_run: bool,
         /// The config file naming the webhooks and the journal (default: your own config file,
         /// ~/.config/keysweep/config.toml; a repository's .keysweep.toml is never read here).
         #[arg(long, value_name = "FILE")]
@@ -121,6 +135,8 @@ pub enum Command {
         /// revocations.jsonl in keysweep's state folder].
         #[arg(long, value_name = "PATH")]
         journal: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "human", conflicts_with = "resume")]
+        format: ListFormat,
         #[command(flatten)]
         patterns: PatternArgs,
     },

@@ -56,18 +56,36 @@ impl Command {
                 format,
             },
             Command::Revoke {
-                resume: _,
+                input,
+                rule,
+                resume,
+                dry_run,
                 config,
                 journal,
+                format,
                 patterns,
-            } => Task::ResumeRevocations {
-                config: ConfigArgs {
+            } => {
+                let config = ConfigArgs {
                     named: config,
                     none: false,
-                },
-                journal,
-                files: patterns.extra,
-            },
+                };
+                match input {
+                    Some(input) if !resume => Task::RevokeOne {
+                        input,
+                        rule,
+                        config,
+                        journal,
+                        dry_run,
+                        format,
+                        files: patterns.extra,
+                    },
+                    _ => Task::ResumeRevocations {
+                        config,
+                        journal,
+                        files: patterns.extra,
+                    },
+                }
+            }
             Command::Completions { shell } => Task::Print(manual::completions(
                 shell,
                 <Cli as clap::CommandFactory>::command(),

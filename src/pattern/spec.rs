@@ -207,6 +207,17 @@ pub struct ProviderCall {
     pub lookup_json: Option<String>,
 }
 
+impl ProviderCall {
+    /// Whether a placeholder (`{pair}`, `{lookup}`) appears anywhere in the request.
+    pub fn uses(&self, placeholder: &str) -> bool {
+        std::iter::once(&self.path)
+            .chain(self.headers.values())
+            .chain(&self.body)
+            .chain(self.basic_auth.iter().flatten())
+            .any(|t| t.contains(placeholder))
+    }
+}
+
 /// How bad a leak of this secret is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]

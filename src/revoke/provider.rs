@@ -95,13 +95,7 @@ fn build(
     settings: &Settings,
     v: Values,
 ) -> Result<Request, String> {
-    let uses = |placeholder: &str| {
-        std::iter::once(&call.path)
-            .chain(call.headers.values())
-            .chain(&call.body)
-            .chain(call.basic_auth.iter().flatten())
-            .any(|t| t.contains(placeholder))
-    };
+    let uses = |placeholder: &str| call.uses(placeholder);
     if uses("{lookup}") && v.lookup.is_none() {
         return Err("needs the value its verify call answers with".into());
     }

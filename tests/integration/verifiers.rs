@@ -651,3 +651,89 @@ fn calls_to_one_provider_keep_the_configured_rate() {
         );
     }
 }
+
+#[test]
+fn revoke_takes_the_secrets_of_a_file_or_standard_input_through_the_journal_once() {
+    let revokers = revokers();
+    let github = revokers
+        .iter()
+        .find(|p| p.id == "github.pat_classic")
+        .unwrap();
+    let api = Server::start(|_, s| {
+        let json = vec![("Content-Type", "application/json".into())];
+        if s.method == "POST" && s.url == "/credentials/revoke" {
+            Reply::Status(202, json, "{}".into())
+        } else {
+            Reply::Status(404, json, "{}".into())
+        }
+    });
+    let t = project_with(
+        &[github],
+        api.port,
+        "journal = \"state/revocations.jsonl\"\n",
+    );
+    let token = github.examples()[0]
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .find(|w| w.starts_with("ghp_"))
+        .expect("the example holds a token")
+        .to_string();
+    let revoke = |args: &[&str], stdin: &str| {
+        let mut cmd = std::process::Command::new(crate::util::bin());
+        cmd.arg("revoke")
+            .args(["--config", ".keysweep.toml"])
+            .args(args)
+            .current_dir(t.path());
+        crate::util::run_command(cmd, Some(stdin.as_bytes()))
+    };
+    let deletions = || {
+        api.seen()
+            .iter()
+            .filter(|s| s.method == "POST" && s.body.contains(&token))
+            .count()
+    };
+    t.write("leak.env", format!("GITHUB_TOKEN={token}\nNOTE=hello\n"));
+    // A dry run says the call it would make, and makes none.
+    let out = revoke(&["--dry-run", "leak.env"], "");
+    assert_eq!(out.status, 1, "nothing is revoked yet: {}", out.stderr);
+    assert!(out.stderr.contains("dry run: would POST"), "{}", out.stderr);
+    assert_eq!(deletions(), 0);
+    // The file's secret, revoked at its provider.
+    let out = revoke(&["leak.env"], "");
+    assert_eq!(out.status, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("github.pat_classic  ghp_…  revoked (revoked at the provider"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains(&token) && !out.stderr.contains(&token));
+    assert_eq!(deletions(), 1);
+    // The same token again, as the whole of standard input: the journal knows it, nothing is
+    // sent twice.
+    let out = revoke(
+        &["--rule", "github.pat_classic", "--format", "json", "-"],
+        &format!("{token}\n"),
+    );
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(out.json()[0]["revocation"]["status"], "revoked");
+    assert_eq!(deletions(), 1, "revoked once, whatever the input");
+    // What cannot be revoked is refused before anything is sent.
+    let out = revoke(&["-"], "hello\n");
+    assert_eq!(out.status, 2);
+    assert!(
+        out.stderr
+            .contains("standard input: no secret keysweep can revoke"),
+        "{}",
+        out.stderr
+    );
+    let out = revoke(&["--rule", "private_key.rsa", "-"], "x\n");
+    assert_eq!(out.status, 2);
+    assert!(
+        out.stderr.contains("cannot revoke this kind of secret"),
+        "{}",
+        out.stderr
+    );
+    // Neither an input nor --resume: a usage error, nothing read from the terminal.
+    let out = revoke(&[], "");
+    assert_eq!(out.status, 2, "{}", out.stderr);
+}
