@@ -77,6 +77,8 @@ pub struct RevokeSection {
     pub budget_secs: Option<u64>,
     /// Calls per second to any one provider's API (default 10).
     pub rate_per_sec: Option<u64>,
+    /// Hours a `live` or `invalid` answer is reused by later runs (default: not kept).
+    pub verify_cache_hours: Option<u64>,
     #[serde(default)]
     pub webhooks: Vec<WebhookSection>,
 }

@@ -120,7 +120,7 @@ impl<S: Copy + Into<&'static str>> Status<S> {
 }
 
 /// What a secret's provider says of it (`--verify`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verification {
     /// The provider accepted the secret.

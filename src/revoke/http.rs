@@ -94,7 +94,7 @@ pub struct Client {
     /// Nothing is sent after this instant.
     deadline: Instant,
     /// Set when a wait would have ended past the deadline: the budget counts as spent then.
-    spent: std::cell::Cell<bool>,
+    spent: std::sync::atomic::AtomicBool,
 }
 
 /// A URL as keysweep shows it: scheme, host and port only. Its user, password, path and query
@@ -164,7 +164,7 @@ impl Client {
             agent,
             policy,
             deadline: Instant::now() + budget,
-            spent: std::cell::Cell::new(false),
+            spent: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -172,7 +172,9 @@ impl Client {
     pub fn stopped(&self) -> Option<Stop> {
         if interrupt::requested() {
             Some(Stop::Interrupted)
-        } else if self.spent.get() || Instant::now() >= self.deadline {
+        } else if self.spent.load(std::sync::atomic::Ordering::Relaxed)
+            || Instant::now() >= self.deadline
+        {
             Some(Stop::OutOfTime)
         } else {
             None
@@ -256,7 +258,7 @@ impl Client {
     pub fn pause(&self, wait: Duration) -> Result<(), Stop> {
         let until = Instant::now() + wait;
         if until >= self.deadline {
-            self.spent.set(true);
+            self.spent.store(true, std::sync::atomic::Ordering::Relaxed);
             return Err(Stop::OutOfTime);
         }
         while let Some(left) = until.checked_duration_since(Instant::now()) {

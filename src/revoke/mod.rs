@@ -6,6 +6,7 @@
 //! bounded: a few attempts per request, a minimum backoff and timeout, and a wall-clock
 //! budget for the whole phase, which also ends at the first interruption.
 
+pub mod answers;
 pub mod http;
 pub mod journal;
 pub mod provider;
@@ -32,6 +33,8 @@ const BACKOFF_MS: RangeInclusive<u64> = 100..=60_000;
 const TIMEOUT_SECS: RangeInclusive<u64> = 1..=120;
 const BUDGET_SECS: RangeInclusive<u64> = 1..=3600;
 const RATE_PER_SEC: RangeInclusive<u64> = 1..=1000;
+/// A month at most: a key rotated since is still reported live until its answer expires.
+const CACHE_HOURS: RangeInclusive<u64> = 1..=720;
 /// Calls per second to one provider unless `[revoke] rate_per_sec` says otherwise: polite to a
 /// provider's API and its abuse detection, and 1,000 findings of one provider still take under
 /// two minutes.
@@ -66,6 +69,9 @@ pub struct Settings {
     pub api_urls: BTreeMap<String, String>,
     /// The least time between two calls to one provider (`[revoke] rate_per_sec`).
     pub call_interval: Duration,
+    /// Where definite verification answers are kept across runs, and for how long
+    /// (`[revoke] verify_cache_hours`; off by default).
+    pub verify_cache: Option<(PathBuf, Duration)>,
 }
 
 /// `value`, or an error naming `[revoke] key` and its allowed range.
@@ -150,6 +156,19 @@ impl Settings {
         let timeout = bounded(&file, "timeout_secs", section.timeout_secs, TIMEOUT_SECS)?;
         let budget = bounded(&file, "budget_secs", section.budget_secs, BUDGET_SECS)?;
         let rate = bounded(&file, "rate_per_sec", section.rate_per_sec, RATE_PER_SEC)?;
+        let cache_hours = bounded(
+            &file,
+            "verify_cache_hours",
+            section.verify_cache_hours,
+            CACHE_HOURS,
+        )?;
+        let verify_cache = match cache_hours {
+            Some(hours) => Some((
+                crate::places::state_dir()?.join(answers::FILE),
+                Duration::from_secs(hours * 3600),
+            )),
+            None => None,
+        };
         let policy = http::Policy {
             max_attempts: attempts.map_or(defaults.max_attempts, |n| n as u32),
             backoff: backoff.map_or(defaults.backoff, Duration::from_millis),
@@ -167,6 +186,7 @@ impl Settings {
             budget: budget.map_or(DEFAULT_BUDGET, Duration::from_secs),
             api_urls,
             call_interval: Duration::from_secs(1) / rate.unwrap_or(DEFAULT_RATE) as u32,
+            verify_cache,
         })
     }
 
@@ -269,13 +289,14 @@ pub struct Asked {
 /// What each `(pattern, secret, pair)` is, by its provider: `keysweep verify`. One client and
 /// one pace for all, as in a scan.
 pub fn verify_each(
-    asks: &[(&crate::pattern::Pattern, &str, Option<&str>)],
+    asks: &[provider::Question],
     settings: &Settings,
 ) -> Vec<Status<crate::finding::Verification>> {
     let client = http::Client::new(settings.policy, settings.budget);
-    let mut asker = provider::Asker::new(&client, settings);
-    asks.iter()
-        .map(|(pattern, secret, pair)| asker.status(pattern, secret, *pair).0)
+    provider::Asker::new(&client, settings)
+        .answer_all(asks)
+        .into_iter()
+        .map(|(status, _)| status)
         .collect()
 }
 

@@ -2,6 +2,7 @@
 //! issuer whether a secret is live, or have it deleted. Revocations are journaled like webhook
 //! batches: announced before the call, settled after the answer, re-tried while pending.
 
+use super::answers::{self, Answers};
 use super::http::{check_url, shown, Answer, Client, Failure, Stop};
 use super::journal::{now, Journal, ProviderState, Record};
 use super::{Settings, Tally};
@@ -265,62 +266,130 @@ impl Pace {
     }
 }
 
+/// Providers asked at once. Each provider is asked by one thread at a time, so its pace and its
+/// one-call-at-a-time hold; the run's time goes on waiting for answers, not on the CPU.
+const PROVIDERS_AT_ONCE: usize = 8;
+
+/// One verification question: a secret of a pattern, with its pair.
+pub(super) type Question<'p> = (&'p Pattern, &'p str, Option<&'p str>);
+
+/// An answer, and whether it is `unknown` because the client said stop before asking.
+type Reply = (Status<Verification>, bool);
+
 /// The verification calls of one run: each secret (with its pair) asked once, calls to one
-/// provider paced by `[revoke] rate_per_sec`.
+/// provider one at a time and paced by `[revoke] rate_per_sec`, up to [`PROVIDERS_AT_ONCE`]
+/// providers at once; definite answers kept across runs when `[revoke] verify_cache_hours` says.
 pub(super) struct Asker<'a> {
     client: &'a Client,
     settings: &'a Settings,
-    pace: Pace,
-    answers: HashMap<(String, String, Option<String>), Status<Verification>>,
+    saved: Option<Answers>,
 }
 
 impl<'a> Asker<'a> {
     pub(super) fn new(client: &'a Client, settings: &'a Settings) -> Self {
+        let saved = settings.verify_cache.as_ref().and_then(|(path, keep_for)| {
+            Answers::load(path, *keep_for)
+                .map_err(|e| {
+                    eprintln!("keysweep: warning: {e:#}; every secret is asked of its provider")
+                })
+                .ok()
+        });
         Asker {
             client,
             settings,
-            pace: Pace::default(),
-            answers: HashMap::new(),
+            saved,
         }
     }
 
-    /// What `secret`'s provider says of it (`unknown` when keysweep cannot ask), unless the
-    /// client says stop first.
-    fn ask(
-        &mut self,
-        pattern: &Pattern,
-        secret: &str,
-        pair: Option<&str>,
-    ) -> Result<Status<Verification>, Stop> {
-        let Some(spec) = pattern.verify_call() else {
-            return Ok(Status::new(
-                Verification::Unknown,
-                "keysweep cannot verify this kind of secret",
-            ));
-        };
-        let key = (
-            pattern.id.clone(),
-            secret.to_string(),
-            pair.map(str::to_string),
-        );
-        if let Some(status) = self.answers.get(&key) {
-            return Ok(status.clone());
+    /// The answer to each question, in order. Each distinct question is asked once.
+    pub(super) fn answer_all<'q>(&mut self, questions: &[Question<'q>]) -> Vec<Reply> {
+        fn key<'q>((p, secret, pair): &Question<'q>) -> (&'q str, &'q str, Option<&'q str>) {
+            (p.id.as_str(), *secret, *pair)
         }
-        self.pace
-            .wait(self.client, &pattern.provider, self.settings.call_interval)?;
-        let status = ask(self.client, pattern, spec, self.settings, secret, pair)?;
-        self.answers.insert(key, status.clone());
-        Ok(status)
+        let mut replies: HashMap<(&str, &str, Option<&str>), Reply> = HashMap::new();
+        let mut by_provider: HashMap<&str, Vec<(Question<'q>, String)>> = HashMap::new();
+        for q in questions {
+            if replies.contains_key(&key(q)) {
+                continue;
+            }
+            let (pattern, secret, pair) = *q;
+            let Some(spec) = pattern.verify_call() else {
+                let unknown = Status::new(
+                    Verification::Unknown,
+                    "keysweep cannot verify this kind of secret",
+                );
+                replies.insert(key(q), (unknown, false));
+                continue;
+            };
+            let api = self
+                .settings
+                .api_urls
+                .get(&pattern.provider)
+                .map_or(spec.api_url.as_str(), String::as_str);
+            let saved_key = answers::key(&pattern.id, secret, pair, api);
+            if let Some(status) = self.saved.as_ref().and_then(|s| s.get(&saved_key)) {
+                replies.insert(key(q), (status, false));
+                continue;
+            }
+            // Marked as asked, so that a repeated question joins no queue twice.
+            let pending = Status::new(Verification::Unknown, "not asked");
+            replies.insert(key(q), (pending, true));
+            by_provider
+                .entry(pattern.provider.as_str())
+                .or_default()
+                .push((*q, saved_key));
+        }
+        // The busiest providers first (popped from the end): they set the run's length.
+        let mut queues: Vec<Vec<(Question<'q>, String)>> = by_provider.into_values().collect();
+        queues.sort_by_key(Vec::len);
+        let workers = PROVIDERS_AT_ONCE.min(queues.len());
+        let queues = std::sync::Mutex::new(queues);
+        let next_queue = || queues.lock().ok()?.pop();
+        let asked = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    let mut pace = Pace::default();
+                    while let Some(queue) = next_queue() {
+                        for (q, saved_key) in queue {
+                            let reply = self.ask_now(&mut pace, q);
+                            if let Ok(mut asked) = asked.lock() {
+                                asked.push((q, saved_key, reply));
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        for (q, saved_key, reply) in asked.into_inner().unwrap_or_default() {
+            if let Some(saved) = self.saved.as_mut() {
+                saved.put(saved_key, &reply.0);
+            }
+            replies.insert(key(&q), reply);
+        }
+        if let Some(Err(e)) = self.saved.as_ref().map(Answers::save) {
+            eprintln!("keysweep: warning: {e:#}");
+        }
+        questions
+            .iter()
+            .map(|q| {
+                replies
+                    .get(&key(q))
+                    .cloned()
+                    .expect("every question has a reply")
+            })
+            .collect()
     }
 
-    /// [`Asker::ask`], `unknown` when the client said stop (`stopped` is then true).
-    pub(super) fn status(
-        &mut self,
-        pattern: &Pattern,
-        secret: &str,
-        pair: Option<&str>,
-    ) -> (Status<Verification>, bool) {
-        match self.ask(pattern, secret, pair) {
+    /// What the provider says now, paced; `unknown` when the client said stop.
+    fn ask_now(&self, pace: &mut Pace, (pattern, secret, pair): Question) -> Reply {
+        let spec = pattern
+            .verify_call()
+            .expect("only verifiable questions are asked");
+        let asked = pace
+            .wait(self.client, &pattern.provider, self.settings.call_interval)
+            .and_then(|()| ask(self.client, pattern, spec, self.settings, secret, pair));
+        match asked {
             Ok(status) => (status, false),
             Err(stop) => (
                 Status::new(Verification::Unknown, format!("not verified: {stop}")),
@@ -340,23 +409,30 @@ pub fn verify(
     client: &Client,
 ) -> usize {
     let by_id = patterns_by_id(patterns);
-    let mut asker = Asker::new(client, settings);
+    let cannot = || {
+        Status::new(
+            Verification::Unknown,
+            "keysweep cannot verify this kind of secret",
+        )
+    };
+    let questions: Vec<(usize, Question)> = findings
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let pattern = by_id.get(f.rule_id.as_str())?;
+            let pair = f.pair.as_ref().map(|p| p.secret.as_str());
+            Some((i, (*pattern, f.secret.as_str(), pair)))
+        })
+        .collect();
+    let asked: Vec<Question> = questions.iter().map(|(_, q)| *q).collect();
+    let replies = Asker::new(client, settings).answer_all(&asked);
+    let mut statuses: Vec<Option<Reply>> = vec![None; findings.len()];
+    for ((i, _), reply) in questions.iter().zip(replies) {
+        statuses[*i] = Some(reply);
+    }
     let mut stopped = 0;
-    for f in findings.iter_mut() {
-        let (status, stop) = match by_id.get(f.rule_id.as_str()) {
-            Some(pattern) => asker.status(
-                pattern,
-                &f.secret,
-                f.pair.as_ref().map(|p| p.secret.as_str()),
-            ),
-            None => (
-                Status::new(
-                    Verification::Unknown,
-                    "keysweep cannot verify this kind of secret",
-                ),
-                false,
-            ),
-        };
+    for (f, reply) in findings.iter_mut().zip(statuses) {
+        let (status, stop) = reply.unwrap_or_else(|| (cannot(), false));
         stopped += usize::from(stop);
         f.verification = Some(status);
     }

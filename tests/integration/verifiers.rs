@@ -737,3 +737,119 @@ fn revoke_takes_the_secrets_of_a_file_or_standard_input_through_the_journal_once
     let out = revoke(&[], "");
     assert_eq!(out.status, 2, "{}", out.stderr);
 }
+
+#[test]
+fn a_definite_answer_is_reused_across_runs_only_when_the_config_asks() {
+    let all = verifiers();
+    let github = all.iter().find(|p| p.id == "github.pat_classic").unwrap();
+    let api = Server::start(|_, _| {
+        Reply::Status(
+            200,
+            vec![("Content-Type", "application/json".into())],
+            r#"{"login":"octocat"}"#.into(),
+        )
+    });
+    let t = project_with(&[github], api.port, "verify_cache_hours = 1\n");
+    t.write(
+        "nocache.toml",
+        format!(
+            "[providers.github]\napi_url = \"http://127.0.0.1:{}\"\n",
+            api.port
+        ),
+    );
+    let token = github.examples()[0]
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .find(|w| w.starts_with("ghp_"))
+        .expect("the example holds a token")
+        .to_string();
+    t.write("leak.env", format!("GITHUB_TOKEN={token}\n"));
+    let state = t.path().join("state-home");
+    let verify = |config: &str| {
+        let mut cmd = std::process::Command::new(crate::util::bin());
+        cmd.args(["verify", "--config", config, "leak.env"])
+            .env("XDG_STATE_HOME", &state)
+            .current_dir(t.path());
+        crate::util::run_command(cmd, None)
+    };
+    let first = verify(".keysweep.toml");
+    assert_eq!(first.status, 1, "live: {}", first.stderr);
+    assert_eq!(api.seen().len(), 1);
+    let cache = std::fs::read_to_string(state.join("keysweep/verifications.json"))
+        .expect("the cache is in the state folder");
+    assert!(!cache.contains(&token), "the cache holds no secret");
+    // The second run answers from the cache, and says so.
+    let second = verify(".keysweep.toml");
+    assert_eq!(second.status, 1, "{}", second.stderr);
+    assert_eq!(api.seen().len(), 1, "not asked again");
+    assert!(
+        second.stdout.contains("from the verification cache"),
+        "{}",
+        second.stdout
+    );
+    // A config without verify_cache_hours asks the provider every time.
+    let third = verify("nocache.toml");
+    assert_eq!(third.status, 1, "{}", third.stderr);
+    assert_eq!(api.seen().len(), 2);
+    assert!(!third.stdout.contains("cache"), "{}", third.stdout);
+}
+
+#[test]
+fn different_providers_are_asked_at_once_while_each_is_asked_one_call_at_a_time() {
+    let all = verifiers();
+    let github = all.iter().find(|p| p.id == "github.pat_classic").unwrap();
+    let other = all
+        .iter()
+        .find(|p| {
+            p.provider != "github"
+                && !call(p).uses("{pair}")
+                && call(p).method == "GET"
+                && call(p).live_json.is_some()
+        })
+        .expect("another provider's verifier");
+    // Each provider's server answers only once the other has been asked: asked one after the
+    // other, the first would wait past its timeout (1 s) and be unknown.
+    let seen = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+    let server = |me: usize, live: Value| {
+        let seen = seen.clone();
+        Server::start(move |_, _| {
+            seen[me].store(true, Ordering::SeqCst);
+            let until = std::time::Instant::now() + Duration::from_secs(3);
+            while !seen[1 - me].load(Ordering::SeqCst) && std::time::Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Reply::Status(
+                200,
+                vec![("Content-Type", "application/json".into())],
+                live.to_string(),
+            )
+        })
+    };
+    let mut other_live = json!({});
+    add_live_field(&mut other_live, call(other)).expect("a live answer");
+    let (a, b) = (
+        server(0, json!({"login": "octocat"})),
+        server(1, other_live),
+    );
+    let t = project(&[github, other], a.port);
+    let config = std::fs::read_to_string(t.path().join(".keysweep.toml")).unwrap();
+    let config = config.replace(
+        &format!(
+            "[providers.{}]\napi_url = \"http://127.0.0.1:{}\"",
+            other.provider, a.port
+        ),
+        &format!(
+            "[providers.{}]\napi_url = \"http://127.0.0.1:{}\"",
+            other.provider, b.port
+        ),
+    );
+    t.write(".keysweep.toml", config);
+    let results = verified(&t, &[github, other]);
+    for id in [&github.id, &other.id] {
+        let mine: Vec<_> = results.iter().filter(|(r, _, _)| r == id).collect();
+        assert!(!mine.is_empty(), "{id}: no finding");
+        assert!(
+            mine.iter().any(|(_, _, v)| status(v) == "live"),
+            "{id}: {mine:?}"
+        );
+    }
+}
