@@ -204,6 +204,14 @@ impl std::fmt::Display for Entry {
 }
 
 impl Exclude {
+    /// The globs as written, with the folder each is relative to: what decides what is read.
+    pub fn describe(&self) -> String {
+        self.entries
+            .iter()
+            .map(|(e, _)| format!("{}{}\n", e.prefix, e.text))
+            .collect()
+    }
+
     /// Whether a glob excludes this report path; the first matching glob counts it.
     pub fn matches(&self, path: &str) -> bool {
         let hit = self

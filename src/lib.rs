@@ -31,5 +31,6 @@ pub mod revoke;
 pub mod scan;
 pub mod source;
 pub mod stages;
+pub mod state_file;
 pub mod stats;
 pub mod text;

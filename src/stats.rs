@@ -12,6 +12,9 @@ pub struct Stats {
     #[serde(skip_serializing_if = "is_zero")]
     pub excluded: u64,
     pub errors: u64,
+    /// `--history`: blobs earlier scans read (the history cache) and this one did not.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub blobs_cached: u64,
     pub duration_ms: u64,
     /// Ctrl-C or SIGTERM stopped the scan: the findings are those of what was scanned by then.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

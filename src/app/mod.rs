@@ -94,6 +94,17 @@ pub struct ScanTarget {
     pub max_file_size: Option<u64>,
     /// Exit 0 rather than 3 when nothing could be scanned.
     pub allow_nothing_scanned: bool,
+    /// `--history`: which history cache to use.
+    pub cache: CacheChoice,
+}
+
+/// `--cache PATH`, `--no-cache`, or neither.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheChoice {
+    /// In the repository's git folder.
+    Default,
+    At(PathBuf),
+    Off,
 }
 
 /// `scan`: what to scan, where the reports go, and what to do with the findings.

@@ -3,7 +3,7 @@
 //! status judged from what was found and what could not be read.
 
 use super::summary::{summary, tell_own_skipped, tell_suppressed};
-use super::{load_engine_with, warn, ScanTarget, ScanTask};
+use super::{load_engine_with, warn, CacheChoice, ScanTarget, ScanTask};
 use crate::config::Config;
 use crate::discover;
 use crate::engine::Engine;
@@ -13,7 +13,7 @@ use crate::output;
 use crate::own_files::OwnFiles;
 use crate::report::{self, Format, Style};
 use crate::revoke;
-use crate::scan::{self, Mode, Outcome, ScanRequest};
+use crate::scan::{self, CacheRequest, Mode, Outcome, ScanRequest};
 use crate::source::{fs::WalkOptions, Notice};
 use crate::text::{sanitize, workflow};
 use anyhow::Context;
@@ -68,17 +68,41 @@ fn prepare(target: &ScanTarget) -> anyhow::Result<Prepared> {
         })
         .filter(|own| !own.is_empty())
         .map(Arc::new);
+    let max_file_size = target
+        .max_file_size
+        .or(config.max_file_size)
+        .unwrap_or(DEFAULT_MAX_FILE_SIZE);
+    let cache = match (&mode, &target.cache) {
+        (Mode::History(_), CacheChoice::Default | CacheChoice::At(_)) => {
+            let patterns: String = engine.patterns().iter().map(|p| p.definition()).collect();
+            let excluded = config
+                .exclude
+                .as_ref()
+                .map(|e| e.describe())
+                .unwrap_or_default();
+            Some(CacheRequest {
+                path: match &target.cache {
+                    CacheChoice::At(path) => Some(path.clone()),
+                    _ => None,
+                },
+                key: crate::source::git::cache::key(&[
+                    &patterns,
+                    &max_file_size.to_string(),
+                    &excluded,
+                ]),
+            })
+        }
+        _ => None,
+    };
     let request = ScanRequest {
         mode,
+        cache,
         progress: std::io::stderr().is_terminal() && !crate::console::quiet(),
         walk: WalkOptions {
             threads,
             no_ignore: target.no_ignore,
             follow_symlinks: target.follow_symlinks,
-            max_file_size: target
-                .max_file_size
-                .or(config.max_file_size)
-                .unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            max_file_size,
             exclude: config.exclude.clone(),
             own,
         },

@@ -58,6 +58,12 @@ pub(super) fn summary(outcome: &Outcome, git: bool) -> String {
         human_bytes(stats.bytes_scanned),
         human_duration(stats.duration_ms)
     ));
+    if stats.blobs_cached > 0 {
+        line.push_str(&format!(
+            " (and {} read by earlier scans: the history cache)",
+            stats.blobs_cached
+        ));
+    }
     if stats.skipped > 0 {
         line.push_str(&format!("; {} skipped", stats.skipped));
         if outcome.symlinks_skipped > 0 {

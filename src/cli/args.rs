@@ -233,6 +233,13 @@ pub struct ScanOptions {
     /// distinct blob once, with the commit that introduced it.
     #[arg(long, conflicts_with_all = ["staged", "range"])]
     pub history: bool,
+    /// With --history: the history cache, which lets the next scan read only new commits
+    /// [default: keysweep/history.cache in the repository's git folder].
+    #[arg(long, value_name = "PATH", requires = "history")]
+    pub cache: Option<PathBuf>,
+    /// With --history: read and write no history cache (read everything).
+    #[arg(long, requires = "history", conflicts_with = "cache")]
+    pub no_cache: bool,
     /// Scan what `git commit` would record now: the index against HEAD, added lines only.
     #[arg(long, conflicts_with = "range")]
     pub staged: bool,

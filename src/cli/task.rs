@@ -2,7 +2,7 @@
 //! what clap parsed, so nothing after it sees a raw flag.
 
 use super::args::{BaselineCommand, Cli, Command, PatternsCommand, ScanArgs, ScanOptions};
-use crate::app::{Outputs, ScanTarget, ScanTask, Task};
+use crate::app::{CacheChoice, Outputs, ScanTarget, ScanTask, Task};
 use crate::discover::ConfigArgs;
 use crate::hook::Hook;
 use crate::manual;
@@ -153,6 +153,11 @@ impl ScanOptions {
             follow_symlinks: self.follow_symlinks,
             max_file_size: self.max_file_size,
             allow_nothing_scanned: self.allow_nothing_scanned,
+            cache: match (self.no_cache, self.cache) {
+                (true, _) => CacheChoice::Off,
+                (false, Some(path)) => CacheChoice::At(path),
+                (false, None) => CacheChoice::Default,
+            },
         })
     }
 }

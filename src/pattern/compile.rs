@@ -131,6 +131,13 @@ impl Pattern {
     }
 
     /// The id of the pattern whose finding in the same blob this one goes with.
+    /// The pattern as loaded, as one line of text: what decides what it finds (a cache made
+    /// with other definitions is not used).
+    pub fn definition(&self) -> String {
+        let spec = serde_json::to_string(&self.spec).unwrap_or_default();
+        format!("{} {:?} {spec}\n", self.id, self.origin)
+    }
+
     pub fn pair(&self) -> Option<&str> {
         self.spec.pair.as_deref()
     }

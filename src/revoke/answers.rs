@@ -5,8 +5,8 @@
 //! rule, the secret, its pair and the API asked. A file that cannot be read whole, or that an
 //! older keysweep wrote, is set aside (said once) and replaced.
 
-use super::state_file;
 use crate::finding::{Status, Verification};
+use crate::state_file;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

@@ -14,7 +14,7 @@
 //! on the file keeps a second keysweep out while one is using it.
 
 use super::seal::Key;
-use super::state_file;
+use crate::state_file;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;

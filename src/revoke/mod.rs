@@ -11,7 +11,6 @@ pub mod http;
 pub mod journal;
 pub mod provider;
 pub mod seal;
-pub mod state_file;
 pub mod webhook;
 
 use crate::config::Config;

@@ -3,7 +3,7 @@
 //! MAC. A journal copied from elsewhere, forged, or cut in the middle or reordered does not verify,
 //! so nothing in it is trusted: only this machine's keysweep can have written it.
 
-use super::state_file;
+use crate::state_file;
 use anyhow::{anyhow, bail};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;

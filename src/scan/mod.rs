@@ -13,7 +13,7 @@ use crate::source::{fs, git, stdin, Blob, Item, Notice, Sink, Skip};
 use crate::stages::{decoded, locate, pair};
 use crate::stats::Stats;
 use progress::Progress;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -38,6 +38,18 @@ pub struct ScanRequest {
     pub walk: fs::WalkOptions,
     /// Draw a progress line on stderr (only ever on a terminal).
     pub progress: bool,
+    /// `--history`: the history cache to read and write (`None`: `--no-cache`).
+    pub cache: Option<CacheRequest>,
+}
+
+/// The history cache of a `--history` scan.
+#[derive(Debug, Clone)]
+pub struct CacheRequest {
+    /// `--cache PATH`; `None`: the repository's git folder ([`git::default_cache`]).
+    pub path: Option<PathBuf>,
+    /// What the cache must have been made with ([`git::cache::key`]): this keysweep, these
+    /// patterns, these options.
+    pub key: String,
 }
 
 /// Findings and counters of one scan.
@@ -149,6 +161,8 @@ pub fn run(
         }
     }
     let started = Instant::now();
+    let mut history = None;
+    let mut blobs_cached = 0;
     let sink = Collector {
         engine,
         progress: Progress::new(request.progress, started),
@@ -172,7 +186,16 @@ pub fn run(
                 }
             }
         }
-        Mode::History(repo) => git::history(repo, &request.walk, &sink)?,
+        Mode::History(repo) => {
+            let cache = match &request.cache {
+                Some(c) => Some(HistoryCache::open(repo, c)?),
+                None => None,
+            };
+            let previous = cache.as_ref().and_then(HistoryCache::previous);
+            let walked;
+            (walked, blobs_cached) = git::history(repo, &request.walk, &sink, previous)?;
+            history = cache.map(|c| (c, walked));
+        }
         Mode::Staged(repo) => git::staged(repo, &request.walk, &sink)?,
         Mode::Range { repo, range } => git::range(repo, range, &request.walk, &sink)?,
     }
@@ -183,6 +206,14 @@ pub fn run(
         .expect("no thread should panic holding the findings");
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.sort_key() == b.sort_key());
+    let errors = sink.errors.load(Ordering::Relaxed);
+    if let Some((cache, mut walked)) = history {
+        // Only a whole scan is remembered: what an interrupted or failing one did not read must
+        // be read next time.
+        if !crate::interrupt::requested() && errors == 0 {
+            cache.save(&mut walked, &findings);
+        }
+    }
     let mut own_skipped = sink
         .own_skipped
         .into_inner()
@@ -195,13 +226,84 @@ pub fn run(
             bytes_scanned: sink.bytes.into_inner(),
             skipped: sink.skipped.into_inner(),
             excluded: request.walk.exclude.as_ref().map_or(0, |e| e.total()),
-            errors: sink.errors.into_inner(),
+            errors,
+            blobs_cached,
             duration_ms: started.elapsed().as_millis() as u64,
             partial: crate::interrupt::requested(),
         },
         symlinks_skipped: sink.symlinks.into_inner(),
         own_skipped,
     })
+}
+
+/// A `--history` scan's cache file: where it is, and what it must have been made with.
+struct HistoryCache {
+    path: PathBuf,
+    key: String,
+}
+
+impl HistoryCache {
+    fn open(repo: &Path, request: &CacheRequest) -> anyhow::Result<HistoryCache> {
+        let path = match &request.path {
+            Some(path) => path.clone(),
+            None => git::default_cache(repo)?,
+        };
+        Ok(HistoryCache {
+            path,
+            key: request.key.clone(),
+        })
+    }
+
+    /// What earlier scans read, when the cache is there, whole and made for this scan; said on
+    /// stderr when it is not used. A path keysweep must not trust stops nothing: the scan reads
+    /// everything and leaves the file alone.
+    fn previous(&self) -> Option<git::cache::Walked> {
+        let shown = self.path.display();
+        match git::cache::load(&self.path, &self.key) {
+            Ok(Ok(walked)) => Some(walked),
+            Ok(Err(git::cache::Unused::Missing)) => None,
+            Ok(Err(git::cache::Unused::Stale)) => {
+                crate::notice!("keysweep: {shown}: the history cache was made by another keysweep, pattern set or options: scanning all history");
+                None
+            }
+            Ok(Err(git::cache::Unused::Broken(why))) => {
+                eprintln!("keysweep: warning: {shown}: the history cache cannot be used ({why}): scanning all history, and replacing it");
+                None
+            }
+            Err(e) => {
+                eprintln!("keysweep: warning: {e:#}: scanning all history without the cache");
+                None
+            }
+        }
+    }
+
+    /// Writes what this scan read, adding to what to read again each blob that held findings.
+    fn save(&self, walked: &mut git::cache::Walked, findings: &[Finding]) {
+        let mut listed: std::collections::HashSet<git2::Oid> =
+            walked.recheck.iter().map(|r| r.blob).collect();
+        for f in findings {
+            let Some(blob) = f
+                .blob_id
+                .as_deref()
+                .and_then(|b| git2::Oid::from_str(b).ok())
+            else {
+                continue;
+            };
+            if listed.insert(blob) {
+                walked.recheck.push(git::cache::Recheck {
+                    blob,
+                    path: f.path.clone(),
+                    commit: f
+                        .commit
+                        .as_ref()
+                        .and_then(|c| git2::Oid::from_str(&c.id).ok()),
+                });
+            }
+        }
+        if let Err(e) = git::cache::save(&self.path, &self.key, walked) {
+            eprintln!("keysweep: warning: {e:#}; the next scan reads all history again");
+        }
+    }
 }
 
 /// The findings of one blob: the engine's matches, the finding stages in order, then the filters

@@ -122,6 +122,23 @@ fn action_yml_declares_its_inputs_and_outputs_and_passes_inputs_through_env_only
         .expect("a cache step");
     assert!(cache.with["path"].contains("${{ steps.key.outputs.root }}"));
     assert_eq!(cache.with["key"], "${{ steps.key.outputs.key }}");
+    // History scans keep their cache between runs, keyed by commit, and only they.
+    let history = action
+        .runs
+        .steps
+        .iter()
+        .find(|s| {
+            s.with
+                .get("path")
+                .is_some_and(|p| p.ends_with("/.git/keysweep"))
+        })
+        .expect("a history cache step");
+    assert_eq!(history.with["key"], "keysweep-history-${{ github.sha }}");
+    assert_eq!(history.with["restore-keys"], "keysweep-history-");
+    assert!(history
+        .condition
+        .as_deref()
+        .is_some_and(|c| c.contains("'history'")));
     for step in action.runs.steps.iter().filter(|s| s.run.is_some()) {
         let run = step.run.as_deref().unwrap();
         assert_eq!(step.shell.as_deref(), Some("bash"), "{run}");
@@ -223,7 +240,10 @@ fn run_action(
     for (n, step) in action.runs.steps.iter().enumerate() {
         let eval = |text: &str| expand(text, &inputs, &steps, event_name, event);
         if let Some(uses) = &step.uses {
+            // The build's cache; the history cache (.git/keysweep) starts empty here, as on a
+            // first scheduled run.
             if uses.starts_with("actions/cache@")
+                && step.with["key"].contains("steps.key.outputs")
                 && matches!(cache, Cache::Warm | Cache::WarmScanErrors)
             {
                 let bin = restore_cache(&eval(&step.with["path"]), &home, &eval(&step.with["key"]));

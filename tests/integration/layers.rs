@@ -14,14 +14,16 @@ use std::path::{Path, PathBuf};
 /// From the bottom up. Each row: a layer's name and its modules (a module path names the module
 /// and everything under it; the longest matching path decides).
 const LAYERS: &[(&str, &[&str])] = &[
-    // Leaves: text for people, counters, where state lives, terminal and Ctrl-C state, the
-    // record of keysweep's own files. They import nothing above them.
+    // Leaves: text for people, counters, where state lives and how its files are opened,
+    // terminal and Ctrl-C state, the record of keysweep's own files. They import nothing above
+    // them.
     (
         "leaf",
         &[
             "text",
             "stats",
             "places",
+            "state_file",
             "console",
             "interrupt",
             "own_files",

@@ -189,6 +189,7 @@ proptest! {
                     own: None,
                 },
                 progress: false,
+                cache: None,
             };
             let outcome = scan::run(engine(), &request, &|_| {}).unwrap();
             let mut found: Vec<_> = outcome

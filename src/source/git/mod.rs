@@ -18,8 +18,11 @@ use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 
+pub mod cache;
 mod diff;
 pub use diff::{range, staged};
+
+use cache::{Recheck, Walked};
 
 /// A blob to read and scan, with where it was first seen.
 struct Job {
@@ -88,11 +91,29 @@ pub fn resolve_commit(repo: &Repository, rev: &str) -> Option<Oid> {
         .ok()
 }
 
-/// Scans every blob reachable from every ref (branches, tags, remotes, stash) and HEAD.
+/// Where a repository's history cache goes unless `--cache` says: in its git folder, which no
+/// commit can write.
+///
+/// # Errors
+/// Not a repository.
+pub fn default_cache(path: &Path) -> anyhow::Result<std::path::PathBuf> {
+    Ok(open(path)?.path().join("keysweep").join("history.cache"))
+}
+
+/// Scans every blob reachable from every ref (branches, tags, remotes, stash) and HEAD, but for
+/// what `previous` (an earlier scan's [`Walked`]) says was read already: the commits it walked
+/// are not walked again, and of its blobs only those it says to read again are read. Returns what
+/// this scan and the earlier ones have read, for the next, and how many blobs the earlier ones
+/// read that this one did not.
 ///
 /// # Errors
 /// Not a repository, or its refs cannot be listed.
-pub fn history(path: &Path, options: &WalkOptions, sink: &dyn Sink) -> anyhow::Result<()> {
+pub fn history(
+    path: &Path,
+    options: &WalkOptions,
+    sink: &dyn Sink,
+    previous: Option<Walked>,
+) -> anyhow::Result<(Walked, u64)> {
     tune_for_one_pass();
     let repo = open(path)?;
     let git_dir = repo.path().to_path_buf();
@@ -127,7 +148,7 @@ pub fn history(path: &Path, options: &WalkOptions, sink: &dyn Sink) -> anyhow::R
     }
     if tips == 0 {
         sink.take(warning(path, "repository has no commits: nothing to scan"));
-        return Ok(());
+        return Ok((Walked::default(), 0));
     }
     // The sort has read every commit before yielding the first: listing them costs their ids
     // (20 bytes each), and gives the progress line its total.
@@ -138,17 +159,85 @@ pub fn history(path: &Path, options: &WalkOptions, sink: &dyn Sink) -> anyhow::R
             Err(e) => sink.take(cannot_read_commit(&e)),
         }
     }
+    let previous = previous.filter(|p| {
+        // History rewritten since (a force push): what the cache credits to a commit that is
+        // gone would be reported at it, so everything is read again.
+        let now: HashSet<&Oid> = commits.iter().collect();
+        let kept = p.commits.iter().all(|c| now.contains(c));
+        if !kept {
+            sink.take(warning(
+                path,
+                "commits the history cache knows are gone (history rewritten): scanning all of it again",
+            ));
+        }
+        kept
+    });
+    let cached = previous
+        .as_ref()
+        .map_or(0, |p| p.blobs.len().saturating_sub(p.recheck.len()) as u64);
     let total = commits.len() as u64;
     let (sender, receiver) = sync_channel::<Job>(4096);
     let receiver = Mutex::new(receiver);
+    let unscanned = Mutex::new(Vec::new());
+    let mut walker = TreeWalker::new(&repo, options, sink);
+    let mut walked_commits = HashSet::new();
+    if let Some(p) = &previous {
+        walker.seen_trees.clone_from(&p.trees);
+        walker.seen_blobs.clone_from(&p.blobs);
+        walked_commits.clone_from(&p.commits);
+        for path in &p.submodules {
+            walker.submodules.insert(path.as_bytes().to_vec());
+            sink.take(Item::Notice(Notice::Skipped {
+                path: path.clone(),
+                reason: Skip::Submodule,
+            }));
+        }
+    }
     std::thread::scope(|scope| {
         for _ in 0..options.threads.max(1) {
-            scope.spawn(|| read_blobs(&git_dir, &receiver, options.max_file_size, sink, total));
+            scope.spawn(|| {
+                read_blobs(
+                    &git_dir,
+                    &receiver,
+                    options.max_file_size,
+                    sink,
+                    total,
+                    &unscanned,
+                )
+            });
         }
-        let mut walker = TreeWalker::new(&repo, options, sink);
+        for recheck in previous.iter().flat_map(|p| &p.recheck) {
+            let job = match recheck.commit.map(|c| repo.find_commit(c)).transpose() {
+                Ok(commit) => Job {
+                    oid: recheck.blob,
+                    path: recheck.path.clone(),
+                    provenance: Provenance {
+                        kind: SourceKind::Commit,
+                        commit: commit.map(|c| Arc::new(commit_info(&c))),
+                        blob_id: Some(recheck.blob.to_string()),
+                        added_lines: None,
+                    },
+                    commit_number: 0,
+                },
+                Err(e) => {
+                    sink.take(cannot_read_commit(&e));
+                    continue;
+                }
+            };
+            if sink.stopped() || sender.send(job).is_err() {
+                break;
+            }
+        }
         for (number, oid) in (1..).zip(commits) {
             if sink.stopped() {
                 break;
+            }
+            if walked_commits.contains(&oid) {
+                sink.take(Item::Commits {
+                    done: number,
+                    total,
+                });
+                continue;
             }
             let commit = match repo.find_commit(oid) {
                 Ok(commit) => commit,
@@ -165,6 +254,7 @@ pub fn history(path: &Path, options: &WalkOptions, sink: &dyn Sink) -> anyhow::R
                     })
                     .is_ok()
             });
+            walked_commits.insert(oid);
         }
         for (name, object) in &loose {
             if sink.stopped() {
@@ -174,7 +264,27 @@ pub fn history(path: &Path, options: &WalkOptions, sink: &dyn Sink) -> anyhow::R
         }
         drop(sender);
     });
-    Ok(())
+    let recheck: Vec<Recheck> = unscanned
+        .into_inner()
+        .expect("no worker should panic holding the list");
+    let mut blobs = walker.seen_blobs;
+    for r in &recheck {
+        blobs.remove(&r.blob);
+    }
+    let mut submodules: Vec<String> = walker
+        .submodules
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    submodules.sort_unstable();
+    let walked = Walked {
+        commits: walked_commits,
+        trees: walker.seen_trees,
+        blobs,
+        recheck,
+        submodules,
+    };
+    Ok((walked, cached))
 }
 
 fn cannot_read_commit(e: &git2::Error) -> Item {
@@ -333,13 +443,14 @@ impl<'r> TreeWalker<'r> {
 
 /// One worker: takes jobs until the channel closes, reading each blob with its own handle.
 /// `sink` gets each blob (or notice), then how far the history is: its job's commit number of
-/// `total`.
+/// `total`. A blob it could not read goes to `unscanned`.
 fn read_blobs(
     git_dir: &Path,
     jobs: &Mutex<Receiver<Job>>,
     limit: u64,
     sink: &dyn Sink,
     total: u64,
+    unscanned: &Mutex<Vec<Recheck>>,
 ) {
     let take = |item, done| {
         sink.take(item);
@@ -362,7 +473,23 @@ fn read_blobs(
     while let Some(job) = next(jobs) {
         if !sink.stopped() {
             let number = job.commit_number;
-            take(read_blob(&repo, job, limit), number);
+            let recheck = Recheck {
+                blob: job.oid,
+                path: job.path.clone(),
+                commit: job
+                    .provenance
+                    .commit
+                    .as_ref()
+                    .and_then(|c| Oid::from_str(&c.id).ok()),
+            };
+            let item = read_blob(&repo, job, limit);
+            if !matches!(item, Item::Blob(_)) {
+                // Not scanned: read (and said) again by the next scan.
+                if let Ok(mut list) = unscanned.lock() {
+                    list.push(recheck);
+                }
+            }
+            take(item, number);
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Shared helpers here; the tests in the submodules.
 
 mod bad_repos;
+mod cache;
 mod changes;
 mod history;
 

@@ -1,7 +1,7 @@
-//! Opening keysweep's own state files (the journal, its key) where a scanned repository cannot
-//! swap them: never through a symbolic link, only files the current user owns, never a
-//! file git tracks, and missing folders created private (0700). Every refusal is one line naming
-//! the path and what to do; a refused file is left exactly as it was.
+//! Opening keysweep's own state files (the journal, its key, caches) where a scanned repository
+//! cannot swap them: never through a symbolic link, only files the current user owns, never a file
+//! git tracks, and missing folders created private (0700). Every refusal is one line naming the
+//! path and what to do; a refused file is left exactly as it was.
 
 use anyhow::{anyhow, bail};
 use std::fs::{File, Metadata, OpenOptions};
