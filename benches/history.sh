@@ -97,8 +97,9 @@ python3 "$BENCH/history_report.py" count "$SMALL" >"$RES/repo-small.json"
 
 # --- Commands ---------------------------------------------------------------------------------
 # The report goes to a regular file: `-o /dev/null` would have keysweep chmod /dev/null to 0600.
-ks_cmd=("$KS" scan --history "$REPO" --format json -o "$RES/report.json")
-ks_small_cmd=("$KS" scan --history "$SMALL" --format json -o "$RES/report-small.json")
+# --no-cache: every run reads the whole history (benches/incremental.sh measures the cache).
+ks_cmd=("$KS" scan --history --no-cache "$REPO" --format json -o "$RES/report.json")
+ks_small_cmd=("$KS" scan --history --no-cache "$SMALL" --format json -o "$RES/report-small.json")
 cf_cmd=(git -C "$REPO" cat-file --batch-all-objects --batch)
 cfu_cmd=(git -C "$REPO" cat-file --batch-all-objects --batch --unordered)
 rl_cmd=(git -C "$REPO" rev-list --all --objects)
@@ -132,6 +133,6 @@ cp "$RES/report-all-cores.json" "$RES/report.json"
 python3 "$BENCH/history_report.py" summary \
     --results "$RES" --repo "$REPO" --small "$SMALL" --planted "$PLANTED" \
     --nproc "$(nproc)" --busy-ticks $((busy1 - busy0)) --all-ticks $((all1 - all0)) --load "$load" \
-    --ks-cmd "target/release/keysweep scan --history REPO --format json -o REPORT" \
+    --ks-cmd "target/release/keysweep scan --history --no-cache REPO --format json -o REPORT" \
     --ks-version "$("$KS" --version) ($(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$SRC" diff --quiet HEAD 2>/dev/null || echo '+dirty'))" \
     --git-version "$(git --version)" | tee "$RES/summary.md"

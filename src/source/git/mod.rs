@@ -291,6 +291,13 @@ fn cannot_read_commit(e: &git2::Error) -> Item {
     error("history", format!("cannot read a commit: {}", e.message()))
 }
 
+/// Pack files are read through memory maps of this size, at most this much mapped at once.
+/// libgit2's defaults (1 GiB windows, 8 GiB mapped) let a history scan map whole packs: on
+/// git/git, 300 of its 450 MiB peak RSS were pages of the pack. With these: 281 MiB, and the same
+/// time (29.9 s against 29.3 s; 128 MiB mapped cost 15 % more time).
+const PACK_WINDOW: usize = 8 << 20;
+const PACK_MAPPED_LIMIT: usize = 256 << 20;
+
 /// libgit2's defaults suit programs that read objects again and again; a history scan reads each
 /// object once. Measured on a 29,000-commit repository (benches/history.sh):
 /// - the object cache kept up to 256 MiB of commits and trees the walker never reads twice
@@ -300,6 +307,14 @@ fn cannot_read_commit(e: &git2::Error) -> Item {
 fn tune_for_one_pass() {
     git2::opts::enable_caching(false);
     git2::opts::strict_hash_verification(false);
+    // SAFETY: libgit2's global options may not change while another thread uses libgit2. This
+    // runs before the history scan opens its repositories and starts its workers, and nothing
+    // else in keysweep uses libgit2 at the same time.
+    #[allow(unsafe_code)]
+    unsafe {
+        let _ = git2::opts::set_mwindow_size(PACK_WINDOW);
+        let _ = git2::opts::set_mwindow_mapped_limit(PACK_MAPPED_LIMIT);
+    }
 }
 
 /// Walks commit trees, yielding each blob the first time it is met.
