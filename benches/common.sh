@@ -17,6 +17,25 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# need_gnu_time: installs GNU time when missing (measure reads the peak RSS from it).
+need_gnu_time() {
+    if [ ! -x /usr/bin/time ]; then
+        log "installing GNU time"
+        apt_install time || die "GNU time (/usr/bin/time) is required: apt-get install time"
+    fi
+}
+
+# build_keysweep SRC: builds SRC (release) and copies the binary to $WORKDIR/bin/keysweep, a
+# private copy (a concurrent build in the same target dir must not swap the binary mid-run). Sets
+# KS to it and makes WORKDIR absolute.
+build_keysweep() {
+    log "building keysweep (release)"
+    mkdir -p "$WORKDIR/bin"
+    WORKDIR=$(cd "$WORKDIR" && pwd)
+    KS=$WORKDIR/bin/keysweep
+    (cd "$1" && cargo build --release --quiet && cp "${CARGO_TARGET_DIR:-target}/release/keysweep" "$KS")
+}
+
 # measure LABEL CMD...: runs CMD once under GNU time, appends "LABEL wall_us peak_rss_kib cpu_s"
 # to $TIMES (RES and TIMES are set by the script). Exit status 1 is accepted: keysweep's
 # "findings", ripgrep's "no match".

@@ -36,18 +36,10 @@ BENCH=$SRC/benches
 # shellcheck source=benches/common.sh
 source "$BENCH/common.sh"
 command -v git >/dev/null || die "git is required"
-if [ ! -x /usr/bin/time ]; then
-    log "installing GNU time"
-    apt_install time || die "GNU time (/usr/bin/time) is required: apt-get install time"
-fi
+need_gnu_time
 
 # --- Build ------------------------------------------------------------------------------------
-log "building keysweep (release)"
-mkdir -p "$WORKDIR/bin"
-WORKDIR=$(cd "$WORKDIR" && pwd)
-KS=$WORKDIR/bin/keysweep
-# A private copy: a concurrent build in the same target dir must not swap the binary mid-run.
-(cd "$SRC" && cargo build --release --quiet && cp "${CARGO_TARGET_DIR:-target}/release/keysweep" "$KS")
+build_keysweep "$SRC"
 "$KS" scan --help | grep -q -- '--history' || die "this keysweep has no \`scan --history\` yet"
 
 # --- Repositories -----------------------------------------------------------------------------

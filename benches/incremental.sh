@@ -18,16 +18,9 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=benches/common.sh
 source "$SRC/benches/common.sh"
 command -v git >/dev/null || die "git is required"
-if [ ! -x /usr/bin/time ]; then
-    log "installing GNU time"
-    apt_install time || die "GNU time (/usr/bin/time) is required: apt-get install time"
-fi
+need_gnu_time
 
-log "building keysweep (release)"
-mkdir -p "$WORKDIR/bin"
-WORKDIR=$(cd "$WORKDIR" && pwd)
-KS=$WORKDIR/bin/keysweep
-(cd "$SRC" && cargo build --release --quiet && cp "${CARGO_TARGET_DIR:-target}/release/keysweep" "$KS")
+build_keysweep "$SRC"
 RES=$WORKDIR/results
 rm -rf "$RES" "$WORKDIR/clone"
 mkdir -p "$RES"

@@ -26,18 +26,10 @@ if ! command -v rg >/dev/null; then
     log "installing ripgrep"
     apt_install ripgrep || cargo install --locked ripgrep
 fi
-if [ ! -x /usr/bin/time ]; then
-    log "installing GNU time"
-    apt_install time || die "GNU time (/usr/bin/time) is required: apt-get install time"
-fi
+need_gnu_time
 
 # --- Build ------------------------------------------------------------------------------------
-log "building keysweep (release)"
-mkdir -p "$WORKDIR/bin"
-WORKDIR=$(cd "$WORKDIR" && pwd)
-KS=$WORKDIR/bin/keysweep
-# A private copy: a concurrent build in the same target dir must not swap the binary mid-run.
-(cd "$REPO" && cargo build --release --quiet && cp "${CARGO_TARGET_DIR:-target}/release/keysweep" "$KS")
+build_keysweep "$REPO"
 
 # --- Corpus -----------------------------------------------------------------------------------
 CORPUS=$WORKDIR/corpus-${SIZE_MB}mb-seed$SEED

@@ -188,7 +188,7 @@ pub fn run(
         }
         Mode::History(repo) => {
             let cache = match &request.cache {
-                Some(c) => Some(HistoryCache::open(repo, c)?),
+                Some(c) => Some(HistoryCache::for_repo(repo, c)?),
                 None => None,
             };
             let previous = cache.as_ref().and_then(HistoryCache::previous);
@@ -243,7 +243,7 @@ struct HistoryCache {
 }
 
 impl HistoryCache {
-    fn open(repo: &Path, request: &CacheRequest) -> anyhow::Result<HistoryCache> {
+    fn for_repo(repo: &Path, request: &CacheRequest) -> anyhow::Result<HistoryCache> {
         let path = match &request.path {
             Some(path) => path.clone(),
             None => git::default_cache(repo)?,

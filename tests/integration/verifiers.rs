@@ -194,6 +194,26 @@ fn status(v: &Value) -> &str {
     v["status"].as_str().unwrap_or_default()
 }
 
+/// The classic personal access token of the pattern's first example.
+fn github_token(github: &Pattern) -> String {
+    github.examples()[0]
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .find(|w| w.starts_with("ghp_"))
+        .expect("the example holds a token")
+        .to_string()
+}
+
+/// A server answering every request as GitHub's `/user` answers a live token.
+fn github_live() -> Server {
+    Server::start(|_, _| {
+        Reply::Status(
+            200,
+            vec![("Content-Type", "application/json".into())],
+            r#"{"login":"octocat"}"#.into(),
+        )
+    })
+}
+
 #[test]
 fn every_verifier_sends_what_its_docs_say_and_is_live_only_on_the_documented_answer() {
     let all = verifiers();
@@ -566,12 +586,7 @@ fn verify_asks_about_a_secret_read_from_standard_input_or_a_file() {
         }
     });
     let t = project(&[github], api.port);
-    let example = &github.examples()[0];
-    let token = example
-        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .find(|w| w.starts_with("ghp_"))
-        .expect("the example holds a token")
-        .to_string();
+    let token = github_token(github);
     let verify = |args: &[&str], stdin: &str| {
         let mut cmd = std::process::Command::new(crate::util::bin());
         cmd.arg("verify").args(args).current_dir(t.path());
@@ -631,13 +646,7 @@ fn verify_asks_about_a_secret_read_from_standard_input_or_a_file() {
 fn calls_to_one_provider_keep_the_configured_rate() {
     let all = verifiers();
     let github = all.iter().find(|p| p.id == "github.pat_classic").unwrap();
-    let api = Server::start(|_, _| {
-        Reply::Status(
-            200,
-            vec![("Content-Type", "application/json".into())],
-            r#"{"login":"octocat"}"#.into(),
-        )
-    });
+    let api = github_live();
     let t = project_with(&[github], api.port, "rate_per_sec = 4\n");
     let results = verified(&t, &[github]);
     assert!(results.len() >= 2, "{results:?}");
@@ -672,11 +681,7 @@ fn revoke_takes_the_secrets_of_a_file_or_standard_input_through_the_journal_once
         api.port,
         "journal = \"state/revocations.jsonl\"\n",
     );
-    let token = github.examples()[0]
-        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .find(|w| w.starts_with("ghp_"))
-        .expect("the example holds a token")
-        .to_string();
+    let token = github_token(github);
     let revoke = |args: &[&str], stdin: &str| {
         let mut cmd = std::process::Command::new(crate::util::bin());
         cmd.arg("revoke")
@@ -742,13 +747,7 @@ fn revoke_takes_the_secrets_of_a_file_or_standard_input_through_the_journal_once
 fn a_definite_answer_is_reused_across_runs_only_when_the_config_asks() {
     let all = verifiers();
     let github = all.iter().find(|p| p.id == "github.pat_classic").unwrap();
-    let api = Server::start(|_, _| {
-        Reply::Status(
-            200,
-            vec![("Content-Type", "application/json".into())],
-            r#"{"login":"octocat"}"#.into(),
-        )
-    });
+    let api = github_live();
     let t = project_with(&[github], api.port, "verify_cache_hours = 1\n");
     t.write(
         "nocache.toml",
@@ -757,11 +756,7 @@ fn a_definite_answer_is_reused_across_runs_only_when_the_config_asks() {
             api.port
         ),
     );
-    let token = github.examples()[0]
-        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .find(|w| w.starts_with("ghp_"))
-        .expect("the example holds a token")
-        .to_string();
+    let token = github_token(github);
     t.write("leak.env", format!("GITHUB_TOKEN={token}\n"));
     let state = t.path().join("state-home");
     let verify = |config: &str| {

@@ -177,7 +177,10 @@ fn scan_diff(
             },
             commit_number: 0,
         };
-        sink.take(read_blob(repo, job, options.max_file_size));
+        sink.take(match read_blob(repo, job, options.max_file_size) {
+            Ok(blob) => Item::Blob(blob),
+            Err(failed) => Item::Notice(failed.0),
+        });
     }
     Ok(())
 }

@@ -488,22 +488,17 @@ fn read_blobs(
     while let Some(job) = next(jobs) {
         if !sink.stopped() {
             let number = job.commit_number;
-            let recheck = Recheck {
-                blob: job.oid,
-                path: job.path.clone(),
-                commit: job
-                    .provenance
-                    .commit
-                    .as_ref()
-                    .and_then(|c| Oid::from_str(&c.id).ok()),
-            };
-            let item = read_blob(&repo, job, limit);
-            if !matches!(item, Item::Blob(_)) {
-                // Not scanned: read (and said) again by the next scan.
-                if let Ok(mut list) = unscanned.lock() {
-                    list.push(recheck);
+            let item = match read_blob(&repo, job, limit) {
+                Ok(blob) => Item::Blob(blob),
+                Err(failed) => {
+                    let (notice, recheck) = *failed;
+                    // Not scanned: read (and said) again by the next scan.
+                    if let Ok(mut list) = unscanned.lock() {
+                        list.push(recheck);
+                    }
+                    Item::Notice(notice)
                 }
-            }
+            };
             take(item, number);
         }
     }
@@ -517,39 +512,50 @@ fn next(jobs: &Mutex<Receiver<Job>>) -> Option<Job> {
 }
 
 /// Reads one blob unless it is over `limit` (its size is read from the object header first).
-fn read_blob(repo: &Repository, job: Job, limit: u64) -> Item {
-    let cannot = |e: git2::Error| {
-        error(
-            &job.path,
-            format!(
-                "blob {}{} cannot be read: {}",
-                short(job.oid),
-                job.provenance
-                    .commit
-                    .as_ref()
-                    .map(|c| format!(" (in commit {})", &c.id[..c.id.len().min(12)]))
-                    .unwrap_or_default(),
-                e.message()
-            ),
-        )
+/// When it cannot be scanned: the notice saying why, and the blob for the next scan to read again.
+fn read_blob(repo: &Repository, job: Job, limit: u64) -> Result<Blob, Box<(Notice, Recheck)>> {
+    let unscanned = |notice: Notice, job: Job| {
+        let recheck = Recheck {
+            blob: job.oid,
+            commit: job
+                .provenance
+                .commit
+                .as_ref()
+                .and_then(|c| Oid::from_str(&c.id).ok()),
+            path: job.path,
+        };
+        Err(Box::new((notice, recheck)))
+    };
+    let cannot = |e: git2::Error, job: Job| {
+        let message = format!(
+            "blob {}{} cannot be read: {}",
+            short(job.oid),
+            job.provenance
+                .commit
+                .as_ref()
+                .map(|c| format!(" (in commit {})", &c.id[..c.id.len().min(12)]))
+                .unwrap_or_default(),
+            e.message()
+        );
+        let path = job.path.clone();
+        unscanned(Notice::Error { path, message }, job)
     };
     let size = match repo.odb().and_then(|odb| odb.read_header(job.oid)) {
         Ok((size, _)) => size as u64,
-        Err(e) => return cannot(e),
+        Err(e) => return cannot(e, job),
     };
     if size > limit {
-        return Item::Notice(Notice::Skipped {
-            path: job.path,
-            reason: Skip::TooLarge { size, limit },
-        });
+        let path = job.path.clone();
+        let reason = Skip::TooLarge { size, limit };
+        return unscanned(Notice::Skipped { path, reason }, job);
     }
     match repo.find_blob(job.oid) {
-        Ok(blob) => Item::Blob(Blob {
+        Ok(blob) => Ok(Blob {
             bytes: blob.content().to_vec(),
             path: job.path,
             provenance: job.provenance,
         }),
-        Err(e) => cannot(e),
+        Err(e) => cannot(e, job),
     }
 }
 
