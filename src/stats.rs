@@ -21,6 +21,14 @@ pub struct Stats {
     pub partial: bool,
 }
 
+impl Stats {
+    /// Blobs this scan read, or an earlier one did for it (the history cache): none means
+    /// nothing could be scanned.
+    pub fn blobs_read(&self) -> u64 {
+        self.blobs_scanned + self.blobs_cached
+    }
+}
+
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }

@@ -257,7 +257,7 @@ fn verdict(
         );
         return Exit::ScanErrors;
     }
-    if outcome.stats.blobs_scanned == 0 && problems.is_empty() {
+    if outcome.stats.blobs_read() == 0 && problems.is_empty() {
         crate::notice!("keysweep: nothing to scan: {}", empty_input(mode));
     }
     let failing = outcome.findings.iter().filter(|f| {
@@ -323,7 +323,7 @@ impl ErrorLog {
                 ),
             });
         }
-        if stats.blobs_scanned == 0 && !stats.partial {
+        if stats.blobs_read() == 0 && !stats.partial {
             let mut why = Vec::new();
             if stats.excluded > 0 {
                 why.push(format!("{} excluded by the config", stats.excluded));

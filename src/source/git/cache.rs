@@ -34,6 +34,7 @@ pub struct Recheck {
 pub struct Walked {
     pub commits: HashSet<Oid>,
     pub trees: HashSet<Oid>,
+    /// Every blob met, those of `recheck` included.
     pub blobs: HashSet<Oid>,
     pub recheck: Vec<Recheck>,
     /// Submodules met (their paths): not scanned, and said so again every run.

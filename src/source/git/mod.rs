@@ -172,6 +172,7 @@ pub fn history(
         }
         kept
     });
+    // Every blob met is in `blobs`, those read again each run in `recheck` too.
     let cached = previous
         .as_ref()
         .map_or(0, |p| p.blobs.len().saturating_sub(p.recheck.len()) as u64);
@@ -267,10 +268,6 @@ pub fn history(
     let recheck: Vec<Recheck> = unscanned
         .into_inner()
         .expect("no worker should panic holding the list");
-    let mut blobs = walker.seen_blobs;
-    for r in &recheck {
-        blobs.remove(&r.blob);
-    }
     let mut submodules: Vec<String> = walker
         .submodules
         .iter()
@@ -280,7 +277,7 @@ pub fn history(
     let walked = Walked {
         commits: walked_commits,
         trees: walker.seen_trees,
-        blobs,
+        blobs: walker.seen_blobs,
         recheck,
         submodules,
     };

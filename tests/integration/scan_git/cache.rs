@@ -143,3 +143,22 @@ fn cache_flags_belong_to_history_scans() {
     assert_eq!(out.status, 2, "{}", out.stderr);
     assert!(out.stderr.contains("--history"), "{}", out.stderr);
 }
+
+#[test]
+fn a_scan_with_nothing_new_is_complete_not_empty() {
+    let repo = GitRepo::new();
+    repo.write("notes.txt", "nothing secret\n");
+    repo.write("big.bin", "x".repeat(5000));
+    repo.commit("Notes");
+    let args = ["--max-file-size", "1000"];
+    let first = scan(&repo, &args);
+    assert_eq!(first.status, 0, "{}", first.stderr);
+    // Everything comes from the cache: the big blob is said again, and the scan is whole.
+    let second = scan(&repo, &args);
+    assert_eq!(second.status, 0, "{}", second.stderr);
+    assert_eq!(second.stat("blobs_scanned"), 0);
+    assert_eq!(cached(&second), 1);
+    assert_eq!(second.stat("skipped"), 1);
+    second.assert_stderr_has("big.bin");
+    assert!(!second.stderr.contains("nothing"), "{}", second.stderr);
+}
