@@ -42,7 +42,7 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
     }
     if names.near {
         return name.is_some_and(|n| names.has_provider(&n.words))
-            || provider_near(names, hay, line_start, secret.end, false)
+            || provider_near(names, hay, line_start, &secret, false)
             || provider_in_parents(names, hay, line_start);
     }
     let Some(Name { mut words, loose }) = name else {
@@ -67,10 +67,10 @@ pub(crate) fn is_named(names: &Names, hay: &[u8], secret: Range<usize>) -> bool 
     }
     if names.has_kind(&words) {
         return provider_in_parents(names, hay, line_start)
-            || provider_near(names, hay, line_start, secret.end, false);
+            || provider_near(names, hay, line_start, &secret, false);
     }
     // `<secret>v</secret>` below `<description>Postmark Account Token</description>`.
-    is_bare_kind(&words) && provider_near(names, hay, line_start, secret.end, true)
+    is_bare_kind(&words) && provider_near(names, hay, line_start, &secret, true)
 }
 
 /// Whether a name is one default kind word alone (`secret`, `token`): it says a secret is
@@ -604,9 +604,10 @@ fn provider_near(
     names: &Names,
     hay: &[u8],
     line_start: usize,
-    value_end: usize,
+    value: &Range<usize>,
     bare_kind: bool,
 ) -> bool {
+    let value_end = value.end;
     let indent = indentation(&hay[line_start..]);
     let other_block = |line: &[u8]| {
         let depth = indentation(line);
@@ -633,8 +634,18 @@ fn provider_near(
         }
     }
     let end = end.min(value_end + MAX_LABEL);
-    near_names(names, &split_words(&hay[start..end]), bare_kind)
-        || (!bare_kind && header_names_provider(names, hay))
+    let mut words = split_words(&hay[start..value.start]);
+    // The value's own words count only where its format spells them (`secret_…`, a host name
+    // `mattermost.acme.io`): a random token's letters split at their case changes spell
+    // anything (a GitHub token's `…AaWcsAA…` is not Weaviate Cloud's `wcs`).
+    words.extend(
+        hay[value.start..value_end]
+            .split(|b| !b.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| String::from_utf8_lossy(w).to_ascii_lowercase()),
+    );
+    words.extend(split_words(&hay[value_end..end]));
+    near_names(names, &words, bare_kind) || (!bare_kind && header_names_provider(names, hay))
 }
 
 /// Whether the words near a value name it: they hold a provider phrase and no `unless` phrase
