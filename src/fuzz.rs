@@ -73,9 +73,7 @@ fn scan_with(patterns: Vec<pattern::Pattern>, data: &[u8]) {
     if pattern::check_set(&patterns).is_err() {
         return;
     }
-    if let Ok(engine) = Engine::new(patterns) {
-        let _ = engine.scan(data);
-    }
+    let _ = Engine::new(patterns).scan(data);
 }
 
 /// The built-in engine (generic rules included) over arbitrary bytes through `scan_blob`; every

@@ -48,8 +48,7 @@ impl Engine {
     ///
     /// # Errors
     /// A pattern file or config pattern that does not load, a duplicate id, an allow rule that
-    /// the config may not have, an example that fails (with `check_examples`), or a prefilter
-    /// that cannot be built.
+    /// the config may not have, or an example that fails (with `check_examples`).
     pub fn build(rules: &Rules, warn: &dyn Fn(String)) -> anyhow::Result<Engine> {
         let mut patterns = if rules.builtin {
             pattern::builtin()?
@@ -66,7 +65,7 @@ impl Engine {
         if !rules.generic {
             patterns.retain(|p| !(p.is_builtin() && p.provider == GENERIC_PROVIDER));
         }
-        let engine = Engine::new(patterns).map_err(anyhow::Error::msg)?;
+        let engine = Engine::new(patterns);
         if rules.check_examples {
             let failures = selftest::run(&engine, selftest::Which::NotBuiltin, false);
             if let Some(failure) = failures.into_iter().next() {

@@ -6,6 +6,7 @@
 mod build;
 pub mod checks;
 mod entropy;
+mod keyword_table;
 mod named;
 mod prefilter;
 mod spans;
@@ -38,9 +39,7 @@ pub struct Match {
 }
 
 impl Engine {
-    /// # Errors
-    /// Fails only when the keyword prefilter cannot be built (far too many keywords).
-    pub fn new(mut patterns: Vec<Pattern>) -> Result<Self, String> {
+    pub fn new(mut patterns: Vec<Pattern>) -> Self {
         // Each named pattern knows every built-in provider's phrases: a value named for another
         // provider is not its own, however near its provider is named. Built-in only: a config
         // found in a scanned tree must not take names away from the built-in patterns.
@@ -57,11 +56,11 @@ impl Engine {
         for pattern in &mut patterns {
             pattern.set_all_providers(&all);
         }
-        let prefilter = Prefilter::build(&patterns)?;
-        Ok(Engine {
+        let prefilter = Prefilter::build(&patterns);
+        Engine {
             patterns,
             prefilter,
-        })
+        }
     }
 
     pub fn patterns(&self) -> &[Pattern] {
@@ -207,7 +206,7 @@ mod tests {
     use crate::pattern::parse_file;
 
     fn engine(toml: &str) -> Engine {
-        Engine::new(parse_file("t.toml", toml).unwrap()).unwrap()
+        Engine::new(parse_file("t.toml", toml).unwrap())
     }
 
     const KEY: &str =
@@ -265,7 +264,7 @@ mod tests {
             named("aws.key", "aws")
         );
         let builtin = crate::pattern::parse("t.toml", &text, crate::pattern::Origin::BuiltIn);
-        let e = Engine::new(builtin.unwrap()).unwrap();
+        let e = Engine::new(builtin.unwrap());
         let found = |text: &str| -> Vec<String> {
             e.scan(text.as_bytes())
                 .iter()

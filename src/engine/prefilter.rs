@@ -1,6 +1,7 @@
 //! The first stage: one Aho-Corasick pass over the bytes for every pattern's keywords, turned into
 //! a few windows per pattern where its regex is worth running.
 
+use super::keyword_table::KeywordTable;
 use super::named;
 use crate::decode::{Triggers, DECODERS};
 use crate::pattern::names::may_end_name;
@@ -8,17 +9,29 @@ use crate::pattern::Pattern;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Once, OnceLock};
+
+/// Bytes searched with the keyword table before the DFA is built: about what the table searches
+/// in the time the DFA takes to build.
+const DFA_AFTER: usize = 1 << 20;
 
 /// Keywords of all patterns in one automaton, and which patterns each keyword wakes up.
 #[derive(Debug)]
 pub(crate) struct Prefilter {
-    /// Quick to build (a few ms), slower to search: used until `fast` is ready.
-    quick: AhoCorasick,
-    /// The same keywords as a DFA: three times the build time of `quick`, a third less search
-    /// time. Built on another thread, so a one-file scan does not wait for it and a folder scan
-    /// switches to it as soon as it is ready.
+    /// Built in well under a millisecond, searches real code at half the DFA's speed: used
+    /// until `fast` is ready.
+    quick: KeywordTable,
+    /// The same keywords as an Aho-Corasick DFA: about 30 ms of a core to build, so built only
+    /// once [`DFA_AFTER`] bytes were searched, and on another thread: a pre-commit hook's scan
+    /// never pays for it, and a folder scan switches to it when it is ready.
     fast: Arc<OnceLock<AhoCorasick>>,
+    /// The keywords, for the DFA.
+    words: Arc<[String]>,
+    /// Bytes searched so far, to know when the DFA pays for itself.
+    searched: AtomicUsize,
+    /// Set when the DFA's build has started.
+    dfa_started: Once,
     /// For each keyword (automaton pattern id), the patterns that listed it.
     owners: Vec<Vec<usize>>,
     /// Patterns without keywords: they run over every whole blob.
@@ -46,9 +59,7 @@ pub(crate) struct Window {
 }
 
 impl Prefilter {
-    /// # Errors
-    /// Fails only if the automaton would be too large to build.
-    pub fn build<'a>(patterns: &'a [Pattern]) -> Result<Self, String> {
+    pub fn build<'a>(patterns: &'a [Pattern]) -> Self {
         let mut words: Vec<&str> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut trigger_bits: Vec<Triggers> = Vec::new();
@@ -84,33 +95,24 @@ impl Prefilter {
         for (k, index) in triggered {
             trigger_bits[k] = trigger_bits[k].with(Triggers::of(index));
         }
-        let quick = automaton(&words, AhoCorasickKind::NoncontiguousNFA)?;
-        let fast = Arc::new(OnceLock::new());
-        {
-            let fast = Arc::clone(&fast);
-            let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-            // Built from the words the NFA was built from, so it does not fail where the NFA
-            // did not; if it ever did, `quick` would simply stay in use.
-            std::thread::spawn(move || {
-                if let Ok(dfa) = automaton(&words, AhoCorasickKind::DFA) {
-                    let _ = fast.set(dfa);
-                }
-            });
-        }
-        Ok(Prefilter {
-            quick,
-            fast,
+        Prefilter {
+            quick: KeywordTable::new(&words),
+            fast: Arc::new(OnceLock::new()),
+            words: words.iter().map(|w| w.to_string()).collect(),
+            searched: AtomicUsize::new(0),
+            dfa_started: Once::new(),
             owners,
             always,
             trigger_bits,
-        })
+        }
     }
 
     /// The windows of `hay` each pattern must search, sorted by pattern then start, merged where
     /// they overlap so no byte is searched twice by one pattern.
     ///
-    /// Hits arrive in order of their end, so each pattern's windows are merged as they come: a
-    /// file that repeats a keyword a million times still yields a few windows, not a million.
+    /// Hits arrive in order of their end (or start, from `quick`), so each pattern's windows are
+    /// merged as they come: a file that repeats a keyword a million times still yields a few
+    /// windows, not a million.
     pub fn windows(&self, patterns: &[Pattern], hay: &[u8]) -> (Vec<Window>, Triggers) {
         let mut triggers = Triggers::default();
         let mut done: Vec<Window> = self
@@ -122,43 +124,68 @@ impl Prefilter {
             })
             .collect();
         let mut open: Vec<Option<Range<usize>>> = Vec::new();
-        {
-            let automaton = self.fast.get().unwrap_or(&self.quick);
-            for hit in automaton.find_overlapping_iter(hay) {
-                triggers = triggers.with(self.trigger_bits[hit.pattern().as_usize()]);
-                for &pattern in &self.owners[hit.pattern().as_usize()] {
-                    let p = &patterns[pattern];
-                    // Most `token`s and `pass`es in code are not the end of a name
-                    // (`tokenizer`, `passed`): no window for a generic rule there.
-                    if p.kind_keywords && !may_end_name(hay, &hit.range()) {
-                        continue;
+        let mut on_hit = |keyword: usize, hit: Range<usize>| {
+            triggers = triggers.with(self.trigger_bits[keyword]);
+            for &pattern in &self.owners[keyword] {
+                let p = &patterns[pattern];
+                // Most `token`s and `pass`es in code are not the end of a name
+                // (`tokenizer`, `passed`): no window for a generic rule there.
+                if p.kind_keywords && !may_end_name(hay, &hit) {
+                    continue;
+                }
+                let reach = p.reach();
+                let start = hit.start.saturating_sub(reach.before);
+                let mut end = hit.end.saturating_add(reach.after).min(hay.len());
+                if p.kind_keywords {
+                    end = named::kind_word_reach(hay, hit.end, end);
+                }
+                if open.len() <= pattern {
+                    open.resize(pattern + 1, None);
+                }
+                match &mut open[pattern] {
+                    Some(last) if start <= last.end => {
+                        last.start = last.start.min(start);
+                        last.end = last.end.max(end);
                     }
-                    let reach = p.reach();
-                    let start = hit.start().saturating_sub(reach.before);
-                    let mut end = hit.end().saturating_add(reach.after).min(hay.len());
-                    if p.kind_keywords {
-                        end = named::kind_word_reach(hay, hit.end(), end);
-                    }
-                    if open.len() <= pattern {
-                        open.resize(pattern + 1, None);
-                    }
-                    match &mut open[pattern] {
-                        Some(last) if start <= last.end => {
-                            last.start = last.start.min(start);
-                            last.end = last.end.max(end);
-                        }
-                        slot => {
-                            if let Some(range) = slot.replace(start..end) {
-                                done.push(Window { pattern, range });
-                            }
+                    slot => {
+                        if let Some(range) = slot.replace(start..end) {
+                            done.push(Window { pattern, range });
                         }
                     }
                 }
+            }
+        };
+        match self.fast.get() {
+            Some(dfa) => dfa
+                .find_overlapping_iter(hay)
+                .for_each(|hit| on_hit(hit.pattern().as_usize(), hit.range())),
+            None => {
+                self.quick.for_each_hit(hay, on_hit);
+                self.count_toward_dfa(hay.len());
             }
         }
         let still_open = open.into_iter().enumerate();
         done.extend(still_open.filter_map(|(pattern, r)| r.map(|range| Window { pattern, range })));
         (merge(done), triggers)
+    }
+}
+
+impl Prefilter {
+    /// Starts the DFA's build on another thread once enough bytes were searched without it.
+    fn count_toward_dfa(&self, bytes: usize) {
+        if self.searched.fetch_add(bytes, Ordering::Relaxed) + bytes < DFA_AFTER {
+            return;
+        }
+        self.dfa_started.call_once(|| {
+            let fast = Arc::clone(&self.fast);
+            let words = Arc::clone(&self.words);
+            // If it cannot be built (far too many keywords), `quick` simply stays in use.
+            std::thread::spawn(move || {
+                if let Ok(dfa) = automaton(&words, AhoCorasickKind::DFA) {
+                    let _ = fast.set(dfa);
+                }
+            });
+        });
     }
 }
 

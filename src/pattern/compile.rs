@@ -211,12 +211,24 @@ impl Pattern {
 
     /// Texts each of which must produce a finding of this pattern.
     pub fn examples(&self) -> &[String] {
-        &self.spec.examples
+        match self.origin {
+            // The built-in library keeps its examples apart (see `build.rs`).
+            Origin::BuiltIn if self.spec.examples.is_empty() => {
+                &super::builtin_examples(&self.id).0
+            }
+            _ => &self.spec.examples,
+        }
     }
 
     /// Texts none of which may produce a finding of this pattern.
     pub fn negative_examples(&self) -> &[String] {
-        &self.spec.negative_examples
+        match self.origin {
+            // The built-in library keeps its examples apart (see `build.rs`).
+            Origin::BuiltIn if self.spec.negative_examples.is_empty() => {
+                &super::builtin_examples(&self.id).1
+            }
+            _ => &self.spec.negative_examples,
+        }
     }
 
     /// The confirm-stage regex, compiled the first time a keyword wakes the pattern: a scan pays

@@ -16,6 +16,7 @@ pub use spec::{CheckSpec, Confidence, Encoding, PatternFile, PatternSpec, Provid
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_patterns.rs"));
 
@@ -43,16 +44,54 @@ impl std::error::Error for PatternError {}
 /// # Errors
 /// Only if a built-in file is broken, which `cargo test` rules out.
 pub fn builtin() -> Result<Vec<Pattern>, PatternError> {
-    let mut out = Vec::new();
-    for (file, json) in BUILTIN_FILES {
-        let parsed: PatternFile = serde_json::from_str(json).map_err(|e| PatternError {
-            file: file.to_string(),
-            id: None,
-            message: e.to_string(),
-        })?;
-        out.extend(compile_all(file, parsed.patterns, Origin::BuiltIn)?);
-    }
-    Ok(out)
+    let load = |files: &[(&str, &str, &str)]| -> Result<Vec<Pattern>, PatternError> {
+        let mut out = Vec::new();
+        for (file, json, _) in files {
+            let parsed: PatternFile = serde_json::from_str(json).map_err(|e| PatternError {
+                file: file.to_string(),
+                id: None,
+                message: e.to_string(),
+            })?;
+            out.extend(compile_all(file, parsed.patterns, Origin::BuiltIn)?);
+        }
+        Ok(out)
+    };
+    // Loading is most of a one-file scan's time (a pre-commit hook's): the files are split
+    // between the cores, and joined back in name order.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let runs = BUILTIN_FILES.chunks(BUILTIN_FILES.len().div_ceil(cores).max(1));
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = runs
+            .into_iter()
+            .map(|files| scope.spawn(move || load(files)))
+            .collect();
+        let mut out = Vec::new();
+        for part in parts {
+            out.extend(
+                part.join()
+                    .expect("loading built-in patterns should not panic")?,
+            );
+        }
+        Ok(out)
+    })
+}
+
+/// The examples and negative examples of a built-in pattern (none for an unknown id), read from
+/// the binary on first use: a scan never needs them.
+pub(crate) fn builtin_examples(id: &str) -> &'static (Vec<String>, Vec<String>) {
+    type Examples = HashMap<String, (Vec<String>, Vec<String>)>;
+    static ALL: OnceLock<Examples> = OnceLock::new();
+    static NONE: (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    let all = ALL.get_or_init(|| {
+        let mut all = Examples::new();
+        for (file, _, json) in BUILTIN_FILES {
+            let parsed: Examples = serde_json::from_str(json)
+                .unwrap_or_else(|e| panic!("{file}: the built-in examples should parse: {e}"));
+            all.extend(parsed);
+        }
+        all
+    });
+    all.get(id).unwrap_or(&NONE)
 }
 
 /// Patterns from user paths: each a `.toml` file, or a folder whose `*.toml` files are read in

@@ -85,7 +85,8 @@ pub struct NamesSpec {
 pub struct Names {
     /// Provider phrases; empty for a generic rule.
     pub providers: Vec<Phrase>,
-    pub kinds: Vec<Phrase>,
+    /// Shared: most patterns use [`DEFAULT_KINDS`], split once for all of them.
+    pub kinds: std::sync::Arc<[Phrase]>,
     pub near: bool,
     /// Phrases that make a name name something else (`unless`).
     pub unless: Vec<Phrase>,
@@ -108,17 +109,22 @@ impl Names {
         if spec.provider.is_empty() && spec.near {
             return Err("`names.near` needs a `provider` phrase to be near".into());
         }
-        let defaults: Vec<String>;
+        static DEFAULTS: std::sync::OnceLock<std::sync::Arc<[Phrase]>> = std::sync::OnceLock::new();
         let kinds = match &spec.kind {
-            Some(kinds) => kinds,
-            None => {
-                defaults = DEFAULT_KINDS.iter().map(|k| k.to_string()).collect();
-                &defaults
-            }
+            Some(kinds) => Phrase::compile_all("names.kind", kinds)?.into(),
+            None => DEFAULTS
+                .get_or_init(|| {
+                    let defaults: Vec<String> =
+                        DEFAULT_KINDS.iter().map(|k| k.to_string()).collect();
+                    Phrase::compile_all("names.kind", &defaults)
+                        .expect("the default kind phrases have words")
+                        .into()
+                })
+                .clone(),
         };
         Ok(Names {
             providers: Phrase::compile_all("names.provider", &spec.provider)?,
-            kinds: Phrase::compile_all("names.kind", kinds)?,
+            kinds,
             near: spec.near,
             unless: Phrase::compile_all("names.unless", &spec.unless)?,
             all_providers: Default::default(),
@@ -137,8 +143,8 @@ impl Names {
     /// line of code.
     pub fn keywords(&self) -> Vec<String> {
         let phrases = match self.is_generic() {
-            true => &self.kinds,
-            false => &self.providers,
+            true => &self.kinds[..],
+            false => &self.providers[..],
         };
         let mut words: Vec<String> = phrases
             .iter()
