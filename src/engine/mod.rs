@@ -6,6 +6,7 @@
 mod build;
 pub mod checks;
 mod entropy;
+mod keyword_dfa;
 mod keyword_table;
 mod named;
 mod prefilter;

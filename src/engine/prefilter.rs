@@ -1,12 +1,12 @@
 //! The first stage: one Aho-Corasick pass over the bytes for every pattern's keywords, turned into
 //! a few windows per pattern where its regex is worth running.
 
+use super::keyword_dfa::KeywordDfa;
 use super::keyword_table::KeywordTable;
 use super::named;
 use crate::decode::{Triggers, DECODERS};
 use crate::pattern::names::may_end_name;
 use crate::pattern::Pattern;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,39 +16,29 @@ use std::sync::{Arc, Once, OnceLock};
 /// in the time the DFA takes to build.
 const DFA_AFTER: usize = 1 << 20;
 
-/// Keywords of all patterns in one automaton, and which patterns each keyword wakes up.
+/// Keywords of all patterns, searched in one pass, and which patterns each keyword wakes up.
 #[derive(Debug)]
 pub(crate) struct Prefilter {
     /// Built in well under a millisecond, searches real code at half the DFA's speed: used
     /// until `fast` is ready.
     quick: KeywordTable,
-    /// The same keywords as an Aho-Corasick DFA: about 30 ms of a core to build, so built only
-    /// once [`DFA_AFTER`] bytes were searched, and on another thread: a pre-commit hook's scan
-    /// never pays for it, and a folder scan switches to it when it is ready.
-    fast: Arc<OnceLock<AhoCorasick>>,
+    /// The same keywords as a DFA (`keyword_dfa`): 10 ms of a core to build, so built only once
+    /// [`DFA_AFTER`] bytes were searched, and on another thread: a pre-commit hook's scan never
+    /// pays for it, and a folder scan switches to it when it is ready.
+    fast: Arc<OnceLock<KeywordDfa>>,
     /// The keywords, for the DFA.
     words: Arc<[String]>,
     /// Bytes searched so far, to know when the DFA pays for itself.
     searched: AtomicUsize,
     /// Set when the DFA's build has started.
     dfa_started: Once,
-    /// For each keyword (automaton pattern id), the patterns that listed it.
+    /// For each keyword (by id), the patterns that listed it.
     owners: Vec<Vec<usize>>,
     /// Patterns without keywords: they run over every whole blob.
     always: Vec<usize>,
     /// For each keyword, the decoders it may call for (a decoder's trigger words are found by
     /// the same pass as the keywords, so they cost no extra read of the bytes).
     trigger_bits: Vec<Triggers>,
-}
-
-/// Case-insensitive keyword search, reporting every (overlapping) hit.
-fn automaton<W: AsRef<[u8]>>(words: &[W], kind: AhoCorasickKind) -> Result<AhoCorasick, String> {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(Some(kind))
-        .build(words)
-        .map_err(|e| format!("cannot build the keyword prefilter: {e}"))
 }
 
 /// A range of the haystack where one pattern's regex must run.
@@ -110,9 +100,9 @@ impl Prefilter {
     /// The windows of `hay` each pattern must search, sorted by pattern then start, merged where
     /// they overlap so no byte is searched twice by one pattern.
     ///
-    /// Hits arrive in order of their end (or start, from `quick`), so each pattern's windows are
-    /// merged as they come: a file that repeats a keyword a million times still yields a few
-    /// windows, not a million.
+    /// Hits arrive in order (of their end within each quarter of `hay` from `fast`, of their
+    /// start from `quick`), so each pattern's windows are merged as they come: a file that
+    /// repeats a keyword a million times still yields a few windows, not a million.
     pub fn windows(&self, patterns: &[Pattern], hay: &[u8]) -> (Vec<Window>, Triggers) {
         let mut triggers = Triggers::default();
         let mut done: Vec<Window> = self
@@ -124,7 +114,7 @@ impl Prefilter {
             })
             .collect();
         let mut open: Vec<Option<Range<usize>>> = Vec::new();
-        let mut on_hit = |keyword: usize, hit: Range<usize>| {
+        let on_hit = |keyword: usize, hit: Range<usize>| {
             triggers = triggers.with(self.trigger_bits[keyword]);
             for &pattern in &self.owners[keyword] {
                 let p = &patterns[pattern];
@@ -156,9 +146,7 @@ impl Prefilter {
             }
         };
         match self.fast.get() {
-            Some(dfa) => dfa
-                .find_overlapping_iter(hay)
-                .for_each(|hit| on_hit(hit.pattern().as_usize(), hit.range())),
+            Some(dfa) => dfa.for_each_hit(hay, on_hit),
             None => {
                 self.quick.for_each_hit(hay, on_hit);
                 self.count_toward_dfa(hay.len());
@@ -181,7 +169,7 @@ impl Prefilter {
             let words = Arc::clone(&self.words);
             // If it cannot be built (far too many keywords), `quick` simply stays in use.
             std::thread::spawn(move || {
-                if let Ok(dfa) = automaton(&words, AhoCorasickKind::DFA) {
+                if let Ok(dfa) = KeywordDfa::new(&words) {
                     let _ = fast.set(dfa);
                 }
             });
