@@ -22,7 +22,7 @@ pub mod cache;
 mod diff;
 pub use diff::{range, staged};
 
-use cache::{Recheck, Walked};
+use cache::{OidSet, Recheck, Walked};
 
 /// A blob to read and scan, with where it was first seen.
 struct Job {
@@ -181,7 +181,7 @@ pub fn history(
     let receiver = Mutex::new(receiver);
     let unscanned = Mutex::new(Vec::new());
     let mut walker = TreeWalker::new(&repo, options, sink);
-    let mut walked_commits = HashSet::new();
+    let mut walked_commits = OidSet::default();
     if let Some(p) = &previous {
         walker.seen_trees.clone_from(&p.trees);
         walker.seen_blobs.clone_from(&p.blobs);
@@ -318,8 +318,8 @@ fn tune_for_one_pass() {
 struct TreeWalker<'r> {
     repo: &'r Repository,
     sink: &'r dyn Sink,
-    seen_trees: HashSet<Oid>,
-    seen_blobs: HashSet<Oid>,
+    seen_trees: OidSet,
+    seen_blobs: OidSet,
     submodules: HashSet<Vec<u8>>,
     options: &'r WalkOptions,
 }
@@ -329,8 +329,8 @@ impl<'r> TreeWalker<'r> {
         TreeWalker {
             repo,
             sink,
-            seen_trees: HashSet::new(),
-            seen_blobs: HashSet::new(),
+            seen_trees: OidSet::default(),
+            seen_blobs: OidSet::default(),
             submodules: HashSet::new(),
             options,
         }
