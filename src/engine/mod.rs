@@ -88,6 +88,9 @@ impl Engine {
         for window in windows {
             let pattern = &self.patterns[window.pattern];
             let confirm = pattern.confirm();
+            if !confirm.may_match(&hay[window.range.clone()]) {
+                continue;
+            }
             let mut at = window.range.start;
             while at < window.range.end {
                 let input = Input::new(hay).range(at..window.range.end);

@@ -90,6 +90,17 @@ pub enum Origin {
 pub(crate) struct Confirm {
     pub regex: meta::Regex,
     pub secret_group: usize,
+    /// A run of bytes, and literals, every match holds: a window without them is not searched.
+    pub run: Option<super::run::Run>,
+    pub literals: Vec<memchr::memmem::Finder<'static>>,
+}
+
+impl Confirm {
+    /// Whether `window` may hold a match: it has the run and the literals every match has.
+    pub fn may_match(&self, window: &[u8]) -> bool {
+        self.run.as_ref().is_none_or(|run| run.is_in(window))
+            && self.literals.iter().all(|l| l.find(window).is_some())
+    }
 }
 
 /// Bytes searched around a keyword hit.
@@ -290,9 +301,20 @@ fn build_confirm(combined: &str) -> Result<Confirm, String> {
         .group_info()
         .to_index(regex_automata::PatternID::ZERO, SECRET_GROUP)
         .expect("the combined regex should name the secret group");
+    let hir = parse("secret", combined).ok();
+    let run = hir.as_ref().and_then(super::run::Run::required_by);
+    let literals = hir
+        .as_ref()
+        .map(super::run::required_literals)
+        .unwrap_or_default()
+        .iter()
+        .map(|l| memchr::memmem::Finder::new(l).into_owned())
+        .collect();
     Ok(Confirm {
         regex,
         secret_group,
+        run,
+        literals,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod check;
 mod compile;
 pub mod contexts;
 pub mod names;
+mod run;
 pub mod selftest;
 pub mod spec;
 
