@@ -290,10 +290,10 @@ fn cannot_read_commit(e: &git2::Error) -> Item {
 
 /// Pack files are read through memory maps of this size, at most this much mapped at once.
 /// libgit2's defaults (1 GiB windows, 8 GiB mapped) let a history scan map whole packs: on
-/// git/git, 300 of its 450 MiB peak RSS were pages of the pack. With these: 281 MiB, and the same
-/// time (29.9 s against 29.3 s; 128 MiB mapped cost 15 % more time).
+/// git/git, 300 of its 450 MiB peak RSS were pages of the pack. With these: 247–255 MiB, and the
+/// same time as with 256 MiB mapped (282–285 MiB); 128 MiB mapped cost 15 % more time.
 const PACK_WINDOW: usize = 8 << 20;
-const PACK_MAPPED_LIMIT: usize = 256 << 20;
+const PACK_MAPPED_LIMIT: usize = 224 << 20;
 
 /// libgit2's defaults suit programs that read objects again and again; a history scan reads each
 /// object once. Measured on a 29,000-commit repository (benches/history.sh):
