@@ -96,6 +96,8 @@ pub struct ScanTarget {
     pub allow_nothing_scanned: bool,
     /// `--history`: which history cache to use.
     pub cache: CacheChoice,
+    /// `--history --shard I/N`.
+    pub shard: Option<crate::source::shard::Shard>,
 }
 
 /// `--cache PATH`, `--no-cache`, or neither.

@@ -95,6 +95,7 @@ fn prepare(target: &ScanTarget) -> anyhow::Result<Prepared> {
                     &patterns,
                     &max_file_size.to_string(),
                     &excluded,
+                    &target.shard.map(|s| s.to_string()).unwrap_or_default(),
                 ]),
             })
         }
@@ -111,6 +112,7 @@ fn prepare(target: &ScanTarget) -> anyhow::Result<Prepared> {
             max_file_size,
             exclude: config.exclude.clone(),
             own,
+            shard: target.shard,
         },
     };
     Ok(Prepared {

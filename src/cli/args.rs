@@ -240,6 +240,10 @@ pub struct ScanOptions {
     /// With --history: read and write no history cache (read everything).
     #[arg(long, requires = "history", conflicts_with = "cache")]
     pub no_cache: bool,
+    /// With --history: scan only shard I of N (1 <= I <= N): N runs, one per shard, scan every
+    /// blob exactly once between them, each blob at the commit that introduced it.
+    #[arg(long, value_name = "I/N", requires = "history")]
+    pub shard: Option<crate::source::shard::Shard>,
     /// Scan what `git commit` would record now: the index against HEAD, added lines only.
     #[arg(long, conflicts_with = "range")]
     pub staged: bool,

@@ -158,6 +158,7 @@ impl ScanOptions {
                 (false, Some(path)) => CacheChoice::At(path),
                 (false, None) => CacheChoice::Default,
             },
+            shard: self.shard,
         })
     }
 }

@@ -188,7 +188,7 @@ pub fn run(
         }
         Mode::History(repo) => {
             let cache = match &request.cache {
-                Some(c) => Some(HistoryCache::for_repo(repo, c)?),
+                Some(c) => Some(HistoryCache::for_repo(repo, c, request.walk.shard)?),
                 None => None,
             };
             let previous = cache.as_ref().and_then(HistoryCache::previous);
@@ -243,10 +243,14 @@ struct HistoryCache {
 }
 
 impl HistoryCache {
-    fn for_repo(repo: &Path, request: &CacheRequest) -> anyhow::Result<HistoryCache> {
+    fn for_repo(
+        repo: &Path,
+        request: &CacheRequest,
+        shard: Option<crate::source::shard::Shard>,
+    ) -> anyhow::Result<HistoryCache> {
         let path = match &request.path {
             Some(path) => path.clone(),
-            None => git::default_cache(repo)?,
+            None => git::default_cache(repo, shard)?,
         };
         Ok(HistoryCache {
             path,

@@ -25,6 +25,8 @@ pub struct WalkOptions {
     pub exclude: Option<std::sync::Arc<crate::config::Exclude>>,
     /// keysweep's own reports and loaded pattern files, not read again by a folder walk.
     pub own: Option<std::sync::Arc<crate::own_files::OwnFiles>>,
+    /// `--shard I/N` of a history scan: only the blobs of this shard are read.
+    pub shard: Option<super::shard::Shard>,
 }
 
 impl WalkOptions {

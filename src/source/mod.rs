@@ -3,6 +3,7 @@
 
 pub mod fs;
 pub mod git;
+pub mod shard;
 pub mod stdin;
 
 use serde::Serialize;

@@ -187,6 +187,7 @@ proptest! {
                     max_file_size: 1 << 20,
                     exclude: None,
                     own: None,
+                    shard: None,
                 },
                 progress: false,
                 cache: None,

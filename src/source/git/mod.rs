@@ -10,6 +10,7 @@
 
 use super::{Blob, CommitInfo, CommitTime, Item, Notice, Provenance, Sink, Skip, SourceKind};
 use crate::source::fs::WalkOptions;
+use crate::source::shard::Shard;
 use crate::text::display_path;
 use anyhow::{anyhow, Context};
 use git2::{Commit, ObjectType, Oid, Repository, RepositoryOpenFlags, Sort, Tree};
@@ -96,8 +97,13 @@ pub fn resolve_commit(repo: &Repository, rev: &str) -> Option<Oid> {
 ///
 /// # Errors
 /// Not a repository.
-pub fn default_cache(path: &Path) -> anyhow::Result<std::path::PathBuf> {
-    Ok(open(path)?.path().join("keysweep").join("history.cache"))
+pub fn default_cache(path: &Path, shard: Option<Shard>) -> anyhow::Result<std::path::PathBuf> {
+    // One file per shard: shards run on one machine must not replace each other's.
+    let name = match shard {
+        Some(s) => format!("history-shard-{}.cache", s.to_string().replace('/', "-of-")),
+        None => "history.cache".to_string(),
+    };
+    Ok(open(path)?.path().join("keysweep").join(name))
 }
 
 /// Scans every blob reachable from every ref (branches, tags, remotes, stash) and HEAD, but for
@@ -265,6 +271,12 @@ pub fn history(
         }
         drop(sender);
     });
+    if let Some(shard) = options.shard {
+        crate::notice!(
+            "keysweep: shard {shard}: {} blobs met this run are other shards' and not read here",
+            walker.other_shards
+        );
+    }
     let recheck: Vec<Recheck> = unscanned
         .into_inner()
         .expect("no worker should panic holding the list");
@@ -321,6 +333,8 @@ struct TreeWalker<'r> {
     seen_trees: OidSet,
     seen_blobs: OidSet,
     submodules: HashSet<Vec<u8>>,
+    /// Blobs met that are another shard's (`--shard`): not read.
+    other_shards: u64,
     options: &'r WalkOptions,
 }
 
@@ -331,6 +345,7 @@ impl<'r> TreeWalker<'r> {
             sink,
             seen_trees: OidSet::default(),
             seen_blobs: OidSet::default(),
+            other_shards: 0,
             submodules: HashSet::new(),
             options,
         }
@@ -351,11 +366,21 @@ impl<'r> TreeWalker<'r> {
         self.tree(tree, Vec::new(), Some(commit), send);
     }
 
+    /// Whether a blob met for the first time is this run's to read (always, without `--shard`).
+    fn is_mine(&mut self, blob: Oid) -> bool {
+        let mine = self.options.shard.is_none_or(|s| s.holds(blob.as_bytes()));
+        self.other_shards += u64::from(!mine);
+        mine
+    }
+
     /// Yields the blobs a ref names directly (a tag of a blob or a tree, which no commit holds),
     /// at the ref's name, not seen in any commit.
     fn loose(&mut self, name: &str, object: &git2::Object, send: &dyn Fn(Job) -> bool) {
         match object.kind() {
             Some(ObjectType::Blob) if self.seen_blobs.insert(object.id()) => {
+                if !self.is_mine(object.id()) {
+                    return;
+                }
                 send(Job {
                     oid: object.id(),
                     path: name.to_string(),
@@ -401,7 +426,7 @@ impl<'r> TreeWalker<'r> {
                 path.extend_from_slice(entry.name_bytes());
                 match entry.kind() {
                     Some(ObjectType::Blob) => {
-                        if !self.seen_blobs.insert(entry.id()) {
+                        if !self.seen_blobs.insert(entry.id()) || !self.is_mine(entry.id()) {
                             continue;
                         }
                         let path = String::from_utf8_lossy(&path).into_owned();

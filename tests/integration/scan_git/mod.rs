@@ -8,6 +8,7 @@ mod bad_repos;
 mod cache;
 mod changes;
 mod history;
+mod shards;
 
 use crate::util::{Found, GitRepo, Output, GIT_AUTHOR, GIT_AUTHOR_EMAIL};
 
