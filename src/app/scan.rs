@@ -228,7 +228,7 @@ pub(super) fn run_scan(task: ScanTask) -> anyhow::Result<Exit> {
     Ok(verdict(
         &outcome,
         &problems,
-        &request.mode,
+        &request,
         task.target.allow_nothing_scanned,
         task.findings_exit,
         task.fail_on_live,
@@ -239,7 +239,7 @@ pub(super) fn run_scan(task: ScanTask) -> anyhow::Result<Exit> {
 fn verdict(
     outcome: &Outcome,
     problems: &[report::Problem],
-    mode: &Mode,
+    request: &ScanRequest,
     allow_nothing_scanned: bool,
     findings_code: u8,
     fail_on_live: bool,
@@ -260,7 +260,7 @@ fn verdict(
         return Exit::ScanErrors;
     }
     if outcome.stats.blobs_read() == 0 && problems.is_empty() {
-        crate::notice!("keysweep: nothing to scan: {}", empty_input(mode));
+        crate::notice!("keysweep: nothing to scan: {}", empty_input(request));
     }
     let failing = outcome.findings.iter().filter(|f| {
         !fail_on_live
@@ -276,9 +276,13 @@ fn verdict(
 }
 
 /// What an empty input was, for the "nothing to scan" line.
-fn empty_input(mode: &Mode) -> &'static str {
-    match mode {
+fn empty_input(request: &ScanRequest) -> &'static str {
+    match &request.mode {
         Mode::Paths(_) => "no files",
+        // The other shards read this history's blobs (a small one may have none for this one).
+        Mode::History(_) if request.walk.shard.is_some() => {
+            "none of the history's blobs is this shard's"
+        }
         Mode::History(_) => "the repository has no commits",
         Mode::Staged(_) => "nothing is staged",
         Mode::Range { .. } => "the range adds no files",
@@ -415,7 +419,7 @@ pub(super) fn create_baseline(target: &ScanTarget, output: &Path) -> anyhow::Res
         match verdict(
             &outcome,
             &problems,
-            &request.mode,
+            &request,
             target.allow_nothing_scanned,
             1,
             false,

@@ -106,29 +106,14 @@ impl KeywordTable {
 
 #[cfg(test)]
 mod tests {
+    use super::super::keyword_oracle::{
+        automaton_hits, haystacks, keyword_sets, sorted_hits, Hits,
+    };
     use super::*;
-    use aho_corasick::{AhoCorasickBuilder, MatchKind};
     use proptest::prelude::*;
 
-    fn table_hits(words: &[&str], hay: &[u8]) -> Vec<(usize, Range<usize>)> {
-        let mut hits = Vec::new();
-        KeywordTable::new(words).for_each_hit(hay, |id, r| hits.push((id, r)));
-        hits.sort_by_key(|(id, r)| (r.start, r.end, *id));
-        hits
-    }
-
-    fn automaton_hits(words: &[&str], hay: &[u8]) -> Vec<(usize, Range<usize>)> {
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(words)
-            .unwrap();
-        let mut hits: Vec<_> = ac
-            .find_overlapping_iter(hay)
-            .map(|m| (m.pattern().as_usize(), m.range()))
-            .collect();
-        hits.sort_by_key(|(id, r)| (r.start, r.end, *id));
-        hits
+    fn table_hits(words: &[&str], hay: &[u8]) -> Hits {
+        sorted_hits(|hit| KeywordTable::new(words).for_each_hit(hay, hit))
     }
 
     #[test]
@@ -155,15 +140,10 @@ mod tests {
         // The table stands in for the automaton: the same hits, whatever the words and bytes.
         #[test]
         fn reports_exactly_the_automatons_hits(
-            words in proptest::collection::vec("[a-c_Ä]{1,6}", 1..20),
-            hay in proptest::collection::vec(
-                prop_oneof![Just(b'a'), Just(b'B'), Just(b'c'), Just(b'_'), any::<u8>()],
-                0..200,
-            ),
+            words in keyword_sets(),
+            hay in haystacks(200),
         ) {
-            let mut words: Vec<&str> = words.iter().map(String::as_str).collect();
-            words.sort_unstable();
-            words.dedup();
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
             prop_assert_eq!(table_hits(&words, &hay), automaton_hits(&words, &hay));
         }
     }

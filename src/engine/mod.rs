@@ -7,6 +7,8 @@ mod build;
 pub mod checks;
 mod entropy;
 mod keyword_dfa;
+#[cfg(test)]
+mod keyword_oracle;
 mod keyword_table;
 mod named;
 mod prefilter;

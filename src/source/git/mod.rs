@@ -273,8 +273,8 @@ pub fn history(
     });
     if let Some(shard) = options.shard {
         crate::notice!(
-            "keysweep: shard {shard}: {} blobs met this run are other shards' and not read here",
-            walker.other_shards
+            "keysweep: shard {shard}: {} met this run left to the other shards",
+            crate::text::count(walker.other_shards as usize, "blob")
         );
     }
     let recheck: Vec<Recheck> = unscanned

@@ -1,25 +1,9 @@
 //! The history cache: a second `--history` scan reads only what is new and still reports every
 //! finding with the commit that introduced it; a torn, foreign or linked cache is never trusted.
 
+use super::located;
 use crate::util::{scw_access_key, GitRepo, Output};
 use std::os::unix::fs::PermissionsExt;
-
-/// Each finding as a user compares two reports: fingerprint, place and commit.
-fn located(out: &Output) -> Vec<String> {
-    let mut all: Vec<String> = out.json()["findings"]
-        .as_array()
-        .expect("a JSON report")
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}:{} {}",
-                f["fingerprint"], f["path"], f["line"], f["column"], f["commit"]["id"]
-            )
-        })
-        .collect();
-    all.sort();
-    all
-}
 
 /// `stats.blobs_cached`, absent when no cache was used.
 fn cached(out: &Output) -> u64 {

@@ -24,6 +24,23 @@ pub(super) fn the_finding(findings: &[Found], secret: &str) -> Found {
     hits[0].clone()
 }
 
+/// Each finding as a user compares two reports: fingerprint, place and commit.
+pub(super) fn located(out: &Output) -> Vec<String> {
+    let mut all: Vec<String> = out.json()["findings"]
+        .as_array()
+        .expect("a JSON report")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}:{} {}",
+                f["fingerprint"], f["path"], f["line"], f["column"], f["commit"]["id"]
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
 /// The secrets found, sorted.
 pub(super) fn secrets(findings: &[Found]) -> Vec<String> {
     sorted(findings.iter().map(|f| f.secret.clone()).collect())

@@ -1,24 +1,8 @@
 //! `--history --shard I/N`: N runs scan every blob exactly once between them, each finding at
 //! the commit that introduced it, and each shard keeps its own history cache.
 
+use super::located;
 use crate::util::{scw_access_key, GitRepo, Output};
-
-/// Each finding as a user compares reports: fingerprint, place and commit.
-fn located(out: &Output) -> Vec<String> {
-    let mut all: Vec<String> = out.json()["findings"]
-        .as_array()
-        .expect("a JSON report")
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}:{} {}",
-                f["fingerprint"], f["path"], f["line"], f["column"], f["commit"]["id"]
-            )
-        })
-        .collect();
-    all.sort();
-    all
-}
 
 fn blobs_scanned(out: &Output) -> u64 {
     out.json()["stats"]["blobs_scanned"].as_u64().unwrap()
@@ -86,4 +70,29 @@ fn a_shard_that_is_not_i_of_n_is_refused() {
     // Only a history scan is split.
     let out = repo.run(&["scan", "--shard", "1/2", "."]);
     assert_eq!(out.status, 2, "{}", out.stderr);
+}
+
+#[test]
+fn a_shard_with_no_blob_of_its_own_is_complete_and_says_why_it_read_nothing() {
+    let repo = GitRepo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit("A");
+    let outs: Vec<Output> = (1..=4)
+        .map(|i| repo.run(&["scan", "--history", "--shard", &format!("{i}/4")]))
+        .collect();
+    assert!(outs.iter().all(|o| o.status == 0), "{outs:#?}");
+    let empty: Vec<&Output> = outs
+        .iter()
+        .filter(|o| o.stderr.contains("scanned 0 blobs"))
+        .collect();
+    assert_eq!(empty.len(), 3, "one blob, read by one shard: {outs:#?}");
+    for out in empty {
+        assert!(
+            out.stderr
+                .contains("none of the history's blobs is this shard's")
+                && !out.stderr.contains("no commits"),
+            "{}",
+            out.stderr
+        );
+    }
 }
