@@ -140,6 +140,15 @@ fn tree_config(mode: &Mode, note: &dyn Fn(String)) -> anyhow::Result<Option<Sour
             };
             committed(&repo, commit, &label, note)
         }
+        // One config for the whole run: a repository's own could turn off rules for all of
+        // them, and its allow rules name its own paths.
+        Mode::Repositories(_) => {
+            note(format!(
+                "the repositories' own {FILE_NAME} files are not read in a many-repository scan \
+                 (one --config applies to all)"
+            ));
+            Ok(None)
+        }
         Mode::Range { repo, range } => {
             let repo = git::open(repo)?;
             match base_commit(&repo, range) {

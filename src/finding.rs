@@ -29,6 +29,9 @@ pub struct Finding {
     /// The whole secret; reports shorten it where they must (see `text::redact`).
     pub secret: String,
     pub fingerprint: String,
+    /// A many-repository scan's (`--repos`): the repository, as the list names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<Arc<str>>,
     /// Relative to the scanned root, `/`-separated; `<stdin>` for standard input.
     pub path: String,
     pub line: usize,
@@ -238,6 +241,7 @@ impl Finding {
             severity: pattern.severity,
             secret: String::from_utf8_lossy(bytes).into_owned(),
             fingerprint: fingerprint(&pattern.id, bytes),
+            repository: None,
             path: path.to_string(),
             line,
             column,
@@ -258,8 +262,9 @@ impl Finding {
     /// The order reports list findings in, independent of thread scheduling.
     /// Also the location findings are deduplicated by: in a git scan the same secret at the same
     /// line of two versions of a file is in two blobs, so two findings.
-    pub fn sort_key(&self) -> (&str, usize, usize, &str, Option<&str>) {
+    pub fn sort_key(&self) -> (Option<&str>, &str, usize, usize, &str, Option<&str>) {
         (
+            self.repository.as_deref(),
             &self.path,
             self.line,
             self.column,

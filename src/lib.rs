@@ -8,6 +8,7 @@
 //! annotations, Markdown) and verify or revoke them. ARCHITECTURE.md gives the layer order.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod console;
@@ -22,6 +23,7 @@ pub mod fuzz;
 pub mod hook;
 pub mod interrupt;
 pub mod manual;
+pub mod merge;
 pub mod output;
 pub mod own_files;
 pub mod pattern;

@@ -6,6 +6,7 @@
 //! - [`summary`]: the summary line and the notes after a scan;
 //! - [`patterns`]: `patterns list` and `patterns test`.
 
+mod merge;
 mod one_input;
 mod patterns;
 mod scan;
@@ -70,6 +71,13 @@ pub enum Task {
         journal: Option<PathBuf>,
         files: Vec<PathBuf>,
     },
+    /// `merge`: several runs' reports as one, their audit records checked (none: unchecked).
+    Merge {
+        /// Reports and audit files, told apart by their content.
+        files: Vec<PathBuf>,
+        no_audit: bool,
+        output: Option<PathBuf>,
+    },
     /// Text the command line answers itself (a completion script, the manual), for stdout.
     Print(Vec<u8>),
 }
@@ -124,6 +132,8 @@ pub struct ScanTask {
     pub asked: revoke::Asked,
     /// `--journal`: the revocation journal instead of the config's.
     pub journal: Option<PathBuf>,
+    /// `--audit FILE`: where to write the run's audit record.
+    pub audit: Option<PathBuf>,
 }
 
 /// Where a scan's reports go, in which formats and how secrets show in them.
@@ -200,6 +210,11 @@ pub fn run(task: Task) -> anyhow::Result<Exit> {
                 files: &files,
             },
         ),
+        Task::Merge {
+            files,
+            no_audit,
+            output,
+        } => merge::run(&files, no_audit, output.as_deref()),
         Task::Print(text) => {
             output::write(None, |out| out.write_all(&text))?;
             Ok(Exit::Clean)

@@ -4,6 +4,7 @@
 
 use super::summary::{summary, tell_own_skipped, tell_suppressed};
 use super::{load_engine_with, warn, CacheChoice, ScanTarget, ScanTask};
+use crate::audit;
 use crate::config::Config;
 use crate::discover;
 use crate::engine::Engine;
@@ -79,7 +80,7 @@ fn prepare(target: &ScanTarget) -> anyhow::Result<Prepared> {
         .or(config.max_file_size)
         .unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let cache = match (&mode, &target.cache) {
-        (Mode::History(_), CacheChoice::Default | CacheChoice::At(_)) => {
+        (Mode::History(_) | Mode::Repositories(_), CacheChoice::Default | CacheChoice::At(_)) => {
             let patterns: String = engine.patterns().iter().map(|p| p.definition()).collect();
             let excluded = config
                 .exclude
@@ -95,12 +96,18 @@ fn prepare(target: &ScanTarget) -> anyhow::Result<Prepared> {
                     &patterns,
                     &max_file_size.to_string(),
                     &excluded,
-                    &target.shard.map(|s| s.to_string()).unwrap_or_default(),
+                    // A repository of a list keeps its cache whichever shard scans it.
+                    &target
+                        .shard
+                        .filter(|_| matches!(mode, Mode::History(_)))
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
                 ]),
             })
         }
         _ => None,
     };
+    let many = matches!(mode, Mode::Repositories(_));
     let request = ScanRequest {
         mode,
         cache,
@@ -112,7 +119,8 @@ fn prepare(target: &ScanTarget) -> anyhow::Result<Prepared> {
             max_file_size,
             exclude: config.exclude.clone(),
             own,
-            shard: target.shard,
+            // Many repositories are split by repository (their set holds the shard).
+            shard: target.shard.filter(|_| !many),
         },
     };
     Ok(Prepared {
@@ -161,6 +169,7 @@ pub(super) fn run_scan(task: ScanTask) -> anyhow::Result<Exit> {
         None
     };
     let errors = ErrorLog::default();
+    let started = std::time::SystemTime::now();
     let mut outcome = scan::run(engine, &request, &|n| errors.print(n))?;
     let suppressed = filter::apply(&mut outcome.findings, &config.allow, baseline.as_ref());
     let problems = errors.problems(&outcome, &request.mode);
@@ -206,6 +215,18 @@ pub(super) fn run_scan(task: ScanTask) -> anyhow::Result<Exit> {
         output::write(Some(path), |out| {
             report::write(*format, &report, style, out)
         })?;
+    }
+    if let Some(path) = &task.audit {
+        let records = audit::records(
+            &outcome,
+            &audit::Context {
+                mode: &request.mode,
+                shard: task.target.shard,
+                pattern_set: audit::pattern_set(engine.patterns()),
+                started,
+            },
+        );
+        output::write(Some(path), |out| audit::write(&records, out))?;
     }
     crate::notice!(
         "{}",
@@ -284,6 +305,10 @@ fn empty_input(request: &ScanRequest) -> &'static str {
             "none of the history's blobs is this shard's"
         }
         Mode::History(_) => "the repository has no commits",
+        Mode::Repositories(set) if set.mine().is_empty() => {
+            "none of the repositories is this shard's"
+        }
+        Mode::Repositories(_) => "the repositories have no commits",
         Mode::Staged(_) => "nothing is staged",
         Mode::Range { .. } => "the range adds no files",
     }
@@ -314,7 +339,24 @@ impl ErrorLog {
     fn problems(&self, outcome: &Outcome, mode: &Mode) -> Vec<report::Problem> {
         let stats = &outcome.stats;
         let mut problems = Vec::new();
-        if stats.errors > 0 {
+        let failed: Vec<&str> = outcome
+            .repositories
+            .iter()
+            .filter(|r| r.failed.is_some())
+            .map(|r| r.name.as_str())
+            .collect();
+        if !failed.is_empty() {
+            problems.push(report::Problem {
+                id: "repository-errors",
+                text: format!(
+                    "{} could not be scanned: {}{}",
+                    crate::scan::repositories(failed.len()),
+                    sanitize(&failed[..failed.len().min(10)].join(", ")),
+                    if failed.len() > 10 { ", ..." } else { "" }
+                ),
+            });
+        }
+        if stats.errors > failed.len() as u64 {
             let first = self.first.lock().expect("no thread panics holding the log");
             let (id, what) = match mode {
                 Mode::Paths(_) => ("read-errors", "files or folders could not be read"),
@@ -324,7 +366,7 @@ impl ErrorLog {
                 id,
                 text: format!(
                     "{} {what}, so they were not scanned (first: {})",
-                    stats.errors,
+                    stats.errors - failed.len() as u64,
                     first.join("; ")
                 ),
             });

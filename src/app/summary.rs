@@ -21,7 +21,11 @@ pub(super) fn summary(outcome: &Outcome, git: bool) -> String {
         items.dedup();
         items.len()
     };
-    let files = distinct(findings.iter().map(|f| f.path.as_str()).collect());
+    let places: Vec<String> = findings
+        .iter()
+        .map(|f| format!("{}\0{}", f.repository.as_deref().unwrap_or(""), f.path))
+        .collect();
+    let files = distinct(places.iter().map(String::as_str).collect());
     let commits = distinct(
         findings
             .iter()
@@ -50,8 +54,23 @@ pub(super) fn summary(outcome: &Outcome, git: bool) -> String {
     if let Some(verified) = verification_counts(findings) {
         line.push_str(&format!("; {verified}"));
     }
+    let mut of_repositories = String::new();
+    if outcome.repositories.len() > 1 {
+        let failed = outcome
+            .repositories
+            .iter()
+            .filter(|r| r.failed.is_some())
+            .count();
+        of_repositories = format!(
+            " of {}",
+            crate::scan::repositories(outcome.repositories.len())
+        );
+        if failed > 0 {
+            of_repositories.push_str(&format!(" ({failed} not scanned)"));
+        }
+    }
     line.push_str(&format!(
-        "; scanned {} {}{}, {} in {}",
+        "; scanned {} {}{}{of_repositories}, {} in {}",
         stats.blobs_scanned,
         if git { "blob" } else { "file" },
         plural(stats.blobs_scanned as usize),

@@ -140,6 +140,29 @@ pub enum Command {
         #[command(flatten)]
         patterns: PatternArgs,
     },
+    /// Merge the reports of several runs (the shards of one scan) into one report of their
+    /// format (json, jsonl or sarif), and check with their audit records that they covered all.
+    ///
+    /// Give the shards' reports and their audit files (`scan --audit FILE`) in any order: each
+    /// file is told by its content. Findings are kept once per secret and place, stats are
+    /// summed, and the report gets a coverage section (SARIF: the run's properties and
+    /// invocation). SARIF keeps one run per tool and category, each rule once, and at most
+    /// 25,000 results a run. Exit status 3 when a shard is missing, incomplete or of another
+    /// scan; 1 when findings remain; 0 otherwise.
+    #[command(
+        after_help = "Examples:\n  keysweep merge shard-*/keysweep.json shard-*/audit.jsonl -o keysweep.json\n  keysweep merge shard-*/keysweep.sarif shard-*/audit.jsonl -o keysweep.sarif\n  keysweep merge --no-audit a.jsonl b.jsonl"
+    )]
+    Merge {
+        /// The reports to merge (all of one format) and the shards' audit files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Merge without audit records: coverage is not checked, and the report says so.
+        #[arg(long)]
+        no_audit: bool,
+        /// Write the merged report to FILE (mode 0600) instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print a shell completion script.
     #[command(after_help = "Examples:
   keysweep completions bash > ~/.local/share/bash-completion/completions/keysweep
@@ -180,6 +203,11 @@ pub struct ScanArgs {
     /// keysweep/range/, by what is scanned].
     #[arg(long, value_name = "NAME", value_parser = report::sarif::parse_category)]
     pub sarif_category: Option<String>,
+    /// Write an audit record of what this run covered to FILE (JSON lines, mode 0600): per
+    /// repository its refs and tip commits, blobs, bytes, errors and status, then the run's
+    /// shard, pattern set and version. `keysweep merge --audit` checks shards' records.
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
     /// Shorten secrets to their first 4 characters in json and jsonl too.
     #[arg(long)]
     pub redact: bool,
@@ -233,15 +261,28 @@ pub struct ScanOptions {
     /// distinct blob once, with the commit that introduced it.
     #[arg(long, conflicts_with_all = ["staged", "range"])]
     pub history: bool,
+    /// With --history: scan the history of every repository this file lists, one path a line
+    /// (relative to the file's folder; `#` starts a comment). Findings name their repository.
+    #[arg(long, value_name = "FILE", requires = "history", conflicts_with_all = ["paths", "repos_under"])]
+    pub repos: Option<PathBuf>,
+    /// With --history: scan the history of every git repository found under this folder.
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "history",
+        conflicts_with = "paths"
+    )]
+    pub repos_under: Option<PathBuf>,
     /// With --history: the history cache, which lets the next scan read only new commits
     /// [default: keysweep/history.cache in the repository's git folder].
-    #[arg(long, value_name = "PATH", requires = "history")]
+    #[arg(long, value_name = "PATH", requires = "history", conflicts_with_all = ["repos", "repos_under"])]
     pub cache: Option<PathBuf>,
     /// With --history: read and write no history cache (read everything).
     #[arg(long, requires = "history", conflicts_with = "cache")]
     pub no_cache: bool,
     /// With --history: scan only shard I of N (1 <= I <= N): N runs, one per shard, scan every
-    /// blob exactly once between them, each blob at the commit that introduced it.
+    /// blob exactly once between them, each blob at the commit that introduced it. With --repos
+    /// or --repos-under, the shards split the repositories instead.
     #[arg(long, value_name = "I/N", requires = "history")]
     pub shard: Option<crate::source::shard::Shard>,
     /// Scan what `git commit` would record now: the index against HEAD, added lines only.

@@ -8,6 +8,7 @@ use crate::hook::Hook;
 use crate::manual;
 use crate::revoke;
 use crate::scan::Mode;
+use crate::source::repos::RepoSet;
 use anyhow::bail;
 impl Command {
     /// The task this command asks for; the completion scripts and the manual, which describe
@@ -86,6 +87,15 @@ impl Command {
                     },
                 }
             }
+            Command::Merge {
+                files,
+                no_audit,
+                output,
+            } => Task::Merge {
+                files,
+                no_audit,
+                output,
+            },
             Command::Completions { shell } => Task::Print(manual::completions(
                 shell,
                 <Cli as clap::CommandFactory>::command(),
@@ -130,6 +140,7 @@ impl ScanArgs {
                 dry_run: self.dry_run,
             },
             journal: self.journal,
+            audit: self.audit,
         })
     }
 }
@@ -177,6 +188,12 @@ fn scan_mode(args: &ScanOptions) -> anyhow::Result<Mode> {
         );
     };
     let repo = repo.clone();
+    if let Some(list) = &args.repos {
+        return Ok(Mode::Repositories(RepoSet::from_list(list, args.shard)?));
+    }
+    if let Some(root) = &args.repos_under {
+        return Ok(Mode::Repositories(RepoSet::under(root, args.shard)?));
+    }
     Ok(match &args.range {
         Some(range) => Mode::Range {
             repo,

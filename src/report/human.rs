@@ -72,10 +72,13 @@ fn write_groups(findings: &[Finding], style: Style, out: &mut dyn Write) -> std:
 /// Findings by file, and in git scans by commit and blob too (one version of a file): one heading
 /// each. Files in the order they come (by path), the versions of a file oldest first.
 fn groups(findings: &[Finding]) -> Vec<Vec<&Finding>> {
-    let mut index: HashMap<(&str, Option<&str>, Option<&str>), usize> = HashMap::new();
+    // Repository, path, commit, blob.
+    type Version<'a> = (Option<&'a str>, &'a str, Option<&'a str>, Option<&'a str>);
+    let mut index: HashMap<Version, usize> = HashMap::new();
     let mut groups: Vec<Vec<&Finding>> = Vec::new();
     for f in findings {
         let key = (
+            f.repository.as_deref(),
             f.path.as_str(),
             f.commit.as_ref().map(|c| c.id.as_str()),
             f.blob_id.as_deref(),
@@ -88,7 +91,7 @@ fn groups(findings: &[Finding]) -> Vec<Vec<&Finding>> {
     }
     groups.sort_by_cached_key(|g| {
         let date = g[0].commit.as_ref().map(|c| c.date.unix_seconds());
-        (g[0].path.as_str(), date)
+        (g[0].repository.as_deref(), g[0].path.as_str(), date)
     });
     groups
 }
@@ -101,7 +104,11 @@ fn write_group(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let first = group[0];
-    let mut heading = paint.on(BOLD, &sanitize(&first.path));
+    let shown = match &first.repository {
+        Some(repository) => format!("{repository}: {}", first.path),
+        None => first.path.clone(),
+    };
+    let mut heading = paint.on(BOLD, &sanitize(&shown));
     if let Some(commit) = &first.commit {
         heading.push_str(&format!(" @ {}", paint.on(COMMIT, &short(&commit.id))));
     } else if first.source == SourceKind::Staged {
@@ -570,6 +577,7 @@ mod tests {
             severity: Severity::High,
             secret: secret.into(),
             fingerprint: "f".repeat(64),
+            repository: None,
             path: "p".into(),
             line: 1,
             column: start + 1,

@@ -58,7 +58,10 @@ pub fn write(findings: &[Finding], stats: &Stats, out: &mut dyn Write) -> std::i
                 f.severity,
                 code(&f.rule_name),
                 code(&f.rule_id),
-                code(&format!("{}:{}:{}", f.path, f.line, f.column)),
+                code(&match &f.repository {
+                    Some(repository) => format!("{repository}: {}:{}:{}", f.path, f.line, f.column),
+                    None => format!("{}:{}:{}", f.path, f.line, f.column),
+                }),
                 code(&shown),
                 short_id(&f.fingerprint),
                 commit,

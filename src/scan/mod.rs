@@ -4,11 +4,14 @@
 //! scheduling. The config's allow rules and the baseline then run on the sorted findings
 //! (`app::scan`), before the sinks (reports, verification, revocation).
 
+mod many;
+pub use many::repositories;
 mod progress;
 
 use crate::engine::{Engine, Spans};
 use crate::filter;
 use crate::finding::{Finding, LineIndex};
+use crate::source::repos::RepoSet;
 use crate::source::{fs, git, stdin, Blob, Item, Notice, Sink, Skip};
 use crate::stages::{decoded, locate, pair};
 use crate::stats::Stats;
@@ -25,6 +28,8 @@ pub enum Mode {
     Paths(Vec<PathBuf>),
     /// Every blob reachable from every ref of the repository.
     History(PathBuf),
+    /// The histories of many repositories (`--repos`, `--repos-under`), or of their shard.
+    Repositories(RepoSet),
     /// What `git commit` would record now: the index against HEAD, added lines only.
     Staged(PathBuf),
     /// Blobs added by the commits of `A..B`, added lines only.
@@ -62,6 +67,24 @@ pub struct Outcome {
     /// keysweep's own reports and pattern files a folder walk met (counted in `skipped`, told
     /// once), sorted.
     pub own_skipped: Vec<String>,
+    /// History scans: what each repository's scan covered (one for `--history`, one per
+    /// repository of this run's shard for `--repos`), by name. Empty for other scans.
+    pub repositories: Vec<RepoRecord>,
+}
+
+/// What the history scan of one repository covered, for the audit record.
+#[derive(Debug, Clone, Default)]
+pub struct RepoRecord {
+    /// As the user named it (a `--repos` line, or the path given to `--history`).
+    pub name: String,
+    /// The refs and `HEAD` walked from, and their objects.
+    pub tips: Vec<git::Tip>,
+    pub stats: Stats,
+    /// Blobs met that are other shards' (`--shard` within one repository).
+    pub other_shards: u64,
+    pub findings: usize,
+    /// Why it could not be scanned at all (not a repository, no refs listable).
+    pub failed: Option<String>,
 }
 
 /// The sink every source of a scan delivers to: it scans each blob in the calling thread and
@@ -160,8 +183,12 @@ pub fn run(
             }
         }
     }
+    if let Mode::Repositories(set) = &request.mode {
+        return Ok(many::run(engine, request, set, notify));
+    }
     let started = Instant::now();
     let mut history = None;
+    let mut record = None;
     let mut blobs_cached = 0;
     let sink = Collector {
         engine,
@@ -192,10 +219,17 @@ pub fn run(
                 None => None,
             };
             let previous = cache.as_ref().and_then(HistoryCache::previous);
-            let walked;
-            (walked, blobs_cached) = git::history(repo, &request.walk, &sink, previous)?;
-            history = cache.map(|c| (c, walked));
+            let run = git::history(repo, &request.walk, &sink, previous)?;
+            blobs_cached = run.cached;
+            record = Some(RepoRecord {
+                name: repo.display().to_string(),
+                tips: run.tips,
+                other_shards: run.other_shards,
+                ..RepoRecord::default()
+            });
+            history = cache.map(|c| (c, run.walked));
         }
+        Mode::Repositories(_) => unreachable!("scanned above"),
         Mode::Staged(repo) => git::staged(repo, &request.walk, &sink)?,
         Mode::Range { repo, range } => git::range(repo, range, &request.walk, &sink)?,
     }
@@ -219,20 +253,30 @@ pub fn run(
         .into_inner()
         .expect("no thread should panic holding the list");
     own_skipped.sort();
+    let stats = Stats {
+        blobs_scanned: sink.blobs.into_inner(),
+        bytes_scanned: sink.bytes.into_inner(),
+        skipped: sink.skipped.into_inner(),
+        excluded: request.walk.exclude.as_ref().map_or(0, |e| e.total()),
+        errors,
+        blobs_cached,
+        duration_ms: started.elapsed().as_millis() as u64,
+        partial: crate::interrupt::requested(),
+    };
+    let repositories = record
+        .map(|r| RepoRecord {
+            stats: stats.clone(),
+            findings: findings.len(),
+            ..r
+        })
+        .into_iter()
+        .collect();
     Ok(Outcome {
         findings,
-        stats: Stats {
-            blobs_scanned: sink.blobs.into_inner(),
-            bytes_scanned: sink.bytes.into_inner(),
-            skipped: sink.skipped.into_inner(),
-            excluded: request.walk.exclude.as_ref().map_or(0, |e| e.total()),
-            errors,
-            blobs_cached,
-            duration_ms: started.elapsed().as_millis() as u64,
-            partial: crate::interrupt::requested(),
-        },
+        stats,
         symlinks_skipped: sink.symlinks.into_inner(),
         own_skipped,
+        repositories,
     })
 }
 

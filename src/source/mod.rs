@@ -3,6 +3,7 @@
 
 pub mod fs;
 pub mod git;
+pub mod repos;
 pub mod shard;
 pub mod stdin;
 
@@ -138,6 +139,27 @@ pub enum Notice {
     Skipped { path: String, reason: Skip },
     /// Could not be scanned (unreadable, broken symlink, loop, walk error).
     Error { path: String, message: String },
+}
+
+impl Notice {
+    /// The notice of a scan of one repository among many: its path prefixed by the repository.
+    pub fn within(&self, repository: &str) -> Notice {
+        let at = |path: &str| format!("{repository}: {path}");
+        match self {
+            Notice::Warning { path, message } => Notice::Warning {
+                path: at(path),
+                message: message.clone(),
+            },
+            Notice::Skipped { path, reason } => Notice::Skipped {
+                path: at(path),
+                reason: reason.clone(),
+            },
+            Notice::Error { path, message } => Notice::Error {
+                path: at(path),
+                message: message.clone(),
+            },
+        }
+    }
 }
 
 /// Why a path was skipped; counted per kind in the summary.

@@ -17,6 +17,16 @@ pub struct Shard {
 }
 
 impl Shard {
+    /// `N` of `I/N`.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// `I` of `I/N`, from 1.
+    pub fn number(&self) -> u32 {
+        self.index + 1
+    }
+
     /// Whether the object `id` (its bytes) is this shard's.
     pub fn holds(&self, id: &[u8]) -> bool {
         let mut first = [0u8; 4];

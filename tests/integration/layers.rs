@@ -48,8 +48,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("filters", &["filter"]),
     // The pipeline: sources into the engine, the stages and the filters; counted and sorted.
     ("pipeline", &["scan"]),
-    // Sinks: reports and the files they are written to, verification and revocation.
-    ("sinks", &["report", "output", "revoke"]),
+    // Sinks: reports and the files they are written to, verification and revocation, the audit
+    // record of what a run covered, and the merge of several runs' reports and audit records.
+    ("sinks", &["report", "output", "revoke", "audit", "merge"]),
     // The application: the typed request run top to bottom, config discovery, git hooks, exit
     // statuses, the fuzz entry points.
     ("app", &["app", "discover", "hook", "exit", "fuzz"]),

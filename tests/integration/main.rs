@@ -20,6 +20,7 @@ mod hygiene;
 mod interrupt;
 mod layers;
 mod manual;
+mod org_scale;
 mod output;
 mod own_files;
 mod pairs;

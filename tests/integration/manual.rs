@@ -197,7 +197,7 @@ fn man_names_one_commands_page_and_refuses_an_unknown_one() {
     assert_eq!(
         unknown.stderr,
         "keysweep: error: no command \"scna\" in keysweep; there are: scan, patterns, baseline, \
-         install-hook, verify, revoke, completions, man\n"
+         install-hook, verify, revoke, merge, completions, man\n"
     );
 }
 

@@ -95,7 +95,7 @@ impl Automation {
         }
         let kind = match mode {
             Mode::Paths(_) => "files",
-            Mode::History(_) => "history",
+            Mode::History(_) | Mode::Repositories(_) => "history",
             Mode::Staged(_) => "staged",
             Mode::Range { .. } => "range",
         };
@@ -313,12 +313,15 @@ fn keep_most_severe(findings: &[Finding], cap: usize) -> Vec<usize> {
 /// (same rule, path, blob and fingerprint), so that two copies of one secret in one file are two
 /// results with two location fingerprints.
 fn occurrence_numbers(findings: &[Finding]) -> Vec<usize> {
-    let mut seen: HashMap<(&str, &str, Option<&str>, &str), usize> = HashMap::new();
+    // Repository, rule, path, blob, fingerprint.
+    type Secret<'a> = (Option<&'a str>, &'a str, &'a str, Option<&'a str>, &'a str);
+    let mut seen: HashMap<Secret, usize> = HashMap::new();
     findings
         .iter()
         .map(|f| {
             let n = seen
                 .entry((
+                    f.repository.as_deref(),
                     f.rule_id.as_str(),
                     f.path.as_str(),
                     f.blob_id.as_deref(),
@@ -336,6 +339,11 @@ fn occurrence_numbers(findings: &[Finding]) -> Vec<usize> {
 /// file or another secret changes it. It hashes only the fingerprint, never the secret.
 pub fn location_fingerprint(finding: &Finding, occurrence: usize) -> String {
     let mut hasher = Sha256::new();
+    // Many repositories' findings (`--repos`) are told apart by their repository too.
+    if let Some(repository) = &finding.repository {
+        hasher.update(repository.as_bytes());
+        hasher.update(b":");
+    }
     for (i, part) in [&finding.rule_id, &finding.path, &finding.fingerprint]
         .iter()
         .enumerate()
@@ -434,6 +442,9 @@ fn result(finding: &Finding, rule_index: usize, occurrence: usize) -> sarif::Res
     fingerprints.insert(SECRET_FINGERPRINT.to_string(), finding.fingerprint.clone());
 
     let mut properties = BTreeMap::new();
+    if let Some(repository) = &finding.repository {
+        properties.insert("repository".to_string(), json!(repository));
+    }
     if let Some(c) = &finding.commit {
         properties.insert("commitId".to_string(), json!(c.id));
         properties.insert("commitAuthor".to_string(), json!(c.author));

@@ -106,11 +106,29 @@ pub fn default_cache(path: &Path, shard: Option<Shard>) -> anyhow::Result<std::p
     Ok(open(path)?.path().join("keysweep").join(name))
 }
 
+/// A ref (or `HEAD`) a history scan started from, and the object it named.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct Tip {
+    pub name: String,
+    pub id: String,
+}
+
+/// What a history scan did, beyond the blobs it handed on.
+#[derive(Debug, Default)]
+pub struct HistoryRun {
+    /// What this scan and the earlier ones have read, for the next.
+    pub walked: Walked,
+    /// Blobs the earlier ones read that this one did not.
+    pub cached: u64,
+    /// The refs and `HEAD` it walked from, sorted by name: what it covered.
+    pub tips: Vec<Tip>,
+    /// Blobs met that are other shards' (`--shard`), not read.
+    pub other_shards: u64,
+}
+
 /// Scans every blob reachable from every ref (branches, tags, remotes, stash) and HEAD, but for
 /// what `previous` (an earlier scan's [`Walked`]) says was read already: the commits it walked
-/// are not walked again, and of its blobs only those it says to read again are read. Returns what
-/// this scan and the earlier ones have read, for the next, and how many blobs the earlier ones
-/// read that this one did not.
+/// are not walked again, and of its blobs only those it says to read again are read.
 ///
 /// # Errors
 /// Not a repository, or its refs cannot be listed.
@@ -119,7 +137,7 @@ pub fn history(
     options: &WalkOptions,
     sink: &dyn Sink,
     previous: Option<Walked>,
-) -> anyhow::Result<(Walked, u64)> {
+) -> anyhow::Result<HistoryRun> {
     tune_for_one_pass();
     let repo = open(path)?;
     let git_dir = repo.path().to_path_buf();
@@ -133,28 +151,38 @@ pub fn history(
     // Oldest first: parents before children, and by date between unrelated branches, so a blob
     // committed on two branches is credited to the commit that really came first.
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
-    let mut tips = 0;
+    let mut tips = Vec::new();
     // Refs to trees or blobs (a tag of a public key, say) have no history to walk: their
     // objects are scanned after the commits, at the ref's name.
     let mut loose = Vec::new();
     for reference in repo.references().context("cannot list the refs")? {
         let Ok(reference) = reference else { continue };
+        let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
         if let Ok(commit) = reference.peel_to_commit() {
             walk.push(commit.id())?;
-            tips += 1;
+            tips.push(Tip {
+                name,
+                id: commit.id().to_string(),
+            });
         } else if let Ok(object) = reference.peel(ObjectType::Any) {
-            let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
+            tips.push(Tip {
+                name: name.clone(),
+                id: object.id().to_string(),
+            });
             loose.push((name, object));
-            tips += 1;
         }
     }
     if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
         walk.push(head.id())?; // a detached HEAD is no ref
-        tips += 1;
+        tips.push(Tip {
+            name: "HEAD".into(),
+            id: head.id().to_string(),
+        });
     }
-    if tips == 0 {
+    tips.sort_by(|a, b| a.name.cmp(&b.name));
+    if tips.is_empty() {
         sink.take(warning(path, "repository has no commits: nothing to scan"));
-        return Ok((Walked::default(), 0));
+        return Ok(HistoryRun::default());
     }
     // The sort has read every commit before yielding the first: listing them costs their ids
     // (20 bytes each), and gives the progress line its total.
@@ -293,7 +321,12 @@ pub fn history(
         recheck,
         submodules,
     };
-    Ok((walked, cached))
+    Ok(HistoryRun {
+        walked,
+        cached,
+        tips,
+        other_shards: walker.other_shards,
+    })
 }
 
 fn cannot_read_commit(e: &git2::Error) -> Item {
@@ -314,11 +347,18 @@ const PACK_MAPPED_LIMIT: usize = 224 << 20;
 /// - re-hashing every object (collision-detecting SHA-1) took a quarter of the CPU. zlib's
 ///   checksum still catches a corrupt object, and a missing one is still an error.
 fn tune_for_one_pass() {
+    // Once per process: many repositories are scanned at once (`--repos`), and the options must
+    // not change while another scan uses libgit2.
+    static TUNED: std::sync::Once = std::sync::Once::new();
+    TUNED.call_once(tune_now);
+}
+
+fn tune_now() {
     git2::opts::enable_caching(false);
     git2::opts::strict_hash_verification(false);
     // SAFETY: libgit2's global options may not change while another thread uses libgit2. This
-    // runs before the history scan opens its repositories and starts its workers, and nothing
-    // else in keysweep uses libgit2 at the same time.
+    // runs once, before the first history scan opens its repositories and starts its workers,
+    // and nothing else in keysweep uses libgit2 at the same time.
     #[allow(unsafe_code)]
     unsafe {
         let _ = git2::opts::set_mwindow_size(PACK_WINDOW);
