@@ -48,6 +48,7 @@ pub enum Command {
   keysweep scan --format json -o report.json src config  # a JSON report, mode 0600
   git diff | keysweep scan -                             # standard input
   keysweep scan --history                                # the whole git history
+  keysweep scan --history --repos repos.txt --shard 2/4 --audit audit-2.jsonl  # an org's shard
   keysweep scan --staged                                 # what git commit would record
   keysweep scan --range origin/main..HEAD                # what these commits add
   keysweep scan --range HEAD                             # what pushing HEAD would publish

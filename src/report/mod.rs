@@ -77,7 +77,7 @@ pub fn short_id(id: &str) -> &str {
 /// notifications (SARIF): one per kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// A stable id: `read-errors`, `object-errors`, `nothing-scanned`.
+    /// A stable id: `read-errors`, `object-errors`, `repository-errors`, `nothing-scanned`.
     pub id: &'static str,
     /// One line for people, already sanitised.
     pub text: String,

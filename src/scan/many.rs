@@ -2,7 +2,9 @@
 //!
 //! A few repositories are scanned at once, each by its own history scan with a share of the
 //! threads: a worker takes the next repository when it is done with one, so a huge repository
-//! holds one worker while the others go through the rest of the list. Memory is bounded by the
+//! holds one worker while the others go through the rest of the list. The largest (by the size of
+//! their objects on disk) start first, so that none is left running alone at the end, and the last
+//! ones get the threads of the workers that have no repository left. Memory is bounded by the
 //! workers' repositories (libgit2's pack mapping limit is for the whole process). A repository
 //! that cannot be scanned is reported and counted, and the others go on.
 
@@ -38,7 +40,13 @@ pub(super) fn run(
     }
     let threads = request.walk.threads.max(1);
     let workers = threads.min(mine.len()).max(1);
-    let per_repo = (threads / workers).max(1);
+    // The largest first: a huge repository started last would run alone at the end.
+    let mut order: Vec<(u64, usize)> = mine
+        .iter()
+        .enumerate()
+        .map(|(i, repo)| (size_on_disk(&repo.path), i))
+        .collect();
+    order.sort_by_key(|&(size, i)| (std::cmp::Reverse(size), i));
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Scanned>>> = Mutex::new(vec![None; mine.len()]);
@@ -48,9 +56,15 @@ pub(super) fn run(
                 if crate::interrupt::requested() {
                     break;
                 }
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(repo) = mine.get(i) else { break };
-                let scanned = scan_one(engine, request, repo, per_repo, notify);
+                let taken = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&(_, i)) = order.get(taken) else {
+                    break;
+                };
+                // The threads are shared by the repositories scanned at once; the last ones get
+                // the threads of the workers that have run out of repositories.
+                let at_once = workers.min(mine.len() - taken);
+                let share = (threads / at_once).max(1);
+                let scanned = scan_one(engine, request, mine[i], share, notify);
                 let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                 tell_done(&scanned.0, finished, mine.len());
                 results
@@ -171,4 +185,30 @@ fn add(total: &mut Stats, one: &Stats) {
 /// `1 repository`, `3 repositories`.
 pub fn repositories(n: usize) -> String {
     format!("{n} {}", if n == 1 { "repository" } else { "repositories" })
+}
+
+/// The bytes of a repository's objects (its packs and loose objects), to start the largest
+/// first; 0 when they cannot be listed (the scan will say why).
+fn size_on_disk(path: &std::path::Path) -> u64 {
+    let dot_git = path.join(".git");
+    let git_dir = if dot_git.is_dir() {
+        dot_git
+    } else {
+        path.to_path_buf()
+    };
+    let mut total = 0;
+    let mut stack = vec![git_dir.join("objects")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => stack.push(entry.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
 }

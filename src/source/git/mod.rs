@@ -206,10 +206,15 @@ pub fn history(
         }
         kept
     });
-    // Every blob met is in `blobs`, those read again each run in `recheck` too.
-    let cached = previous
-        .as_ref()
-        .map_or(0, |p| p.blobs.len().saturating_sub(p.recheck.len()) as u64);
+    // Every blob met is in `blobs`, those read again each run in `recheck` too. A shard met the
+    // other shards' blobs too, and read only its own.
+    let cached = previous.as_ref().map_or(0, |p| {
+        let read = match options.shard {
+            Some(shard) => p.blobs.iter().filter(|b| shard.holds(b.as_bytes())).count(),
+            None => p.blobs.len(),
+        };
+        read.saturating_sub(p.recheck.len()) as u64
+    });
     let total = commits.len() as u64;
     let (sender, receiver) = sync_channel::<Job>(4096);
     let receiver = Mutex::new(receiver);

@@ -38,6 +38,13 @@ fn shards_together_report_what_one_run_reports_each_blob_once() {
         assert!(repo.path().join(&cache).is_file(), "{cache}");
         let again = repo.run(&args);
         assert_eq!(located(&again), located(&out), "{}", again.stderr);
+        // What the cache spared is this shard's blobs, not the others'.
+        let cached = again.json()["stats"]["blobs_cached"].as_u64().unwrap_or(0);
+        assert_eq!(
+            cached + blobs_scanned(&again),
+            blobs_scanned(&out),
+            "shard {shard}"
+        );
         blobs += blobs_scanned(&out);
         together.extend(located(&out));
     }
