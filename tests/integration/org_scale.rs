@@ -214,16 +214,16 @@ fn shards_of_many_repositories_merge_to_the_single_run_in_every_format() {
         assert!(out.status <= 1, "{}", out.stderr);
         out.assert_stderr_has(&format!("shard {shard}: "));
     }
-    let audits = ["a1.jsonl", "a2.jsonl", "a3.jsonl"];
+    // The three shards' reports of one format and their audit records, merged into `out`.
+    let merge_all = |ext: &str, out: &str| {
+        let reports: Vec<String> = (1..=3).map(|i| format!("s{i}.{ext}")).collect();
+        let mut args: Vec<&str> = vec!["merge"];
+        args.extend(reports.iter().map(String::as_str));
+        args.extend(["a1.jsonl", "a2.jsonl", "a3.jsonl", "-o", out]);
+        t.run(&args)
+    };
 
-    let merged = t.run(
-        &[
-            &["merge", "s1.json", "s2.json", "s3.json"][..],
-            &audits,
-            &["-o", "m.json"],
-        ]
-        .concat(),
-    );
+    let merged = merge_all("json", "m.json");
     assert_eq!(merged.status, 1, "findings, complete: {}", merged.stderr);
     merged.assert_stderr_has("coverage complete: 3 of 3 shards, 7 of 7 repositories");
     let m = read_json(&t.join("m.json"));
@@ -234,25 +234,11 @@ fn shards_of_many_repositories_merge_to_the_single_run_in_every_format() {
         whole.json()["stats"]["blobs_scanned"]
     );
 
-    let merged = t.run(
-        &[
-            &["merge", "s3.jsonl", "s1.jsonl", "s2.jsonl"][..],
-            &audits,
-            &["-o", "m.jsonl"],
-        ]
-        .concat(),
-    );
+    let merged = merge_all("jsonl", "m.jsonl");
     assert_eq!(merged.status, 1, "{}", merged.stderr);
     assert_eq!(lines(&t.join("m.jsonl")), lines(&t.join("whole.jsonl")));
 
-    let merged = t.run(
-        &[
-            &["merge", "s1.sarif", "s2.sarif", "s3.sarif"][..],
-            &audits,
-            &["-o", "m.sarif"],
-        ]
-        .concat(),
-    );
+    let merged = merge_all("sarif", "m.sarif");
     assert_eq!(merged.status, 1, "{}", merged.stderr);
     let text = std::fs::read_to_string(t.join("m.sarif")).unwrap();
     assert_valid_sarif(&text);
