@@ -1,7 +1,7 @@
 //! `scan --audit FILE`: what a run covered, as JSON lines: one `repository` record per history
 //! scanned (its refs and their tips, blobs and bytes, errors, whether it is complete), then one
 //! `run` record (mode, shard, the whole input's identity, pattern set, keysweep version, totals).
-//! `keysweep merge --audit` reads them back ([`Record`]) to check that shards cover their input.
+//! `keysweep merge` reads them back ([`Record`]) to check that shards cover their input.
 //!
 //! The records hold no secret: names, ids, counts.
 

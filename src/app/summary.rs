@@ -21,11 +21,12 @@ pub(super) fn summary(outcome: &Outcome, git: bool) -> String {
         items.dedup();
         items.len()
     };
-    let places: Vec<String> = findings
+    // A file is a path in a repository (in a many-repository scan, `a/.env` and `b/.env`).
+    let files = findings
         .iter()
-        .map(|f| format!("{}\0{}", f.repository.as_deref().unwrap_or(""), f.path))
-        .collect();
-    let files = distinct(places.iter().map(String::as_str).collect());
+        .map(|f| (f.repository.as_deref(), f.path.as_str()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let commits = distinct(
         findings
             .iter()

@@ -206,7 +206,7 @@ pub struct ScanArgs {
     pub sarif_category: Option<String>,
     /// Write an audit record of what this run covered to FILE (JSON lines, mode 0600): per
     /// repository its refs and tip commits, blobs, bytes, errors and status, then the run's
-    /// shard, pattern set and version. `keysweep merge --audit` checks shards' records.
+    /// shard, pattern set and version. `keysweep merge` checks shards' records.
     #[arg(long, value_name = "FILE")]
     pub audit: Option<PathBuf>,
     /// Shorten secrets to their first 4 characters in json and jsonl too.

@@ -14,7 +14,7 @@ use std::path::Path;
 pub struct Coverage {
     /// Every shard there and complete, every repository scanned: the merged report is whole.
     pub complete: bool,
-    /// Audit records were read (`merge --audit`); false with `--no-audit`, when nothing was
+    /// Audit records were read; false with `--no-audit`, when nothing was
     /// checked.
     pub checked: bool,
     /// Runs whose records were read.
@@ -254,7 +254,7 @@ impl Coverage {
     pub fn unchecked() -> Coverage {
         Coverage {
             problems: vec![
-                "not checked: no audit records were given (merge --audit FILE...)".to_string(),
+                "not checked: no audit records were given (merge --no-audit)".to_string(),
             ],
             ..Coverage::default()
         }

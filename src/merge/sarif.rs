@@ -54,7 +54,8 @@ pub(super) fn merge(logs: Vec<Value>, coverage: &Coverage, cap: usize) -> Merged
 
 /// One run of the same tool and category from several.
 fn merge_runs(runs: Vec<Value>, coverage: &Coverage, cap: usize, merged: &mut Merged) -> Value {
-    let mut template = runs[0].clone();
+    // The first run, its rules, results and stats taken out, is the merged run's frame.
+    let mut template = None;
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
     let mut results = Vec::new();
     let mut seen = HashSet::new();
@@ -102,7 +103,9 @@ fn merge_runs(runs: Vec<Value>, coverage: &Coverage, cap: usize, merged: &mut Me
             }
         }
         stats.push(run["properties"]["stats"].take());
+        template.get_or_insert(run);
     }
+    let mut template = template.expect("a group has at least one run");
     let index: HashMap<String, usize> = rules.keys().cloned().zip(0..).collect();
     for result in &mut results {
         if let Some(i) = result["ruleId"].as_str().and_then(|id| index.get(id)) {
